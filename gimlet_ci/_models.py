@@ -1,0 +1,131 @@
+"""Gimlet's wire model (``pkg/dx``) and our result objects, as frozen attrs classes.
+
+Field order is Go's struct order, so our JSON reads like Gimlet's. Renames to camelCase and Go's ``omitempty``
+live in `gimlet_ci._converter`, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+GitEvent = Literal["push", "tag", "pr"]
+
+
+@attrs.frozen(kw_only=True)
+class Version:
+    """``dx.Version``: the commit an artifact describes."""
+
+    repository_name: str = ""
+    sha: str = ""
+    created: int = 0
+    """Commit time, Unix seconds (committer date)."""
+    branch: str = ""
+    event: GitEvent = "push"
+    """Omitted from JSON for push, as Go's omitempty on the enum's zero value does."""
+    source_branch: str = ""
+    target_branch: str = ""
+    tag: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    committer_name: str = ""
+    committer_email: str = ""
+    message: str = ""
+    url: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Artifact:
+    """``dx.Artifact``. Manifests travel as plain mappings so keys we do not model still reach the server."""
+
+    id: str = ""
+    created: int = 0
+    version: Version = attrs.field(factory=Version)
+    context: Mapping[str, str] = attrs.field(factory=dict)
+    environments: tuple[Mapping[str, Any], ...] = ()
+    cue_environments: tuple[str, ...] = ()
+    items: tuple[Mapping[str, Any], ...] = ()
+    vars: Mapping[str, str] = attrs.field(factory=dict)
+    fake: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Result:
+    """One element of ``results`` in a track response (omitempty strings)."""
+
+    app: str = ""
+    hash: str = ""
+    status: str = ""
+    gitops_commit_status: str = ""
+    gitops_commit_status_desc: str = ""
+    env: str = ""
+    status_desc: str = ""
+    triggered_deploy_request_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class TrackStatus:
+    """``dx.ReleaseStatus``: the answer of both track endpoints."""
+
+    type: str = ""
+    status: str = ""
+    status_desc: str = ""
+    results: tuple[Result, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class ReleaseRequest:
+    """Body of ``POST /api/releases``."""
+
+    env: str
+    app: str = ""
+    artifact_id: str
+    triggered_by: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ReleaseTicket:
+    """Answer of ``POST /api/releases`` and ``POST /api/rollback``; ``type`` is missing on old servers."""
+
+    id: str
+    type: str = "release"
+
+
+DeployStatus = Literal["succeeded", "failed", "pending", "no-change", "image-build"]
+OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error"]
+
+
+@attrs.frozen(kw_only=True)
+class DeployOutcome:
+    """One deploy as the user sees it in ``--output json`` and summaries."""
+
+    app: str | None = None
+    env: str | None = None
+    status: DeployStatus = "pending"
+    gitops_hash: str | None = None
+    gitops_status: str | None = None
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What a command achieved; printed as the ``--output json`` object, also when the command failed."""
+
+    artifact_id: str | None = None
+    release_id: str | None = None
+    status: OutcomeStatus = "shipped"
+    deploys: tuple[DeployOutcome, ...] = ()
+    message: str | None = None
+    repository: str | None = None
+    sha: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "artifact_id": self.artifact_id,
+            "release_id": self.release_id,
+            "status": self.status,
+            "deploys": [attrs.asdict(d) for d in self.deploys],
+            "message": self.message,
+        }

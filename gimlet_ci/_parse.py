@@ -1,0 +1,70 @@
+"""Parsers for the values users type: booleans, Go-style durations, NAME=VALUE pairs."""
+
+from __future__ import annotations
+
+import re
+
+from gimlet_ci.exceptions import ConfigError
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", ""})
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+
+
+def parse_bool(value: str, *, name: str) -> bool:
+    """Read a boolean the way every CI writes one; anything unknown is an error naming *name*."""
+    folded = value.strip().lower()
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    msg = f"{name}={value!r} is not a boolean"
+    raise ConfigError(msg, tip="use true/false (also 1/0, yes/no, on/off)")
+
+
+def parse_duration(value: str, *, name: str) -> float:
+    """Parse a Go duration (`90s`, `10m`, `1h30m`, `1.5h`) into seconds; it must be positive."""
+    text = value.strip()
+    pos = 0
+    total = 0.0
+    if text:
+        for match in _DURATION_PART.finditer(text):
+            if match.start() != pos:
+                break
+            total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            pos = match.end()
+    if not text or pos != len(text) or total <= 0:
+        msg = f"{name}={value!r} is not a positive duration"
+        raise ConfigError(msg, tip="write it Go-style, for example 90s, 10m or 1h30m")
+    return total
+
+
+def parse_pair(value: str, *, name: str) -> tuple[str, str]:
+    """Split `KEY=VALUE` at the first `=`; the value is kept verbatim (commas included)."""
+    key, sep, rest = value.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        msg = f"{name} {value!r} is not KEY=VALUE"
+        raise ConfigError(msg, tip=f"write {name} as NAME=VALUE")
+    return key, rest
+
+
+def parse_fields(value: str, *, name: str) -> tuple[tuple[str, str], ...]:
+    """Parse the official `fields` input: `name=url` pairs separated by `;` or newlines."""
+    pairs: list[tuple[str, str]] = []
+    for raw in re.split(r"[;\n]", value):
+        item = raw.strip()
+        if item:
+            pairs.append(parse_pair(item, name=name))
+    return tuple(pairs)

@@ -1,0 +1,143 @@
+"""The gimlet-ci exception tree.
+
+Every error a user can cause or meet is one of these; the CLI maps each branch to one exit code and prints its
+message as one line (plus an optional tip). Messages never contain the token.
+
+::
+
+    GimletCIError
+    ├── ConfigError                  exit 2: usage or configuration, raised before anything is sent
+    │   ├── MissingSettingsError     every missing setting at once
+    │   ├── UnknownPlatformError     --platform names no adapter, or no CI was detected where one is needed
+    │   └── ManifestError            a .gimlet/ file that cannot be read or parsed (file and line)
+    ├── GimletFailure                exit 1: Gimlet reported a failure
+    │   ├── ProcessingError          the artifact or release event ended in `error`
+    │   ├── DeployFailedError        a deploy result failed, or its gitops commit failed to reconcile
+    │   └── NoManifestMatchedError   an on-demand deploy matched no manifest (or made no gitops commit)
+    ├── DeadlineExceeded             exit 3: the command's one deadline passed
+    └── GimletAPIError               exit 4: the server answered with an error, or not at all, after retries
+        ├── Unauthorized             401/403
+        ├── ServerUnreachable        connection refused, DNS, TLS, timeouts
+        └── BadResponse              a body that is not the JSON we expect
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "BadResponse",
+    "ConfigError",
+    "DeadlineExceeded",
+    "DeployFailedError",
+    "GimletAPIError",
+    "GimletCIError",
+    "GimletFailure",
+    "ManifestError",
+    "MissingSettingsError",
+    "NoManifestMatchedError",
+    "ProcessingError",
+    "ServerUnreachable",
+    "Unauthorized",
+    "UnknownPlatformError",
+]
+
+
+class GimletCIError(Exception):
+    """Root of every error gimlet-ci raises on purpose."""
+
+    exit_code = 1
+    tip: str | None = None
+
+    def __init__(self, message: str, *, tip: str | None = None) -> None:
+        super().__init__(message)
+        if tip is not None:
+            self.tip = tip
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(GimletCIError):
+    """Raised for usage or configuration errors, before anything is sent."""
+
+    exit_code = 2
+
+
+class MissingSettingsError(ConfigError):
+    """Raised once with every required setting that has no value."""
+
+    def __init__(self, names: Sequence[str], *, tip: str | None = None) -> None:
+        self.names = tuple(names)
+        super().__init__(f"missing required setting(s): {', '.join(self.names)}", tip=tip)
+
+
+class UnknownPlatformError(ConfigError):
+    """Raised when `--platform` names no adapter."""
+
+
+class ManifestError(ConfigError):
+    """Raised when a `.gimlet/` file cannot be read or parsed."""
+
+    def __init__(self, message: str, *, file: str, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: {message}")
+
+
+class GimletFailure(GimletCIError):
+    """Raised when Gimlet itself reports a failure."""
+
+    exit_code = 1
+
+
+class ProcessingError(GimletFailure):
+    """Raised when an artifact or release event ends with status `error`."""
+
+
+class DeployFailedError(GimletFailure):
+    """Raised when a deploy result failed or its gitops commit did not reconcile."""
+
+
+class NoManifestMatchedError(GimletFailure):
+    """Raised when an on-demand deploy matched no manifest or generated no gitops commit."""
+
+
+class DeadlineExceeded(GimletCIError):
+    """Raised when the command's single deadline passes while waiting or retrying."""
+
+    exit_code = 3
+
+
+class GimletAPIError(GimletCIError):
+    """Raised when the server answered with an error status, after retries."""
+
+    exit_code = 4
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        url: str | None = None,
+        body: str | None = None,
+        tip: str | None = None,
+    ) -> None:
+        self.status = status
+        self.url = url
+        self.body = body
+        super().__init__(message, tip=tip)
+
+
+class Unauthorized(GimletAPIError):
+    """Raised on 401 or 403: the token is missing, wrong, or lacks rights."""
+
+
+class ServerUnreachable(GimletAPIError):
+    """Raised when no HTTP answer came back: refused, DNS, TLS, or timed out."""
+
+
+class BadResponse(GimletAPIError):
+    """Raised when the server's body is not the JSON we expect."""
