@@ -48,6 +48,8 @@ class GimletCIError(Exception):
 
     exit_code = 1
     tip: str | None = None
+    outcome: object | None = None
+    """What the command achieved before it failed (a `gimlet_ci.Outcome`), for ``--output json``."""
 
     def __init__(self, message: str, *, tip: str | None = None) -> None:
         super().__init__(message)

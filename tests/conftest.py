@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from gimlet_ci._retry import set_testing
+
 _STRIP = re.compile(
     r"^(CI|CI_.*|CONTINUOUS_INTEGRATION|BUILD_.*|GITHUB_.*|RUNNER_.*|ACTIONS_.*|INPUT_.*|PLUGIN_.*|PARAM_.*|"
     r"GIMLET_.*|CIRCLE.*|DRONE.*|WOODPECKER.*|GITLAB.*|BITBUCKET_.*|BUILDKITE.*|JENKINS_.*|TF_BUILD|SYSTEM_.*|"
@@ -23,3 +25,11 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if _STRIP.match(name):
             monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _test_mode() -> Iterator[None]:
+    """Every retry and poll interval is zero in tests: only the local server's small delays take time."""
+    set_testing(True)
+    yield
+    set_testing(False)

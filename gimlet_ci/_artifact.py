@@ -1,0 +1,118 @@
+"""Build the artifact that describes this build, as Gimlet's plugins would, minus their bugs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import structlog
+
+from gimlet_ci._models import Artifact, Version
+from gimlet_ci._settings import Settings
+from gimlet_ci.adapters import CIContext, CommitInfo
+from gimlet_ci.exceptions import ConfigError
+
+log = structlog.get_logger("gimlet_ci")
+
+COMMON_VARS = ("REPO", "OWNER", "BRANCH", "TAG", "SHA", "ACTOR", "EVENT", "JOB")
+"""The template variables every official plugin sets."""
+
+
+def common_vars(ctx: CIContext) -> dict[str, str]:
+    """REPO, OWNER, BRANCH, TAG, SHA, ACTOR, EVENT and JOB from the context, for platforms whose adapter has none."""
+    return {
+        "REPO": ctx.repository or "",
+        "OWNER": ctx.owner or "",
+        "BRANCH": ctx.branch or "",
+        "TAG": ctx.tag or "",
+        "SHA": ctx.sha or "",
+        "ACTOR": ctx.actor or "",
+        "EVENT": ctx.event_name or ctx.event,
+        "JOB": ctx.job or "",
+    }
+
+
+def build_artifact(
+    ctx: CIContext,
+    settings: Settings,
+    *,
+    manifests: Sequence[Mapping[str, Any]],
+    repo_vars: Mapping[str, str],
+    commit: CommitInfo | None,
+) -> Artifact:
+    """The artifact for *ctx*: version from the context and the commit, manifests, template vars, links.
+
+    Vars, later winning: the platform's variables and REPO, SHA, …; ``--var`` additions; then ``.gimlet/vars``
+    (merged last, as the official plugins do). ``context`` carries the same vars without ``.gimlet/vars``, as the
+    official CLI's ``--var`` does. The CI run is an ``items`` entry ``{"name": "CI", "url": …}`` and ``vars.name``
+    / ``vars.url``; each ``--field NAME=URL`` adds one more ``items`` entry.
+    """
+    if not ctx.repository or not ctx.sha:
+        missing = [
+            name for name, value in (("repository", ctx.repository), ("sha", ctx.sha)) if not value
+        ]
+        msg = f"the {ctx.platform} context has no {' and no '.join(missing)}"
+        raise ConfigError(
+            msg, tip="run inside a git checkout, or check the CI variables with `gimlet-ci context`"
+        )
+    commit = commit or CommitInfo()
+    version = Version(
+        repository_name=ctx.repository,
+        sha=ctx.sha,
+        created=commit.created or 0,
+        branch=ctx.branch or "",
+        event=ctx.event,
+        source_branch=ctx.source_branch or "",
+        target_branch=ctx.target_branch or "",
+        tag=ctx.tag or "",
+        author_name=commit.author_name or "",
+        author_email=commit.author_email or "",
+        committer_name=commit.committer_name or "",
+        committer_email=commit.committer_email or "",
+        message=commit.message or "",
+        url=ctx.url or "",
+    )
+    context_vars: dict[str, str] = {**common_vars(ctx), **ctx.vars}
+    context_vars.update(settings.vars)
+    items: list[dict[str, str]] = []
+    link_vars: dict[str, str] = {}
+    if ctx.ci_url:
+        items.append({"name": "CI", "url": ctx.ci_url})
+        link_vars = {"name": "CI", "url": ctx.ci_url}
+    items.extend({"name": name, "url": url} for name, url in settings.fields)
+    all_vars = {**context_vars, **link_vars, **repo_vars}
+    all_vars.update(settings.vars)
+    return Artifact(
+        version=version,
+        context=dict(sorted(context_vars.items())),
+        environments=tuple(manifests),
+        items=tuple(items),
+        vars=dict(sorted(all_vars.items())),
+    )
+
+
+def with_local_vars(ctx: CIContext) -> CIContext:
+    """Give a context whose adapter set no template vars (the local platform) the common ones."""
+    if ctx.vars:
+        return ctx
+    return attrs.evolve(ctx, vars=common_vars(ctx))
+
+
+def resolve_commit(ctx: CIContext, checkout: Path) -> CommitInfo | None:
+    """Commit metadata: ``git log`` of the built commit when the clone has it, else what the platform says."""
+    from gimlet_ci._git import commit_info  # noqa: PLC0415 - keeps git out of cheap paths
+
+    if ctx.sha:
+        found = commit_info(ctx.sha, checkout)
+        if found is not None:
+            return found[1]
+    if ctx.commit is not None:
+        return ctx.commit
+    head = commit_info("HEAD", checkout)
+    if head is not None:
+        log.warning("gimlet_ci.commit_not_in_clone", sha=ctx.sha, used=head[0])
+        return head[1]
+    log.warning("gimlet_ci.no_commit_metadata", sha=ctx.sha)
+    return None

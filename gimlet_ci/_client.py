@@ -1,0 +1,388 @@
+"""`GimletClient`: Gimlet's CI API over one injected ``httpx.Client``.
+
+Every HTTP or transport failure leaves this module as one of our exception types. Which failures are retried, and
+how, is decided here per request kind and paced by `gimlet_ci._retry`:
+
+- reads (tracking, listing) are retried on transport errors, 5xx and 429;
+- ``POST /api/artifact`` is re-sent only when it cannot have been stored (connection refused, Gimlet's own 500,
+  429, 503); when the outcome is unknown (the connection dropped after the body was sent, a read timeout, a proxy's
+  502/504) the client first looks for an artifact with the same repository and sha created since the first attempt
+  and adopts it, and re-posts only when there is none. Gimlet has no duplicate detection, so a blind re-send would
+  make a second artifact and possibly a second deploy;
+- release and rollback requests are re-sent only when they cannot have been stored; an unknown outcome is reported,
+  never re-sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import attrs
+import httpx
+import structlog
+
+from gimlet_ci._converter import from_wire, to_wire
+from gimlet_ci._models import Artifact, ReleaseRequest, ReleaseTicket, TrackStatus
+from gimlet_ci._retry import (
+    Deadline,
+    RetryPolicy,
+    Retryable,
+    Timing,
+    call_with_retries,
+    default_retry,
+    format_duration,
+)
+from gimlet_ci.exceptions import (
+    BadResponse,
+    DeadlineExceeded,
+    GimletAPIError,
+    ServerUnreachable,
+    Unauthorized,
+)
+
+log = structlog.get_logger("gimlet_ci")
+
+T = TypeVar("T")
+
+REQUEST_TIMEOUT = 30.0
+"""The longest one HTTP request may take (Gimlet's own handler timeout is 60 s); the deadline may cut it shorter."""
+CLOCK_SKEW = 30.0
+"""How far the server's clock may be behind ours when we look for an artifact stored by an unanswered POST."""
+
+
+class _UnknownOutcome(Exception):  # noqa: N818 - internal signal
+    def __init__(self, reason: str, final: GimletAPIError) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.final = final
+
+
+def _trim(text: str, limit: int = 200) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _body_text(response: httpx.Response) -> str:
+    return response.content[:400].decode("utf-8", errors="replace")
+
+
+def make_http_client(
+    server: str,
+    token: str,
+    *,
+    user_agent: str,
+    ca_bundle: str | None = None,
+    insecure: bool = False,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """The one ``httpx.Client``: bearer token, explicit timeouts, proxies from the environment, TLS verified."""
+    verify: bool | str = False if insecure else (ca_bundle or True)
+    return httpx.Client(
+        base_url=server,
+        headers={"Authorization": f"Bearer {token}", "User-Agent": user_agent},
+        timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=10.0),
+        verify=verify,
+        transport=transport,
+        trust_env=True,
+        follow_redirects=False,
+    )
+
+
+def is_loopback(server: str) -> bool:
+    host = urlsplit(server).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+@attrs.define
+class GimletClient:
+    """Gimlet's artifact, release and rollback endpoints; the repr never shows the token."""
+
+    http: httpx.Client = attrs.field(repr=False)
+    deadline: Deadline
+    retry: RetryPolicy = attrs.field(factory=default_retry)
+    timing: Timing = attrs.field(factory=Timing, repr=False)
+    shipped_ids: set[str] = attrs.field(factory=set, repr=False)
+    """Artifacts this client posted, so that a 404 on tracking them can say what it means."""
+
+    # -- the public calls ---------------------------------------------------------------------------------------
+
+    def post_artifact(self, artifact: Artifact) -> Artifact:
+        """``POST /api/artifact``: store the artifact; returns the server's echo, with ``id`` and ``created``."""
+        body = to_wire(artifact)
+        first_attempt = self.timing.wall()
+
+        def attempt() -> Artifact:
+            try:
+                response = self._request(
+                    "POST", "/api/artifact", json_body=body, stored_on="none-or-500"
+                )
+            except _UnknownOutcome as e:
+                found = self._find_stored(artifact, since=first_attempt - CLOCK_SKEW)
+                if found is not None:
+                    log.warning("gimlet_ci.artifact_adopted", artifact_id=found.id, reason=e.reason)
+                    return found
+                raise Retryable(
+                    f"{e.reason}; no artifact was stored, sending again", e.final
+                ) from None
+            stored = from_wire(
+                self._json(response, "artifact answer"), Artifact, what="artifact answer"
+            )
+            if not stored.id:
+                msg = "Gimlet stored the artifact but its answer has no id"
+                raise BadResponse(
+                    msg,
+                    status=response.status_code,
+                    url=str(response.url),
+                    body=_body_text(response),
+                )
+            return stored
+
+        stored = call_with_retries(
+            attempt, what="POST /api/artifact", policy=self.retry, deadline=self.deadline
+        )
+        self.shipped_ids.add(stored.id)
+        return stored
+
+    def list_artifacts(self, *, repository: str, sha: str, limit: int = 10) -> list[Artifact]:
+        """``GET /api/artifacts`` filtered by repository and sha, newest first."""
+        params = {"repository": repository, "sha": sha, "limit": str(limit)}
+        data = self._read("GET /api/artifacts", "/api/artifacts", params)
+        if not isinstance(data, list):
+            msg = "the server's artifact list is not a JSON array"
+            raise BadResponse(msg)
+        return [from_wire(item, Artifact, what="artifact list") for item in data]
+
+    def track_artifact(self, artifact_id: str) -> TrackStatus:
+        """``GET /api/eventArtifactTrack``: processing status of an artifact and its deploys."""
+        data = self._read(
+            "GET /api/eventArtifactTrack",
+            "/api/eventArtifactTrack",
+            {"artifactId": artifact_id},
+            subject=artifact_id,
+        )
+        return from_wire(data, TrackStatus, what="tracking answer")
+
+    def track_release(self, release_id: str) -> TrackStatus:
+        """``GET /api/eventReleaseTrack``: status of a release, rollback or image build."""
+        data = self._read(
+            "GET /api/eventReleaseTrack",
+            "/api/eventReleaseTrack",
+            {"id": release_id},
+            subject=release_id,
+        )
+        return from_wire(data, TrackStatus, what="tracking answer")
+
+    def make_release(self, request: ReleaseRequest) -> ReleaseTicket:
+        """``POST /api/releases``: queue an on-demand release of a shipped artifact."""
+        return self._post_once(
+            "/api/releases", json_body=to_wire(request), params=None, what="release"
+        )
+
+    def rollback(self, *, env: str, app: str, sha: str) -> ReleaseTicket:
+        """``POST /api/rollback``: roll *app* in *env* back to the gitops commit *sha*."""
+        return self._post_once(
+            "/api/rollback",
+            json_body=None,
+            params={"env": env, "app": app, "sha": sha},
+            what="rollback",
+        )
+
+    # -- plumbing -----------------------------------------------------------------------------------------------
+
+    def _post_once(
+        self, path: str, *, json_body: Any, params: Mapping[str, str] | None, what: str
+    ) -> ReleaseTicket:
+        def attempt() -> ReleaseTicket:
+            try:
+                response = self._request(
+                    "POST", path, json_body=json_body, params=params, stored_on="none"
+                )
+            except _UnknownOutcome as e:
+                e.final.tip = (
+                    f"the {what} may have been queued anyway; check Gimlet before running this again, "
+                    "a second request would queue a second one"
+                )
+                raise e.final from None
+            return from_wire(
+                self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer"
+            )
+
+        return call_with_retries(
+            attempt, what=f"POST {path}", policy=self.retry, deadline=self.deadline
+        )
+
+    def _read(
+        self, what: str, path: str, params: Mapping[str, str], *, subject: str | None = None
+    ) -> Any:
+        def attempt() -> Any:
+            response = self._request("GET", path, params=params, stored_on="read", subject=subject)
+            return self._json(response, "answer")
+
+        return call_with_retries(attempt, what=what, policy=self.retry, deadline=self.deadline)
+
+    def _find_stored(self, artifact: Artifact, *, since: float) -> Artifact | None:
+        version = artifact.version
+        if not version.repository_name or not version.sha:
+            return None
+        for candidate in self.list_artifacts(repository=version.repository_name, sha=version.sha):
+            if candidate.created >= since and candidate.id not in self.shipped_ids:
+                return candidate
+        return None
+
+    def _json(self, response: httpx.Response, what: str) -> Any:
+        # Gimlet writes JSON as text/plain: parse by content, never by header.
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            msg = (
+                f"the server's {what} to {response.request.method} {response.url.path} is not JSON "
+                f"(HTTP {response.status_code}, body starts {_trim(_body_text(response), 80)!r})"
+            )
+            raise BadResponse(
+                msg,
+                status=response.status_code,
+                url=str(response.url),
+                body=_body_text(response),
+                tip="is GIMLET_SERVER the Gimlet dashboard URL, not a proxy or login page?",
+            ) from None
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        stored_on: str,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+        subject: str | None = None,
+    ) -> httpx.Response:
+        """Send once and classify the failure: `Retryable`, `_UnknownOutcome`, or a final error."""
+        self.deadline.check(f"calling {method} {path}")
+        timeout = max(0.001, min(REQUEST_TIMEOUT, self.deadline.remaining()))
+        where = f"{method} {path}"
+        server = str(self.http.base_url).rstrip("/")
+        try:
+            response = self.http.request(
+                method,
+                path,
+                params=params,
+                content=json.dumps(json_body).encode() if json_body is not None else None,
+                headers={"Content-Type": "application/json"} if json_body is not None else None,
+                timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            )
+        except httpx.TimeoutException as e:
+            if timeout < REQUEST_TIMEOUT and self.deadline.remaining() <= 0:
+                raise DeadlineExceeded(
+                    f"the {format_duration(self.deadline.seconds)} deadline passed during {where}",
+                    tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
+                ) from None
+            final = ServerUnreachable(f"{where} to {server} timed out after {timeout:g}s", url=server)
+            if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout) or stored_on == "read":
+                raise Retryable("timed out", final) from None
+            raise _UnknownOutcome("no answer before the timeout", final) from None
+        except httpx.ConnectError as e:
+            text = str(e)
+            if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
+                raise ServerUnreachable(
+                    f"TLS verification of {server} failed: {_trim(text, 160)}",
+                    url=server,
+                    tip="for a self-signed Gimlet set GIMLET_CA_BUNDLE (or --ca-bundle) to its CA certificate",
+                ) from None
+            final = ServerUnreachable(
+                f"cannot connect to {server}: {_trim(text, 160) or type(e).__name__}",
+                url=server,
+                tip="check GIMLET_SERVER and that Gimlet is reachable from this CI runner",
+            )
+            raise Retryable("connection failed", final) from None
+        except httpx.TransportError as e:
+            final = ServerUnreachable(
+                f"{where} to {server} failed: {_trim(str(e), 160) or type(e).__name__}", url=server
+            )
+            if stored_on == "read":
+                raise Retryable("connection dropped", final) from None
+            raise _UnknownOutcome("the connection dropped before an answer", final) from None
+
+        status = response.status_code
+        if status < 300:  # noqa: PLR2004
+            return response
+        body = _body_text(response)
+        url = f"{server}{path}"
+        if status in (401, 403):
+            raise Unauthorized(
+                f"authentication failed: Gimlet answered {status} {response.reason_phrase} to {where}",
+                status=status,
+                url=url,
+                body=body,
+                tip="check GIMLET_TOKEN: generate a token on your Gimlet's /settings page",
+            )
+        error = GimletAPIError(
+            f"Gimlet answered {status} {response.reason_phrase} to {where}: {_trim(body.splitlines()[0] if body.strip() else '', 120)}".rstrip(
+                ": "
+            ),
+            status=status,
+            url=url,
+            body=body,
+        )
+        if status == 404 and subject is not None:  # noqa: PLR2004
+            error = self._not_found(where, subject, body, url)
+        if stored_on == "read":
+            if status == 429 or status >= 500:  # noqa: PLR2004
+                raise Retryable(f"HTTP {status}", error)
+            raise error
+        if status in (429, 503) or (status == 500 and stored_on == "none-or-500"):  # noqa: PLR2004
+            raise Retryable(f"HTTP {status}", error)
+        if status in (502, 504):  # noqa: PLR2004
+            raise _UnknownOutcome(f"HTTP {status} from a proxy", error)
+        raise error
+
+    def _not_found(self, where: str, subject: str, body: str, url: str) -> GimletAPIError:
+        if body.startswith("404 page not found") or subject in self.shipped_ids:
+            return GimletAPIError(
+                f"Gimlet has no tracking for {subject!r} ({where} answered 404)",
+                status=404,
+                url=url,
+                body=body,
+                tip="this server looks older than Gimlet v0.18, which added tracking; upgrade it, or ship "
+                "without --wait/--deploy",
+            )
+        return GimletAPIError(
+            f"Gimlet does not know {subject!r} ({where} answered 404)",
+            status=404,
+            url=url,
+            body=body,
+            tip="check the id: it is printed when an artifact is shipped or a release is made",
+        )
+
+
+def build_client(
+    *,
+    server: str,
+    token: str,
+    deadline: Deadline,
+    user_agent: str,
+    ca_bundle: str | None = None,
+    insecure: bool = False,
+    retry: RetryPolicy | None = None,
+    timing: Timing | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> GimletClient:
+    http = make_http_client(
+        server,
+        token,
+        user_agent=user_agent,
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        transport=transport,
+    )
+    return GimletClient(
+        http=http,
+        deadline=deadline,
+        retry=retry or default_retry(),
+        timing=timing or deadline.timing,
+    )
+
+
+_Factory = Callable[..., GimletClient]

@@ -1,0 +1,100 @@
+"""``gimlet-ci demo``: an embedded local Gimlet, this checkout shipped to it in both modes, every step shown."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+import attrs
+
+from gimlet_ci._flows import prepare, release, ship
+from gimlet_ci._manifests import read_manifests
+from gimlet_ci._retry import Deadline
+from gimlet_ci._settings import Settings
+from gimlet_ci.adapters import CIContext, adapter_by_name, detect_adapter
+
+BUNDLED = Path(__file__).parent
+
+
+def _context(checkout: Path, env: Mapping[str, str]) -> CIContext:
+    from gimlet_ci._git import local_context  # noqa: PLC0415
+
+    adapter = detect_adapter(env)
+    ctx: CIContext = adapter.context(env, lambda p: Path(p).read_bytes())
+    if not ctx.sha or not ctx.repository:
+        ctx = local_context(adapter_by_name("local").context(env, lambda p: b""), checkout)
+    if not ctx.sha:  # not a git checkout: a made-up commit of the bundled example
+        ctx = attrs.evolve(
+            ctx,
+            repository="demo/demo-app",
+            owner="demo",
+            sha="0" * 40,
+            branch="main",
+            event_name="push",
+        )
+    return ctx
+
+
+def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool = False) -> int:
+    """Start the local server, ship *checkout* with --wait, deploy on demand, and show each step."""
+    from gimlet_ci._client import build_client  # noqa: PLC0415
+    from gimlet_ci.testing import GimletServer  # noqa: PLC0415
+
+    started = time.monotonic()
+    own = checkout / ".gimlet"
+    manifests = own if own.is_dir() else BUNDLED
+    docs = read_manifests(manifests)
+    envs = sorted({str(d.data.get("env")) for d in docs if d.data.get("env")}) or ["staging"]
+    delays = (0.05, 0.1) if fast else (0.6, 1.5)
+    token = secrets.token_urlsafe(16)
+
+    def say(text: str = "") -> None:
+        print(text, file=out, flush=True)
+
+    say("gimlet-ci demo: a local Gimlet-compatible server, this checkout, both modes.")
+    with GimletServer(
+        token=token, processing_delay=delays[0], reconcile_delay=delays[1], environments=envs
+    ) as server:
+        say(
+            f"\n[1/4] Local Gimlet server at {server.url} (processing {delays[0]}s, reconcile {delays[1]}s)"
+        )
+        ctx = _context(checkout, env)
+        say(
+            f"\n[2/4] CI context: {ctx.platform}, {ctx.repository}@{(ctx.sha or '')[:12]}, branch {ctx.branch}"
+        )
+        say(
+            f"      manifests from {manifests if manifests == own else 'the bundled example'}: {len(docs)}"
+        )
+        settings = Settings(
+            server=server.url, token=token, wait=True, manifests=str(manifests), timeout=60.0
+        )
+        prepared = prepare(ctx, settings, checkout=checkout)
+        say("\n[3/4] Automated mode: gimlet-ci ship --wait")
+        client = build_client(
+            server=server.url, token=token, deadline=Deadline(60.0), user_agent="gimlet-ci-demo"
+        )
+        with client.http:
+            shipped = ship(prepared, settings, client=client)
+            target = next(
+                (d for d in docs if d.data.get("env") == "production"), docs[0] if docs else None
+            )
+            if target is None:
+                say("No manifests to deploy on demand.")
+                return 0
+            t_env, t_app = str(target.data.get("env")), str(target.data.get("app") or "") or None
+            say(
+                f"\n[4/4] On-demand mode: gimlet-ci deploy --artifact {shipped.artifact_id} --env {t_env} --app {t_app}"
+            )
+            released = release(client, artifact_id=shipped.artifact_id or "", env=t_env, app=t_app)
+        say(
+            f"\nDone in {time.monotonic() - started:.1f}s: artifact {shipped.artifact_id}, "
+            f"release {released.release_id}, {len(shipped.deploys) + len(released.deploys)} deploy(s) reconciled."
+        )
+        say(
+            "Next: run `gimlet-ci dev-server` in one terminal, then in this checkout\n"
+            f"  GIMLET_SERVER=http://127.0.0.1:9000 GIMLET_TOKEN=<the printed token> gimlet-ci ship --wait"
+        )
+    return 0

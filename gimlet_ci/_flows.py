@@ -1,0 +1,394 @@
+"""The commands' work: ship, track, deploy and rollback, under one deadline, returning an `Outcome`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import structlog
+
+from gimlet_ci._artifact import build_artifact, resolve_commit, with_local_vars
+from gimlet_ci._client import GimletClient
+from gimlet_ci._models import Artifact, DeployOutcome, Outcome, ReleaseRequest, TrackStatus
+from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
+from gimlet_ci._settings import Settings
+from gimlet_ci._track import Verdict, describe, judge
+from gimlet_ci.adapters import CIContext
+from gimlet_ci.exceptions import (
+    DeadlineExceeded,
+    DeployFailedError,
+    GimletCIError,
+    NoManifestMatchedError,
+    ProcessingError,
+)
+
+log = structlog.get_logger("gimlet_ci")
+
+PROGRESS_EVERY = 10.0
+"""Seconds between two progress lines while nothing changes."""
+
+
+@attrs.frozen(kw_only=True)
+class Prepared:
+    """An artifact ready to ship, with the lint findings that would make Gimlet fail."""
+
+    artifact: Artifact
+    problems: tuple[str, ...] = ()
+
+
+def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
+    """Read the manifests and the commit, and build the artifact; nothing is sent."""
+    from gimlet_ci._manifests import read_manifests, read_vars  # noqa: PLC0415 - YAML stays off cheap paths
+
+    directory = Path(settings.manifests)
+    if not directory.is_absolute():
+        directory = checkout / directory
+    docs = read_manifests(directory)
+    repo_vars = read_vars(directory)
+    ctx = with_local_vars(ctx)
+    commit = resolve_commit(ctx, checkout)
+    artifact = build_artifact(
+        ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit
+    )
+    problems: tuple[str, ...] = ()
+    try:
+        from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - lint ships with the package
+        pass
+    else:
+        found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
+        problems = tuple(f"{p.file}:{p.line}: {p.key}: {p.message}" for p in found)
+    return Prepared(artifact=artifact, problems=problems)
+
+
+@attrs.define
+class _Watcher:
+    """Polls one event until Gimlet reaches a verdict, reporting changes as it goes."""
+
+    fetch: Callable[[], TrackStatus]
+    what: str
+    on_demand: bool
+    deadline: Deadline
+    schedule: PollSchedule
+    last: Verdict | None = None
+    _seen: dict[tuple[str, str], tuple[str, str | None]] = attrs.field(factory=dict)
+    _status: str | None = None
+
+    def run(self) -> Verdict:
+        intervals = self.schedule.intervals()
+        last_progress = self.deadline.elapsed()
+        while True:
+            status = self.fetch()
+            verdict = judge(status, on_demand=self.on_demand)
+            self.last = verdict
+            changed = self._report(status, verdict)
+            if verdict.state != "pending" or verdict.follow:
+                return verdict
+            elapsed = self.deadline.elapsed()
+            if changed:
+                last_progress = elapsed
+            elif elapsed - last_progress >= PROGRESS_EVERY:
+                log.info(
+                    "gimlet_ci.waiting",
+                    what=self.what,
+                    status=status.status or "new",
+                    elapsed=format_duration(round(elapsed)),
+                    pending=sum(1 for d in verdict.deploys if d.status == "pending"),
+                )
+                last_progress = elapsed
+            self.deadline.sleep(next(intervals), f"waiting for {self.what}")
+
+    def _report(self, status: TrackStatus, verdict: Verdict) -> bool:
+        changed = False
+        if status.status != self._status:
+            self._status = status.status
+            changed = True
+            log.info(
+                "gimlet_ci.event_status",
+                what=self.what,
+                status=status.status or "new",
+                description=status.status_desc or None,
+            )
+        for deploy in verdict.deploys:
+            key = (deploy.app or "", deploy.env or "")
+            state = (deploy.status, deploy.gitops_status)
+            if self._seen.get(key) != state:
+                self._seen[key] = state
+                changed = True
+                log.info(
+                    "gimlet_ci.deploy_status",
+                    app=deploy.app,
+                    env=deploy.env,
+                    status=deploy.status,
+                    gitops_hash=deploy.gitops_hash,
+                    gitops_status=deploy.gitops_status,
+                    message=deploy.message,
+                )
+        return changed
+
+
+def _fail(verdict: Verdict, outcome: Outcome, *, on_demand: bool) -> GimletCIError:
+    failed = [d for d in verdict.deploys if d.status == "failed"]
+    message = verdict.message or "Gimlet reported a failure"
+    error: GimletCIError
+    if verdict.no_match or (
+        on_demand and failed and all(not d.gitops_hash for d in failed) and "no gitops" in message
+    ):
+        error = NoManifestMatchedError(
+            message,
+            tip="check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)",
+        )
+    elif failed:
+        error = DeployFailedError(f"deploy failed: {describe(failed[0])}")
+    else:
+        error = ProcessingError(f"Gimlet could not process it: {message}")
+    error.outcome = attrs.evolve(
+        outcome, status="failed", deploys=verdict.deploys, message=error.message
+    )
+    return error
+
+
+def _timeout(error: DeadlineExceeded, watcher: _Watcher, outcome: Outcome) -> DeadlineExceeded:
+    deploys = watcher.last.deploys if watcher.last else ()
+    pending = [d for d in deploys if d.status == "pending"]
+    detail = "; ".join(
+        f"{d.app} -> {d.env}: {d.gitops_status or 'no gitops status yet'}" for d in pending
+    )
+    if watcher.last is None or watcher._status in (None, "new"):
+        detail = detail or f"{watcher.what} was not processed yet"
+    if detail:
+        error = DeadlineExceeded(f"{error.message}; last status: {detail}", tip=error.tip)
+    error.outcome = attrs.evolve(outcome, status="timeout", deploys=deploys, message=error.message)
+    return error
+
+
+def watch(
+    fetch: Callable[[], TrackStatus],
+    *,
+    what: str,
+    on_demand: bool,
+    deadline: Deadline,
+    schedule: PollSchedule,
+    outcome: Outcome,
+    refetch: Callable[[str], Callable[[], TrackStatus]] | None = None,
+) -> Verdict:
+    """Wait for a verdict on one event (following an image build to its deploy); raise on failure or deadline."""
+    watcher = _Watcher(
+        fetch=fetch, what=what, on_demand=on_demand, deadline=deadline, schedule=schedule
+    )
+    while True:
+        try:
+            verdict = watcher.run()
+        except DeadlineExceeded as e:
+            raise _timeout(e, watcher, outcome) from None
+        if verdict.follow and refetch is not None:
+            log.info("gimlet_ci.image_built", release_id=verdict.follow)
+            watcher = _Watcher(
+                fetch=refetch(verdict.follow),
+                what=what,
+                on_demand=on_demand,
+                deadline=deadline,
+                schedule=schedule,
+            )
+            continue
+        if verdict.state == "failed":
+            raise _fail(verdict, outcome, on_demand=on_demand)
+        return verdict
+
+
+def ship(
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    client: GimletClient,
+    schedule: PollSchedule | None = None,
+) -> Outcome:
+    """Post the artifact; then, by the mode, wait for its deploys or release it on demand and track that."""
+    schedule = schedule or default_schedule()
+    deadline = client.deadline
+    artifact = prepared.artifact
+    stored = client.post_artifact(artifact)
+    outcome = Outcome(
+        artifact_id=stored.id,
+        status="shipped",
+        repository=artifact.version.repository_name,
+        sha=artifact.version.sha,
+    )
+    log.info(
+        "gimlet_ci.artifact_shipped",
+        artifact_id=stored.id,
+        repository=outcome.repository,
+        sha=outcome.sha,
+    )
+    if not settings.wait and not settings.deploy:
+        return outcome
+
+    if settings.deploy:
+        assert settings.env is not None  # noqa: S101 - load_settings guarantees it
+        _wait_processed(client, stored.id, deadline, schedule, outcome)
+        return release(
+            client,
+            artifact_id=stored.id,
+            env=settings.env,
+            app=settings.app,
+            schedule=schedule,
+            outcome=outcome,
+        )
+    verdict = watch(
+        lambda: client.track_artifact(stored.id),
+        what="the artifact",
+        on_demand=False,
+        deadline=deadline,
+        schedule=schedule,
+        outcome=outcome,
+    )
+    if verdict.no_match:
+        log.info("gimlet_ci.no_policy_fired", artifact_id=stored.id)
+    return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+
+
+def _wait_processed(
+    client: GimletClient,
+    artifact_id: str,
+    deadline: Deadline,
+    schedule: PollSchedule,
+    outcome: Outcome,
+) -> Verdict:
+    """On-demand mode: wait until Gimlet has processed the artifact (not for its automated deploys)."""
+
+    def fetch() -> TrackStatus:
+        status = client.track_artifact(artifact_id)
+        if status.status not in ("", "new"):
+            # Processed: report automated deploys as they are now, and stop waiting for them.
+            return attrs.evolve(status, results=())
+        return status
+
+    return watch(
+        fetch,
+        what="the artifact",
+        on_demand=False,
+        deadline=deadline,
+        schedule=schedule,
+        outcome=outcome,
+    )
+
+
+def release(
+    client: GimletClient,
+    *,
+    artifact_id: str,
+    env: str,
+    app: str | None,
+    schedule: PollSchedule | None = None,
+    outcome: Outcome | None = None,
+    wait: bool = True,
+) -> Outcome:
+    """Make an on-demand release of a shipped artifact and track it to the end."""
+    schedule = schedule or default_schedule()
+    outcome = outcome or Outcome(artifact_id=artifact_id)
+    ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
+    outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
+    log.info(
+        "gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id
+    )
+    if not wait:
+        return outcome
+    verdict = watch(
+        lambda: client.track_release(ticket.id),
+        what="the release",
+        on_demand=True,
+        deadline=client.deadline,
+        schedule=schedule,
+        outcome=outcome,
+        refetch=lambda rid: lambda: client.track_release(rid),
+    )
+    return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+
+
+def rollback(
+    client: GimletClient,
+    *,
+    env: str,
+    app: str,
+    sha: str,
+    wait: bool,
+    schedule: PollSchedule | None = None,
+) -> Outcome:
+    """Roll *app* in *env* back to gitops commit *sha*; with *wait*, track it like a release."""
+    ticket = client.rollback(env=env, app=app, sha=sha)
+    outcome = Outcome(release_id=ticket.id, status="shipped")
+    log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
+    if not wait:
+        return outcome
+    verdict = watch(
+        lambda: client.track_release(ticket.id),
+        what="the rollback",
+        on_demand=False,
+        deadline=client.deadline,
+        schedule=schedule or default_schedule(),
+        outcome=outcome,
+    )
+    return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+
+
+def track(
+    client: GimletClient,
+    *,
+    artifact_id: str | None = None,
+    release_id: str | None = None,
+    wait: bool,
+    schedule: PollSchedule | None = None,
+) -> Outcome:
+    """One status read of an artifact or release, or with *wait* until Gimlet reaches a verdict."""
+    if release_id is not None:
+        outcome = Outcome(release_id=release_id, artifact_id=artifact_id)
+
+        def fetch() -> TrackStatus:
+            return client.track_release(release_id)
+
+        on_demand, what = True, "the release"
+    else:
+        assert artifact_id is not None  # noqa: S101
+        outcome = Outcome(artifact_id=artifact_id)
+
+        def fetch() -> TrackStatus:
+            return client.track_artifact(artifact_id)
+
+        on_demand, what = False, "the artifact"
+    if wait:
+        verdict = watch(
+            fetch,
+            what=what,
+            on_demand=on_demand,
+            deadline=client.deadline,
+            schedule=schedule or default_schedule(),
+            outcome=outcome,
+            refetch=(lambda rid: lambda: client.track_release(rid)) if release_id else None,
+        )
+        return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+    status = fetch()
+    verdict = judge(status, on_demand=on_demand)
+    for deploy in verdict.deploys:
+        log.info(
+            "gimlet_ci.deploy_status",
+            app=deploy.app,
+            env=deploy.env,
+            status=deploy.status,
+            gitops_hash=deploy.gitops_hash,
+            gitops_status=deploy.gitops_status,
+            message=deploy.message,
+        )
+    if verdict.state == "failed":
+        raise _fail(verdict, outcome, on_demand=on_demand)
+    state = "succeeded" if verdict.state == "done" else "shipped"
+    log.info(
+        "gimlet_ci.event_status",
+        what=what,
+        status=status.status or "new",
+        description=status.status_desc or None,
+    )
+    return attrs.evolve(outcome, status=state, deploys=verdict.deploys, message=verdict.message)
+
+
+__all__ = ["DeployOutcome", "Prepared", "prepare", "release", "rollback", "ship", "track", "watch"]

@@ -1,0 +1,150 @@
+"""Logging: structlog events with stable names; a console renderer that reads like sentences; JSON for machines.
+
+A redaction processor replaces every secret value (the token) wherever it would appear, as a second line of
+defence behind never logging it in the first place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+REDACTED = "[redacted]"
+
+_SENTENCES = {
+    "gimlet_ci.artifact_built": "Built the artifact for {repository}@{sha_short}: {manifests} manifest(s)",
+    "gimlet_ci.artifact_shipped": "Shipped artifact {artifact_id}",
+    "gimlet_ci.artifact_adopted": "The server stored the artifact before the connection failed; using {artifact_id}",
+    "gimlet_ci.event_status": "Gimlet: {what} is {status}{description_sep}{description}",
+    "gimlet_ci.deploy_status": "  {app} -> {env}: {status}{gitops}{message_sep}{message}",
+    "gimlet_ci.waiting": "Still waiting for {what} ({status}, {pending} deploy(s) pending), {elapsed} elapsed",
+    "gimlet_ci.no_policy_fired": "No deploy policy fired for this artifact",
+    "gimlet_ci.release_made": "Release queued with id {release_id} ({app_or_all} -> {env})",
+    "gimlet_ci.rollback_made": "Rollback queued with id {release_id} ({app} -> {env} to {sha})",
+    "gimlet_ci.image_built": "Image build finished; following deploy {release_id}",
+    "gimlet_ci.retry": "{request} failed ({reason}); attempt {attempt}, retrying in {wait}s",
+    "gimlet_ci.retry_giveup": "{request} failed ({reason}) after {attempts} attempt(s)",
+    "gimlet_ci.commit_not_in_clone": "Commit {sha} is not in the clone; commit details come from {used}",
+    "gimlet_ci.no_commit_metadata": "No commit details for {sha}: no git checkout and none from the platform",
+    "gimlet_ci.manifest_problem": "{problem}",
+    "gimlet_ci.insecure": "TLS verification is OFF (--insecure): anyone on the path can read the token",
+    "gimlet_ci.plain_http": "The token is sent over plain http to {server}: use https",
+    "gimlet_ci.context_warning": "{warning}",
+    "gimlet_ci.dev_server": "{message}",
+}
+
+
+class _Defaults(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
+    template = _SENTENCES.get(event)
+    if template is None:
+        return None
+    values = _Defaults({k: "" if v is None else v for k, v in data.items()})
+    sha = str(values.get("sha", ""))
+    values["sha_short"] = sha[:12]
+    values["description_sep"] = ": " if values.get("description") else ""
+    values["message_sep"] = " - " if values.get("message") else ""
+    gitops_hash = str(values.get("gitops_hash", ""))
+    gitops_status = str(values.get("gitops_status", ""))
+    values["gitops"] = (
+        f" (gitops {gitops_hash[:8]}{', ' + gitops_status if gitops_status else ''})"
+        if gitops_hash
+        else ""
+    )
+    values["app_or_all"] = values.get("app") or "every app"
+    return template.format_map(values)
+
+
+class ConsoleRenderer:
+    """Human lines: known events as sentences, anything else as ``event key=value``."""
+
+    def __init__(self, *, verbose: bool) -> None:
+        self.verbose = verbose
+
+    def __call__(self, _: Any, method: str, event_dict: MutableMapping[str, Any]) -> str:
+        event = str(event_dict.pop("event", ""))
+        level = event_dict.pop("level", method)
+        event_dict.pop("timestamp", None)
+        text = _sentence(event, event_dict)
+        if text is None or self.verbose:
+            extras = " ".join(
+                f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in event_dict.items()
+            )
+            text = (
+                f"{text}  [{event} {extras}]" if text is not None else f"{event} {extras}".rstrip()
+            )
+        if level in ("warning", "error"):
+            prefix = "WARNING " if level == "warning" else "ERROR "
+            text = prefix + text
+        # One event is one line: server text cannot start a new line (nor a CI workflow command).
+        return text.replace("\r", " ").replace("\n", " ")
+
+
+class Redactor:
+    """Replace every secret value in an event, keys and nested values included."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = [s for s in secrets if s]
+
+    def scrub(self, value: Any) -> Any:
+        if not self.secrets:
+            return value
+        if isinstance(value, str):
+            for secret in self.secrets:
+                value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {self.scrub(k): self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.scrub(v) for v in value)
+        return value
+
+    def __call__(
+        self, _: Any, __: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        return {k: self.scrub(v) for k, v in event_dict.items()}
+
+
+def configure_logging(
+    *,
+    log_format: str = "console",
+    verbosity: int = 0,
+    stream: TextIO | None = None,
+    secrets: Iterable[str] = (),
+) -> Redactor:
+    """Configure structlog once, for the CLI: level from -v/-q, console or JSON lines on *stream* (stderr)."""
+    level = logging.INFO - 10 * verbosity
+    redactor = Redactor(secrets)
+    renderer: Any
+    if log_format == "json":
+        renderer = structlog.processors.JSONRenderer(
+            serializer=lambda obj, **_: json.dumps(obj, default=str)
+        )
+        processors: list[Any] = [
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redactor,
+            renderer,
+        ]
+    else:
+        processors = [
+            structlog.processors.add_log_level,
+            redactor,
+            ConsoleRenderer(verbose=verbosity > 0),
+        ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(max(level, logging.DEBUG)),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    return redactor

@@ -1,0 +1,608 @@
+"""The ``gimlet-ci`` command line: the only module that reads ``os.environ``, prints, and picks exit codes.
+
+Heavy imports (httpx, YAML, the flows) happen inside the commands, so ``--version`` and ``context`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from gimlet_ci._models import Outcome
+    from gimlet_ci._settings import Settings
+    from gimlet_ci.adapters import CIContext
+
+EXIT_INTERNAL = 70
+"""A bug in gimlet-ci (an exception we did not expect); the message asks for a report."""
+
+COMMANDS = (
+    "context",
+    "ship",
+    "track",
+    "deploy",
+    "rollback",
+    "lint",
+    "explain",
+    "dev-server",
+    "demo",
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("gimlet-ci")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as our one-line error with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+        raise ConfigError(message, tip=f"see `{self.prog} --help`")
+
+
+def _add_ship_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        default=None,
+        help="wait until every triggered deploy is reconciled",
+    )
+    p.add_argument(
+        "--deploy",
+        action="store_true",
+        default=None,
+        help="make an on-demand release after shipping",
+    )
+    p.add_argument("--env", help="environment of the on-demand release")
+    p.add_argument("--app", help="app of the on-demand release (default: every app of the env)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=None,
+        help="build and print the artifact, send nothing",
+    )
+    p.add_argument(
+        "--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)"
+    )
+    p.add_argument(
+        "--field",
+        action="append",
+        default=None,
+        metavar="NAME=URL",
+        help="add a link to the artifact (repeatable)",
+    )
+    p.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="add a template variable (repeatable)",
+    )
+
+
+def _add_server_options(p: argparse.ArgumentParser, *, output: bool = True) -> None:
+    p.add_argument("--server", help="Gimlet's URL (default: GIMLET_SERVER)")
+    p.add_argument(
+        "--timeout",
+        metavar="DURATION",
+        help="deadline for the whole command, Go-style: 90s, 10m, 1h30m",
+    )
+    p.add_argument(
+        "--ca-bundle",
+        metavar="FILE",
+        help="CA certificates for a self-signed Gimlet (GIMLET_CA_BUNDLE)",
+    )
+    p.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS (warned about on every run)"
+    )
+    if output:
+        p.add_argument(
+            "--output",
+            choices=("text", "json"),
+            default="text",
+            help="json: one result object on stdout",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; the CLI reference in the docs is generated from it."""
+    parser = _Parser(
+        prog="gimlet-ci",
+        description="Ship Gimlet artifacts from any CI, wait for their deploys, or release on demand.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--platform",
+        default="auto",
+        help="CI platform adapter: auto (detect), github, circleci, woodpecker, ...",
+    )
+    parser.add_argument(
+        "--log-format", choices=("console", "json"), default="console", help="stderr log format"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more detail (repeatable)"
+    )
+    parser.add_argument("-q", "--quiet", action="count", default=0, help="less detail (repeatable)")
+    parser.add_argument(
+        "-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("context", help="print the normalised CI context of this run")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+
+    p = sub.add_parser("ship", help="build the artifact, post it, and wait/deploy by the mode")
+    _add_ship_options(p)
+    _add_server_options(p)
+
+    p = sub.add_parser("track", help="read (or --wait for) the status of an artifact or a release")
+    p.add_argument("artifact_id", nargs="?", metavar="ARTIFACT_ID")
+    p.add_argument(
+        "--release", metavar="ID", help="track a release or rollback instead of an artifact"
+    )
+    p.add_argument("--wait", action="store_true", help="wait until Gimlet reaches a verdict")
+    _add_server_options(p)
+
+    p = sub.add_parser("deploy", help="on-demand release of a shipped artifact, tracked to the end")
+    p.add_argument("--artifact", required=True, metavar="ID", help="the shipped artifact's id")
+    p.add_argument("--env", help="environment to release to")
+    p.add_argument("--app", help="app to release (default: every app of the env)")
+    p.add_argument("--no-wait", action="store_true", help="queue the release and exit")
+    _add_server_options(p)
+
+    p = sub.add_parser("rollback", help="roll an app back to an earlier gitops commit")
+    p.add_argument("--env", required=True)
+    p.add_argument("--app", required=True)
+    p.add_argument("--to", required=True, metavar="SHA", help="the gitops commit to roll back to")
+    p.add_argument("--wait", action="store_true", help="track the rollback to the end")
+    _add_server_options(p)
+
+    p = sub.add_parser(
+        "lint", help="check the .gimlet/ manifests; FILE:LINE: KEY: message per problem"
+    )
+    p.add_argument(
+        "--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)"
+    )
+    p.add_argument("--output", choices=("text", "json"), default="text")
+
+    p = sub.add_parser(
+        "explain", help="which manifests' deploy policies fire for this context, and why"
+    )
+    p.add_argument(
+        "--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)"
+    )
+    p.add_argument("--branch", help="evaluate for this branch")
+    p.add_argument("--tag", help="evaluate for this tag")
+    p.add_argument("--event", choices=("push", "pr", "tag"), help="evaluate for this event")
+    p.add_argument("--message", help="evaluate for this commit message")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+
+    p = sub.add_parser("dev-server", help="run a local Gimlet-compatible server on loopback")
+    from gimlet_ci._devserver import add_arguments  # noqa: PLC0415 - stdlib only
+
+    add_arguments(p)
+
+    p = sub.add_parser(
+        "demo", help="ship this checkout to an embedded local server, wait, deploy, show the result"
+    )
+    p.add_argument("--fast", action="store_true", help="short server delays")
+    return parser
+
+
+# -- the error boundary ---------------------------------------------------------------------------------------------
+
+
+class _Run:
+    """What one invocation needs: its environment, streams, and the secrets to keep out of every line."""
+
+    def __init__(self, env: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> None:
+        self.env = env
+        self.stdout = stdout
+        self.stderr = stderr
+        self.secrets: list[str] = [
+            v for k in ("GIMLET_TOKEN", "PLUGIN_GIMLET_TOKEN") if (v := env.get(k, ""))
+        ]
+        self.adapter: ModuleType | None = None
+        self.outcome: Outcome | None = None
+        self.output = "text"
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def say(self, line: str) -> None:
+        print(self.scrub(line), file=self.stderr)
+
+    def out(self, text: str) -> None:
+        print(self.scrub(text), file=self.stdout)
+
+
+@contextlib.contextmanager
+def _handle_errors(run: _Run) -> Iterator[list[int]]:
+    code = [0]
+    from gimlet_ci.exceptions import GimletCIError  # noqa: PLC0415
+
+    try:
+        yield code
+    except GimletCIError as e:
+        code[0] = e.exit_code
+        if e.outcome is not None:
+            run.outcome = e.outcome  # type: ignore[assignment]
+        _report_error(run, e.message, e.tip)
+    except KeyboardInterrupt:
+        code[0] = 130
+        run.say("ERROR interrupted")
+    except Exception as e:  # noqa: BLE001 - the one place that turns a bug into one line
+        code[0] = EXIT_INTERNAL
+        _report_error(
+            run,
+            f"internal error: {type(e).__name__}: {e}",
+            "this is a bug in gimlet-ci; please report it with the command you ran",
+        )
+
+
+def _report_error(run: _Run, message: str, tip: str | None) -> None:
+    message = " ".join(run.scrub(message).split())
+    run.say(f"ERROR {message}")
+    if tip:
+        run.say(f"TIP {run.scrub(tip)}")
+
+
+# -- commands --------------------------------------------------------------------------------------------------------
+
+
+def _adapter(run: _Run, name: str) -> ModuleType:
+    from gimlet_ci.adapters import adapter_by_name, detect_adapter  # noqa: PLC0415
+
+    return detect_adapter(run.env) if name == "auto" else adapter_by_name(name)
+
+
+def _read_file(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def _context(run: _Run, adapter: ModuleType, checkout: Path) -> CIContext:
+    from gimlet_ci.adapters import CIContext  # noqa: PLC0415
+
+    ctx: CIContext = adapter.context(run.env, _read_file)
+    if not ctx.sha or not ctx.repository or ctx.platform == "local":
+        from gimlet_ci._git import local_context  # noqa: PLC0415
+
+        ctx = local_context(ctx, checkout)
+    import structlog  # noqa: PLC0415
+
+    for warning in ctx.warnings:
+        structlog.get_logger("gimlet_ci").warning("gimlet_ci.context_warning", warning=warning)
+    return ctx
+
+
+def _settings(run: _Run, adapter: ModuleType, args: argparse.Namespace) -> Settings:
+    from gimlet_ci._settings import load_settings  # noqa: PLC0415
+
+    options: dict[str, object] = {}
+    for name in ("wait", "deploy", "env", "app", "dry_run", "manifests", "server", "ca_bundle"):
+        options[name] = getattr(args, name, None)
+    options["fields"] = getattr(args, "field", None)
+    if getattr(args, "timeout", None) is not None:
+        options["timeout"] = args.timeout
+    settings = load_settings(
+        options=options,
+        env=run.env,
+        inputs=adapter.inputs(run.env),
+        extra_vars=getattr(args, "var", []) or [],
+        insecure=bool(getattr(args, "insecure", False)),
+    )
+    if settings.token and settings.token not in run.secrets:
+        run.secrets.append(settings.token)
+    return settings
+
+
+def _client(run: _Run, settings: Settings) -> Any:
+    import structlog  # noqa: PLC0415
+
+    from gimlet_ci._client import build_client, is_loopback  # noqa: PLC0415
+    from gimlet_ci._retry import Deadline  # noqa: PLC0415
+
+    settings.require("server", "token")
+    assert settings.server is not None  # noqa: S101
+    assert settings.token is not None  # noqa: S101
+    log = structlog.get_logger("gimlet_ci")
+    if settings.insecure:
+        log.warning("gimlet_ci.insecure")
+    if settings.server.startswith("http://") and not is_loopback(settings.server):
+        log.warning("gimlet_ci.plain_http", server=settings.server)
+    return build_client(
+        server=settings.server,
+        token=settings.token,
+        deadline=Deadline(settings.timeout),
+        user_agent=f"gimlet-ci/{_version()}",
+        ca_bundle=settings.ca_bundle,
+        insecure=settings.insecure,
+    )
+
+
+def _missing_tip(ctx_platform: str, env: Mapping[str, str]) -> str:
+    tips = {
+        "github": "add GIMLET_SERVER and GIMLET_TOKEN as repository secrets and pass them in the step's env:; "
+        "pull requests from forks and Dependabot get no secrets",
+        "circleci": "add GIMLET_SERVER and GIMLET_TOKEN as project variables or a context; "
+        "forked pull requests get none unless 'Pass secrets to builds from forked pull requests' is on",
+        "woodpecker": "pass them as settings gimlet_server/gimlet_token with from_secret (or secrets: [...]); "
+        "secrets are not exposed to pull_request events by default",
+        "gitlab": "add GIMLET_SERVER and GIMLET_TOKEN as CI/CD variables; protected variables reach only "
+        "protected branches and tags",
+    }
+    del env
+    return tips.get(ctx_platform, "set GIMLET_SERVER and GIMLET_TOKEN in the environment")
+
+
+def cmd_context(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    adapter = _adapter(run, args.platform)
+    ctx = _context(run, adapter, checkout)
+    data = ctx.as_json()
+    if args.output == "json":
+        run.out(json.dumps(data))
+    else:
+        width = max(len(k) for k in data)
+        for key, value in data.items():
+            run.out(f"{key:<{width}}  {'-' if value is None else value}")
+    return 0
+
+
+def cmd_ship(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    import structlog  # noqa: PLC0415
+
+    from gimlet_ci._converter import to_wire  # noqa: PLC0415
+    from gimlet_ci._flows import prepare, ship  # noqa: PLC0415
+    from gimlet_ci._models import Outcome  # noqa: PLC0415
+    from gimlet_ci.exceptions import MissingSettingsError  # noqa: PLC0415
+
+    log = structlog.get_logger("gimlet_ci")
+    adapter = run.adapter = _adapter(run, args.platform)
+    settings = _settings(run, adapter, args)
+    ctx = _context(run, adapter, checkout)
+    prepared = prepare(ctx, settings, checkout=checkout)
+    artifact = prepared.artifact
+    log.info(
+        "gimlet_ci.artifact_built",
+        repository=artifact.version.repository_name,
+        sha=artifact.version.sha,
+        manifests=len(artifact.environments),
+    )
+    for problem in prepared.problems:
+        log.warning("gimlet_ci.manifest_problem", problem=problem)
+    if settings.dry_run:
+        run.outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
+        run.out(json.dumps(to_wire(artifact), indent=2, ensure_ascii=False))
+        return 0
+    try:
+        client = _client(run, settings)
+    except MissingSettingsError as e:
+        e.tip = _missing_tip(ctx.platform, run.env)
+        raise
+    run.outcome = Outcome(status="error", repository=ctx.repository, sha=ctx.sha)
+    with client.http:
+        run.outcome = ship(prepared, settings, client=client)
+    return 0
+
+
+def cmd_track(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    from gimlet_ci._flows import track  # noqa: PLC0415
+    from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+    del checkout
+    if not args.artifact_id and not args.release:
+        msg = "track needs an ARTIFACT_ID or --release ID"
+        raise ConfigError(
+            msg, tip="the ids are printed by `gimlet-ci ship` and in its --output json"
+        )
+    adapter = run.adapter = _adapter(run, args.platform)
+    settings = _settings(run, adapter, args)
+    client = _client(run, settings)
+    with client.http:
+        run.outcome = track(
+            client, artifact_id=args.artifact_id, release_id=args.release, wait=args.wait
+        )
+    return 0
+
+
+def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    from gimlet_ci._flows import release  # noqa: PLC0415
+    from gimlet_ci._models import Outcome  # noqa: PLC0415
+    from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+    del checkout
+    adapter = run.adapter = _adapter(run, args.platform)
+    settings = _settings(run, adapter, args)
+    if not settings.env:
+        msg = "deploy needs an environment"
+        raise ConfigError(msg, tip="pass --env ENV (or set GIMLET_ENV)")
+    client = _client(run, settings)
+    run.outcome = Outcome(artifact_id=args.artifact, status="error")
+    with client.http:
+        run.outcome = release(
+            client,
+            artifact_id=args.artifact,
+            env=settings.env,
+            app=settings.app,
+            wait=not args.no_wait,
+        )
+    return 0
+
+
+def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    from gimlet_ci._flows import rollback  # noqa: PLC0415
+
+    del checkout
+    adapter = run.adapter = _adapter(run, args.platform)
+    settings = _settings(run, adapter, args)
+    client = _client(run, settings)
+    with client.http:
+        run.outcome = rollback(client, env=args.env, app=args.app, sha=args.to, wait=args.wait)
+    return 0
+
+
+def _manifests_dir(run: _Run, args: argparse.Namespace, checkout: Path) -> Path:
+    from gimlet_ci._settings import DEFAULT_MANIFESTS  # noqa: PLC0415
+
+    directory = Path(args.manifests or run.env.get("GIMLET_MANIFESTS") or DEFAULT_MANIFESTS)
+    return directory if directory.is_absolute() else checkout / directory
+
+
+def cmd_lint(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    from gimlet_ci import _lint  # noqa: PLC0415
+
+    problems = _lint.lint(_manifests_dir(run, args, checkout))
+    if args.output == "json":
+        run.out(json.dumps(_lint.as_json(problems)))
+    elif problems:
+        run.out(_lint.format_text(problems))
+    else:
+        run.say("No problems found")
+    return _lint.exit_code(problems)
+
+
+def cmd_explain(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    from gimlet_ci import _explain  # noqa: PLC0415
+    from gimlet_ci._manifests import read_manifests  # noqa: PLC0415
+
+    adapter = _adapter(run, args.platform)
+    ctx = _context(run, adapter, checkout)
+    event = args.event or ("tag" if args.tag else ctx.event)
+    version: dict[str, Any] = {
+        "branch": args.branch
+        if args.branch is not None
+        else (None if args.tag else ctx.branch) or "",
+        "tag": args.tag if args.tag is not None else ctx.tag or "",
+        "message": args.message if args.message is not None else "",
+    }
+    if args.message is None and ctx.sha:
+        from gimlet_ci._git import commit_info  # noqa: PLC0415
+
+        found = commit_info(ctx.sha, checkout)
+        if found is not None:
+            version["message"] = found[1].message or ""
+        elif ctx.commit is not None:
+            version["message"] = ctx.commit.message or ""
+    if event != "push":
+        version["event"] = event
+    explanations = _explain.explain(read_manifests(_manifests_dir(run, args, checkout)), version)
+    if args.output == "json":
+        run.out(json.dumps(_explain.as_json(explanations)))
+    else:
+        run.out(_explain.format_text(explanations))
+    return 0
+
+
+def cmd_dev_server(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    from gimlet_ci import _devserver  # noqa: PLC0415
+
+    del checkout
+    return _devserver.run(args, out=run.stderr)
+
+
+def cmd_demo(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+    from gimlet_ci._demo import run_demo  # noqa: PLC0415
+
+    return run_demo(checkout=checkout, env=run.env, out=run.stderr, fast=args.fast)
+
+
+_HANDLERS = {
+    "context": cmd_context,
+    "ship": cmd_ship,
+    "track": cmd_track,
+    "deploy": cmd_deploy,
+    "rollback": cmd_rollback,
+    "lint": cmd_lint,
+    "explain": cmd_explain,
+    "dev-server": cmd_dev_server,
+    "demo": cmd_demo,
+}
+
+
+def _write_platform_outputs(run: _Run) -> None:
+    if run.adapter is None or run.outcome is None:
+        return
+    outputs = getattr(run.adapter, "outputs", None)
+    if outputs is None:
+        return
+    result = outputs(run.env, run.outcome)
+    for line in result.log_lines:
+        run.say(line)
+    for path, text in result.files:
+        try:
+            with Path(path).open("a", encoding="utf-8") as f:
+                f.write(run.scrub(text))
+        except OSError as e:
+            run.say(f"WARNING could not write {path}: {e.strerror}")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one ``gimlet-ci`` command and return its exit code; never raises, never prints a traceback."""
+    run = _Run(os.environ if env is None else env, stdout or sys.stdout, stderr or sys.stderr)
+    args: argparse.Namespace | None = None
+    with _handle_errors(run) as code:
+        try:
+            args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        except SystemExit as e:  # --help and --version
+            return int(e.code or 0)
+        if args.command is None:
+            build_parser().print_help(run.stderr)
+            return 2
+        adapter_name = args.platform
+        if adapter_name != "auto":
+            run.adapter = _adapter(run, adapter_name)
+        startup = getattr(run.adapter or _adapter(run, "auto"), "startup_lines", None)
+        if startup is not None:
+            for line in startup(run.env, list(run.secrets)):
+                print(line, file=run.stderr)
+        from gimlet_ci._logging import configure_logging  # noqa: PLC0415
+
+        verbosity = args.verbose - args.quiet
+        if run.env.get("RUNNER_DEBUG") == "1":
+            verbosity = max(verbosity, 1)
+        configure_logging(
+            log_format=args.log_format, verbosity=verbosity, stream=run.stderr, secrets=run.secrets
+        )
+        checkout = Path(args.directory or ".").resolve()
+        run.output = getattr(args, "output", "text")
+        code[0] = _HANDLERS[args.command](run, args, checkout)
+    if args is not None and args.command in ("ship", "track", "deploy", "rollback"):
+        _finish(run)
+    return code[0]
+
+
+def _finish(run: _Run) -> None:
+    if run.outcome is None:
+        return
+    if run.output == "json" and run.outcome.status != "dry-run":
+        run.out(json.dumps(run.outcome.as_json()))
+    with _handle_errors(run):
+        _write_platform_outputs(run)
+
+
+def entrypoint() -> NoReturn:
+    """The console script: ``gimlet-ci``."""
+    raise SystemExit(main())

@@ -1,0 +1,310 @@
+"""The CLI end to end against the local Gimlet-compatible server: what a pipeline sees."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gimlet_ci.cli import main
+from gimlet_ci.testing import GimletServer
+from tests.helpers import HOSTILE_MESSAGE, git, make_repo
+
+TOKEN = "s3cr3t-T0KEN-value-4711"
+
+
+@pytest.fixture(name="repo")
+def _repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path)
+
+
+@pytest.fixture(name="server")
+def _server() -> Any:
+    with GimletServer(token=TOKEN, processing_delay=0.02, reconcile_delay=0.04) as server:
+        yield server
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, env, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def creds(server: GimletServer, **extra: str) -> dict[str, str]:
+    return {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": server.token, **extra}
+
+
+def ship(repo: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    return run(["--platform", "local", "-C", str(repo), "ship", *args], env)
+
+
+def test_dry_run_prints_the_exact_body_and_sends_nothing(repo: Path, server: GimletServer) -> None:
+    """`ship --dry-run --output json` prints only the artifact body that would be posted; the server sees nothing."""
+    code, out, err = ship(repo, creds(server), "--dry-run", "--output", "json")
+
+    assert 0 == code
+    assert 0 == server.request_count()
+    body = json.loads(out)
+    sha = git(repo, "rev-parse", "HEAD")
+    assert {
+        "repositoryName": "acme/shop",
+        "sha": sha,
+        "created": 1704164645,
+        "branch": "main",
+        "authorName": "Ada Lovelace",
+        "authorEmail": "ada@example.com",
+        "committerName": "Ada Lovelace",
+        "committerEmail": "ada@example.com",
+        "message": HOSTILE_MESSAGE,
+    } == body["version"]
+    assert ["production", "staging"] == [m["env"] for m in body["environments"]]
+    assert "yes" == body["environments"][0]["values"]["enabled"]
+    assert "{{ .SHA }}" == body["environments"][1]["values"]["image"]["tag"]
+    assert {"REPO": "acme/shop", "SHA": sha, "BRANCH": "main", "EVENT": "push"}.items() <= body[
+        "vars"
+    ].items()
+    assert TOKEN not in out + err
+
+
+def test_ship_posts_one_artifact_and_prints_its_id(repo: Path, server: GimletServer) -> None:
+    """Without --wait, ship posts once and exits 0 with the artifact id in the JSON result."""
+    code, out, _ = ship(repo, creds(server), "--output", "json")
+
+    assert 0 == code
+    result = json.loads(out)
+    [stored] = server.artifacts()
+    assert stored["id"] == result["artifact_id"]
+    assert "shipped" == result["status"]
+    assert result["artifact_id"].startswith("acme/shop-")
+
+
+def test_ship_wait_reports_each_reconciled_deploy(repo: Path, server: GimletServer) -> None:
+    """--wait returns 0 once the deploy the policy triggered reached ReconciliationSucceeded."""
+    code, out, err = ship(repo, creds(server), "--wait", "--output", "json")
+
+    assert 0 == code, err
+    result = json.loads(out)
+    assert "succeeded" == result["status"]
+    [deploy] = result["deploys"]
+    assert ("shop", "staging", "succeeded", "ReconciliationSucceeded") == (
+        deploy["app"],
+        deploy["env"],
+        deploy["status"],
+        deploy["gitops_status"],
+    )
+    assert 40 == len(deploy["gitops_hash"])
+    assert "shop -> staging" in err
+
+
+def test_wait_with_no_policy_firing_is_done(tmp_path: Path, server: GimletServer) -> None:
+    """An artifact no policy deploys is done at once, and the log says no policy fired."""
+    repo = make_repo(tmp_path, branch="feature/x")
+    code, _, err = ship(repo, creds(server), "--wait")
+
+    assert 0 == code
+    assert "No deploy policy fired" in err
+
+
+@pytest.mark.parametrize(
+    ("faults", "expected_text"),
+    [
+        pytest.param(
+            {"gitops_failure": "ReconciliationFailed"},
+            "ReconciliationFailed",
+            id="reconcile-failed",
+        ),
+        pytest.param({"fail_results": True}, "deploy failed", id="result-failure"),
+        pytest.param(
+            {"processing_error": "cannot load vars boom"},
+            "cannot load vars boom",
+            id="processing-error",
+        ),
+    ],
+)
+def test_gimlet_failures_exit_1(
+    repo: Path, server: GimletServer, faults: dict[str, Any], expected_text: str
+) -> None:
+    """A failed deploy, a failed result or a processing error is exit 1 with Gimlet's reason on one line."""
+    for name, value in faults.items():
+        setattr(server.faults, name, value)
+    code, out, err = ship(repo, creds(server), "--wait", "--output", "json")
+
+    assert 1 == code
+    error_lines = [line for line in err.splitlines() if line.startswith("ERROR")]
+    assert 1 == len(error_lines)
+    assert expected_text in error_lines[0]
+    assert "failed" == json.loads(out)["status"]
+    assert "Traceback" not in err
+
+
+def test_deadline_while_waiting_exits_3(repo: Path) -> None:
+    """When the one deadline passes while waiting, the exit code is 3 and the last status is named."""
+    with GimletServer(token=TOKEN, processing_delay=0.2) as server:
+        code, out, err = ship(
+            repo, creds(server), "--wait", "--timeout", "50ms", "--output", "json"
+        )
+
+    assert 3 == code
+    assert "deadline passed" in err
+    assert "timeout" == json.loads(out)["status"]
+    assert json.loads(out)["artifact_id"]
+
+
+def test_missing_server_and_token_are_named_together(repo: Path) -> None:
+    """Both missing credentials are listed in one error, exit 2, before anything is sent."""
+    code, _, err = ship(repo, {})
+
+    assert 2 == code
+    assert "GIMLET_SERVER, GIMLET_TOKEN" in err
+
+
+def test_wrong_token_is_an_authentication_error(repo: Path, server: GimletServer) -> None:
+    """A rejected token is exit 4 with a message that says authentication failed, and never shows the token."""
+    code, out, err = ship(repo, {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": "wrong-token-123"})
+
+    assert 4 == code
+    assert "authentication failed" in err
+    assert "wrong-token-123" not in out + err
+
+
+def test_bad_boolean_names_the_variable(repo: Path, server: GimletServer) -> None:
+    """GIMLET_WAIT=maybe is a configuration error that names the variable and the value."""
+    code, _, err = ship(repo, creds(server, GIMLET_WAIT="maybe"))
+
+    assert 2 == code
+    assert "GIMLET_WAIT='maybe' is not a boolean" in err
+    assert 0 == server.request_count()
+
+
+def test_on_demand_release_tracks_to_the_end(repo: Path, server: GimletServer) -> None:
+    """--deploy --env --app ships, makes the release and tracks it until reconciled."""
+    code, out, err = ship(
+        repo, creds(server), "--deploy", "--env", "production", "--app", "shop", "--output", "json"
+    )
+
+    assert 0 == code, err
+    result = json.loads(out)
+    assert result["release_id"]
+    assert [("shop", "production", "succeeded")] == [
+        (d["app"], d["env"], d["status"]) for d in result["deploys"]
+    ]
+
+
+def test_on_demand_release_matching_nothing_exits_1(repo: Path, server: GimletServer) -> None:
+    """An on-demand deploy to an app no manifest has is a failure, not a silent success."""
+    code, _, err = ship(repo, creds(server), "--deploy", "--env", "production", "--app", "nope")
+
+    assert 1 == code
+    assert "matched no manifest" in err
+
+
+def test_deploy_without_env_is_a_configuration_error(repo: Path, server: GimletServer) -> None:
+    """GIMLET_DEPLOY=true without an environment is exit 2 before anything is sent."""
+    code, _, err = ship(repo, creds(server, GIMLET_DEPLOY="true"))
+
+    assert 2 == code
+    assert "GIMLET_DEPLOY is on but no environment is set" in err
+    assert 0 == server.request_count()
+
+
+def test_deploy_and_rollback_commands(repo: Path, server: GimletServer) -> None:
+    """`deploy` releases a shipped artifact; `rollback --wait` rolls back to its gitops commit."""
+    env = creds(server)
+    _, out, _ = ship(repo, env, "--output", "json")
+    artifact_id = json.loads(out)["artifact_id"]
+
+    code, out, err = run(
+        ["deploy", "--artifact", artifact_id, "--env", "production", "--output", "json"], env
+    )
+    assert 0 == code, err
+    deployed = json.loads(out)
+    gitops_hash = deployed["deploys"][0]["gitops_hash"]
+
+    code, out, err = run(
+        [
+            "rollback",
+            "--env",
+            "production",
+            "--app",
+            "shop",
+            "--to",
+            gitops_hash,
+            "--wait",
+            "--output",
+            "json",
+        ],
+        env,
+    )
+    assert 0 == code, err
+    assert json.loads(out)["release_id"]
+
+
+def test_track_once_and_unknown_id(repo: Path, server: GimletServer) -> None:
+    """`track ID` reads the status once; an unknown id is exit 4 saying Gimlet does not know it."""
+    env = creds(server)
+    _, out, _ = ship(repo, env, "--output", "json")
+    artifact_id = json.loads(out)["artifact_id"]
+
+    code, out, _ = run(["track", artifact_id, "--wait", "--output", "json"], env)
+    assert 0 == code
+    assert "succeeded" == json.loads(out)["status"]
+
+    code, _, err = run(["track", "acme/shop-nope"], env)
+    assert 4 == code
+    assert "does not know 'acme/shop-nope'" in err
+
+
+@pytest.mark.parametrize("log_args", [[], ["-vv"], ["--log-format", "json", "-vv"]])
+def test_token_never_printed(repo: Path, server: GimletServer, log_args: list[str]) -> None:
+    """The token appears nowhere in stdout or stderr, at any verbosity, in console or JSON logs, dry run included."""
+    env = creds(server)
+    outputs = []
+    for extra in (["--wait"], ["--dry-run"], ["--deploy", "--env", "production", "--app", "shop"]):
+        code, out, err = run(
+            [*log_args, "--platform", "local", "-C", str(repo), "ship", *extra], env
+        )
+        assert 0 == code, err
+        outputs.append(out + err)
+    assert all(TOKEN not in text for text in outputs)
+
+
+def test_context_json_has_every_documented_key(repo: Path) -> None:
+    """`context --output json` prints the interface's keys, null where absent."""
+    code, out, _ = run(["--platform", "local", "-C", str(repo), "context", "--output", "json"], {})
+
+    assert 0 == code
+    data = json.loads(out)
+    assert [
+        "platform",
+        "repository",
+        "owner",
+        "sha",
+        "branch",
+        "event",
+        "event_name",
+        "tag",
+        "source_branch",
+        "target_branch",
+        "pr_number",
+        "url",
+        "ci_url",
+        "actor",
+        "job",
+    ] == list(data)
+    assert ("local", "acme/shop", "main", "push") == (
+        data["platform"],
+        data["repository"],
+        data["branch"],
+        data["event"],
+    )
+
+
+def test_usage_errors_are_one_line_exit_2() -> None:
+    """An unknown option is exit 2 with one ERROR line and no traceback."""
+    code, _, err = run(["ship", "--frobnicate"], {})
+
+    assert 2 == code
+    assert err.startswith("ERROR unrecognized arguments: --frobnicate")
