@@ -1,0 +1,178 @@
+"""Reading the `.gimlet/` directory: manifests and the repository's `vars` file.
+
+The official plugins pass every regular file directly in `.gimlet/` (any extension, no dotfiles,
+no recursion) to ``gimlet artifact add --envFile``, which reads only the first YAML document of
+each. We read the same files, sorted by name, but always skip `vars` (a dotenv file, read by
+`read_vars`) and send **every** document of a multi-document file as its own manifest; empty
+documents are skipped.
+
+YAML is imported lazily, inside the functions: the CLI's cheap paths (``--version``, ``context``)
+may import this module without paying for PyYAML.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from gimlet_ci.exceptions import ManifestError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from gimlet_ci._yaml import Document, KeyPath
+
+__all__ = [
+    "VARS_FILE",
+    "ManifestDoc",
+    "display_name",
+    "manifest_files",
+    "read_manifests",
+    "read_vars",
+]
+
+VARS_FILE = "vars"
+"""The dotenv file in the manifest directory; never a manifest."""
+
+_NOT_A_MAPPING = (
+    "not a mapping: a Gimlet manifest is a YAML mapping with app, env, namespace, deploy, chart"
+    " and values keys"
+)
+
+
+@attrs.frozen(kw_only=True)
+class ManifestDoc:
+    """One manifest: one non-empty YAML document of one file in the manifest directory."""
+
+    file: str
+    """The directory as given plus the file name, ``/``-separated (``.gimlet/staging.yaml``)."""
+    index: int
+    """0-based index of the document in its file (empty documents are counted)."""
+    line: int
+    """1-based line where the document starts."""
+    data: dict[str, Any]
+    """The manifest as plain values, unknown keys included."""
+    document: Document = attrs.field(repr=False, eq=False)
+    """The parsed YAML document, for line look-ups."""
+
+    def line_of(self, path: KeyPath) -> int:
+        """The line of a key path such as ``("deploy", "branch")``, or of its nearest ancestor."""
+        return self.document.line_of(path)
+
+
+def display_name(directory: Path, name: str, *, label: str | None = None) -> str:
+    """How a file of *directory* is named in messages: *label* (the directory as the user wrote
+    it) or *directory*, plus ``/name``."""
+    base = label.rstrip("/") if label else directory.as_posix()
+    return f"{base}/{name}"
+
+
+def _missing_directory(directory: Path) -> ManifestError:
+    error = ManifestError("no such manifest directory", file=directory.as_posix(), line=None)
+    error.tip = (
+        "create .gimlet/ with one YAML file per environment,"
+        " or pass --manifests DIR (GIMLET_MANIFESTS)"
+    )
+    return error
+
+
+def manifest_files(directory: Path) -> list[Path]:
+    """The manifest files of *directory* by name: regular files, no dotfiles, never `vars`."""
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        raise _missing_directory(directory) from None
+    except NotADirectoryError:
+        error = ManifestError("not a directory", file=directory.as_posix())
+        error.tip = "pass the directory that holds the manifests with --manifests DIR"
+        raise error from None
+    except OSError as e:
+        msg = f"cannot read directory: {e.strerror}"
+        raise ManifestError(msg, file=directory.as_posix()) from None
+    names = sorted(
+        entry.name
+        for entry in entries
+        if not entry.name.startswith(".") and entry.name != VARS_FILE and entry.is_file()
+    )
+    return [directory / name for name in names]
+
+
+def read_text(path: Path, *, display: str) -> str:
+    """Read a file as UTF-8; raise `ManifestError` naming *display* when that fails."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        msg = f"cannot read file: {e.strerror}"
+        raise ManifestError(msg, file=display) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        msg = "not UTF-8 text; save the file as UTF-8"
+        raise ManifestError(msg, file=display, line=line) from None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
+
+
+def to_manifest(document: Document, *, index: int) -> ManifestDoc:
+    """Wrap a parsed document as a manifest; raise `ManifestError` when it is not a mapping."""
+    if not isinstance(document.data, dict):
+        msg = f"{_NOT_A_MAPPING} (found {_kind(document.data)})"
+        raise ManifestError(msg, file=document.filename, line=document.line)
+    return ManifestDoc(
+        file=document.filename,
+        index=index,
+        line=document.line,
+        data=document.data,
+        document=document,
+    )
+
+
+def read_manifests(directory: Path, *, label: str | None = None) -> tuple[ManifestDoc, ...]:
+    """Read every manifest document in *directory* (see the module docstring for the rules).
+
+    Files are named ``<label>/<name>`` in `ManifestDoc.file` and in errors; *label* defaults to
+    *directory* (pass the directory as the user wrote it, e.g. ``.gimlet``).
+
+    Raises `ManifestError` for a missing directory (with a tip), an unreadable file, invalid YAML,
+    or a document that is not a mapping, naming the file and line.
+    """
+    from gimlet_ci._yaml import load_documents  # noqa: PLC0415 - keeps PyYAML off the CLI's cheap paths
+
+    manifests: list[ManifestDoc] = []
+    for path in manifest_files(directory):
+        display = display_name(directory, path.name, label=label)
+        documents = load_documents(read_text(path, display=display), filename=display)
+        for index, document in enumerate(documents):
+            if document.data is not None:
+                manifests.append(to_manifest(document, index=index))
+    return tuple(manifests)
+
+
+def read_vars(
+    directory: Path, *, environ: Mapping[str, str] | None = None, label: str | None = None
+) -> dict[str, str]:
+    """The `vars` dotenv file of *directory* as a dict; empty when there is none.
+
+    *environ* is the fallback for ``$VAR`` expansion (godotenv uses the process environment).
+    """
+    from gimlet_ci._dotenv import parse_dotenv  # noqa: PLC0415
+
+    path = directory / VARS_FILE
+    if not path.is_file():
+        return {}
+    display = display_name(directory, VARS_FILE, label=label)
+    return parse_dotenv(read_text(path, display=display), filename=display, environ=environ)
