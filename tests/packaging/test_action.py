@@ -1,0 +1,213 @@
+"""The composite GitHub action: official inputs, all mapped to INPUT_* and understood, pinned and hardened."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gimlet_ci.adapters import github
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION_FILE = ROOT / "adapters/github-action/action.yml"
+OFFICIAL_INPUTS = {
+    "wait": "false",
+    "deploy": "false",
+    "env": "",
+    "app": "",
+    "timeout": "10m",
+    "debug": "false",
+    "fields": "",
+    "branchHead": "",
+}
+SAMPLES = {
+    "wait": "true",
+    "deploy": "true",
+    "env": "staging",
+    "app": "my-app",
+    "timeout": "5m",
+    "debug": "true",
+    "fields": "docs=https://docs.example.com",
+    "branchhead": "0123456789abcdef0123456789abcdef01234567",
+}
+PINNED = re.compile(r"^\s*(?:-\s*)?uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+
+
+def _tool(name: str) -> Path:
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        pytest.skip(f"{name} is not installed next to {sys.executable}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def action() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(ACTION_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _ship_step(action: dict[str, Any]) -> dict[str, Any]:
+    return next(step for step in action["runs"]["steps"] if step.get("id") == "ship")
+
+
+def test_action_keeps_the_official_input_ids_and_defaults(action: dict[str, Any]) -> None:
+    """Existing workflows keep working: the official ids with the official defaults, nothing required."""
+    actual = {name: spec.get("default") for name, spec in action["inputs"].items()}
+    assert OFFICIAL_INPUTS == actual
+    assert all(not spec.get("required", False) for spec in action["inputs"].values())
+    assert all(spec.get("description") for spec in action["inputs"].values())
+
+
+def test_every_input_is_passed_as_its_input_variable(action: dict[str, Any]) -> None:
+    """Composite actions get no INPUT_* of their own: the ship step maps each input to INPUT_<ID>, one to one."""
+    expected = {f"INPUT_{name.upper()}": f"${{{{ inputs.{name} }}}}" for name in action["inputs"]}
+    assert expected == _ship_step(action)["env"]
+
+
+@pytest.mark.parametrize("variable", [f"INPUT_{name.upper()}" for name in OFFICIAL_INPUTS])
+def test_every_input_variable_is_understood_by_the_github_adapter(variable: str) -> None:
+    """Each INPUT_* the action passes changes what gimlet-ci does: a setting, or the PR head SHA (branchHead)."""
+    value = SAMPLES[variable.removeprefix("INPUT_").lower()]
+    if variable == "INPUT_BRANCHHEAD":
+        env = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_REF": "refs/pull/7/merge",
+            "GITHUB_SHA": "f" * 40,
+            "GITHUB_REPOSITORY": "acme/my-app",
+            "GITHUB_SERVER_URL": "https://github.com",
+            variable: value,
+        }
+
+        def no_payload(path: str) -> bytes:
+            raise OSError(path)
+
+        assert value == github.context(env, no_payload).sha
+    else:
+        sources = {source for source, _ in github.inputs({variable: value}).values()}
+        assert {variable} == sources
+
+
+def test_no_expression_is_pasted_into_a_script(action: dict[str, Any]) -> None:
+    """`run:` holds no ${{ }} (script injection); values travel through env:."""
+    scripts = [step["run"] for step in action["runs"]["steps"] if "run" in step]
+    assert scripts
+    assert [] == [script for script in scripts if "${{" in script]
+
+
+def test_run_steps_call_existing_entrypoints_through_the_action_path(
+    action: dict[str, Any],
+) -> None:
+    """Scripts are found via $GITHUB_ACTION_PATH (translated in container jobs), and they exist."""
+    runs = [step for step in action["runs"]["steps"] if "run" in step]
+    for step in runs:
+        assert "bash" == step["shell"]
+        match = re.fullmatch(
+            r'bash "\$GITHUB_ACTION_PATH/\.\./\.\./(entrypoints/[\w.-]+\.sh)"', step["run"]
+        )
+        assert match, step["run"]
+        assert (ROOT / match.group(1)).is_file()
+
+
+def test_outputs_come_from_the_ship_step(action: dict[str, Any]) -> None:
+    """artifact-id, release-id and status are the ship step's outputs, with descriptions."""
+    expected = {
+        name: f"${{{{ steps.ship.outputs.{name} }}}}"
+        for name in ("artifact-id", "release-id", "status")
+    }
+    assert expected == {name: spec["value"] for name, spec in action["outputs"].items()}
+    assert all(spec["description"] for spec in action["outputs"].values())
+
+
+def test_python_is_private_and_the_cache_can_never_fail_a_deploy(action: dict[str, Any]) -> None:
+    """setup-python leaves the caller's PATH alone; cache restore/save are continue-on-error and keyed on the version."""
+    steps = action["runs"]["steps"]
+    setup = next(step for step in steps if step.get("uses", "").startswith("actions/setup-python@"))
+    assert "false" == setup["with"]["update-environment"]
+    caches = [step for step in steps if step.get("uses", "").startswith("actions/cache/")]
+    assert ["restore", "save"] == [step["uses"].split("/")[2].split("@")[0] for step in caches]
+    version = re.search(
+        r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE
+    )
+    assert version
+    for step in caches:
+        assert step["continue-on-error"] is True
+        assert "${{ runner.os }}" in step["with"]["key"]
+        assert "${{ steps.python.outputs.python-version }}" in step["with"]["key"]
+        assert step["with"]["key"].endswith(f"-{version.group(1)}")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ACTION_FILE,
+        *sorted((ROOT / ".github/workflows").glob("*.yml")),
+        *sorted((ROOT / "examples/github-actions").glob("*.yml")),
+    ],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_every_third_party_action_is_pinned_by_commit(path: Path) -> None:
+    """Every `uses:` names a full commit SHA with its release in a comment (our own action and ./ excepted)."""
+    uses = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.match(r"^\s*(?:-\s*)?uses:", line)
+    ]
+    unpinned = [
+        line
+        for line in uses
+        if not PINNED.match(line) and "uses: ./" not in line and "gimlet-ci/gimlet-ci/" not in line
+    ]
+    assert [] == unpinned
+
+
+def test_examples_use_only_inputs_the_action_declares(action: dict[str, Any]) -> None:
+    """The GitHub examples pass only inputs action.yml declares (any case), in both modes."""
+    declared = {name.lower() for name in action["inputs"]}
+    modes = set()
+    for path in sorted((ROOT / "examples/github-actions").glob("*.yml")):
+        workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", []):
+                if "adapters/github-action@" in step.get("uses", ""):
+                    given = {name.lower() for name in step.get("with", {})}
+                    assert given <= declared, path.name
+                    assert {"GIMLET_SERVER", "GIMLET_TOKEN"} <= set(step["env"])
+                    modes.add("on-demand" if "deploy" in given else "automated")
+    assert {"automated", "on-demand"} == modes
+
+
+def test_action_passes_the_github_actions_schema() -> None:
+    """check-jsonschema's vendored GitHub Actions schema accepts action.yml."""
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", ACTION_FILE],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert 0 == result.returncode, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_in_the_action_and_workflows() -> None:
+    """zizmor (offline) reports no finding for action.yml, our workflows and the GitHub examples."""
+    result = subprocess.run(
+        [
+            _tool("zizmor"),
+            "--offline",
+            "--no-progress",
+            "--config",
+            ROOT / ".github/zizmor.yml",
+            ACTION_FILE,
+            *sorted((ROOT / ".github/workflows").glob("*.yml")),
+            *sorted((ROOT / "examples/github-actions").glob("*.yml")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert 0 == result.returncode, result.stdout + result.stderr

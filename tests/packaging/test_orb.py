@@ -1,0 +1,232 @@
+"""The CircleCI orb: packs like `circleci orb pack`, passes the schema and orb-tools' review rules, stays drop-in."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+from gimlet_ci.adapters import circleci
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "adapters/circleci-orb/src"
+OFFICIAL_PARAMETERS = {
+    "debug": "false",
+    "wait": "false",
+    "deploy": "false",
+    "timeout": "10m",
+    "env": "",
+    "app": "",
+}
+COMPATIBILITY_NAMES = {"gimlet-artifact-push", "gimlet-artifact-create"}
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+def _load_packer() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("orbpack", Path(__file__).with_name("orbpack.py"))
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+orbpack = _load_packer()
+
+
+@pytest.fixture(scope="module")
+def orb() -> dict[str, Any]:
+    return orbpack.pack(SRC)  # type: ignore[no-any-return]
+
+
+def _components(orb: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (section, name, body)
+        for section in orbpack.SECTIONS
+        for name, body in orb.get(section, {}).items()
+    ]
+
+
+def _pyproject_version() -> str:
+    match = re.search(
+        r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE
+    )
+    assert match
+    return match.group(1)
+
+
+def test_orb_script_is_an_exact_copy_of_the_circleci_entrypoint() -> None:
+    """src/scripts/ship.sh is byte for byte entrypoints/circleci.sh (includes resolve relative to src/)."""
+    expected = (ROOT / "entrypoints/circleci.sh").read_bytes()
+    assert expected == (SRC / "scripts/ship.sh").read_bytes()
+
+
+def test_packer_inlines_scripts_in_commands_only_and_escapes_heredocs(tmp_path: Path) -> None:
+    """include() is resolved in commands/jobs/executors, inside longer strings too, with << escaped; not in examples."""
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts/a.sh").write_text("cat <<EOF\nhi\nEOF\n", encoding="utf-8")
+    (tmp_path / "@orb.yml").write_text("version: 2.1\ndescription: test orb\n", encoding="utf-8")
+    for section in ("commands", "examples"):
+        (tmp_path / section).mkdir()
+        (tmp_path / section / "run_it.yml").write_text(
+            "description: d\nsteps:\n  - run:\n      name: n\n      command: 'x; << include(scripts/a.sh) >>'\n",
+            encoding="utf-8",
+        )
+
+    packed = orbpack.pack(tmp_path)
+
+    assert "x; cat \\<<EOF\nhi\nEOF\n" == packed["commands"]["run_it"]["steps"][0]["run"]["command"]
+    assert (
+        "x; << include(scripts/a.sh) >>"
+        == packed["examples"]["run_it"]["steps"][0]["run"]["command"]
+    )
+
+
+def test_packed_orb_inlines_the_ship_script(orb: dict[str, Any]) -> None:
+    """Both commands run the shim's text (escaped as the CLI escapes it) in a run step."""
+    script = (SRC / "scripts/ship.sh").read_text(encoding="utf-8").replace("<<", "\\<<")
+    for name in ("ship", "gimlet-artifact-create"):
+        assert script == orb["commands"][name]["steps"][0]["run"]["command"]
+
+
+def test_packed_orb_passes_the_circleci_schema(tmp_path: Path) -> None:
+    """check-jsonschema's vendored CircleCI schema accepts the packed orb."""
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    if not tool.exists():
+        pytest.skip(f"check-jsonschema is not installed next to {sys.executable}")
+    packed = tmp_path / "orb.yml"
+    packed.write_text(orbpack.dump(orbpack.pack(SRC)), encoding="utf-8")
+    result = subprocess.run(
+        [tool, "--builtin-schema", "vendor.circle-ci", packed],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert 0 == result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["commands", "jobs"])
+@pytest.mark.parametrize("name", ["gimlet-artifact-create", "ship"])
+def test_parameters_keep_the_official_names_types_and_defaults(
+    orb: dict[str, Any], kind: str, name: str
+) -> None:
+    """Existing configs pass quoted "true": every official parameter is a string with the official default."""
+    if kind == "jobs":
+        name = {"gimlet-artifact-create": "gimlet-artifact-push", "ship": "ship"}[name]
+    parameters = orb[kind][name]["parameters"]
+    actual = {
+        key: spec["default"] for key, spec in parameters.items() if key in OFFICIAL_PARAMETERS
+    }
+    assert OFFICIAL_PARAMETERS == actual
+    assert {"string"} == {parameters[key]["type"] for key in OFFICIAL_PARAMETERS}
+
+
+def test_official_job_is_executor_checkout_and_the_official_command(orb: dict[str, Any]) -> None:
+    """gimlet-artifact-push: the orb's executor, checkout, then gimlet-artifact-create with every parameter passed on."""
+    job = orb["jobs"]["gimlet-artifact-push"]
+    assert "default" == job["executor"]["name"]
+    assert "checkout" == job["steps"][0]
+    passed = job["steps"][1]["gimlet-artifact-create"]
+    assert {key: f"<< parameters.{key} >>" for key in OFFICIAL_PARAMETERS} == passed
+
+
+def test_run_step_passes_every_parameter_as_param_and_the_adapter_reads_each(
+    orb: dict[str, Any],
+) -> None:
+    """The run step maps each parameter to PARAM_<NAME>, and gimlet-ci's CircleCI adapter understands every one."""
+    run = orb["commands"]["ship"]["steps"][0]["run"]
+    expected = {
+        f"PARAM_{key.upper()}": f"<< parameters.{key} >>"
+        for key in orb["commands"]["ship"]["parameters"]
+    }
+    assert expected == run["environment"]
+    samples = {
+        "wait": "1",
+        "deploy": "0",
+        "env": "staging",
+        "app": "my-app",
+        "timeout": "5m",
+        "debug": "true",
+    }
+    for variable in run["environment"]:
+        value = samples[variable.removeprefix("PARAM_").lower()]
+        assert {variable} == {source for source, _ in circleci.inputs({variable: value}).values()}
+
+
+def test_orb_follows_the_review_rules(orb: dict[str, Any]) -> None:
+    """orb-tools review: URLs, descriptions everywhere, named run steps, scripts included, snake_case, no $ defaults."""
+    assert orb["display"]["source_url"].startswith("https://")  # RC001, RC006
+    assert orb["display"]["home_url"].startswith("https://")
+    assert len(orb["description"]) >= 64  # RC005
+    assert orb.get("examples")  # RC003
+    for section, name, body in _components(orb):
+        assert body.get("description"), f"{section}.{name}"  # RC002
+        for parameter, spec in body.get("parameters", {}).items():
+            assert spec.get("description"), f"{section}.{name}.{parameter}"
+            assert not str(spec.get("default", "")).startswith("$"), (
+                f"{section}.{name}.{parameter}"
+            )  # RC012
+        if name not in COMPATIBILITY_NAMES:
+            assert SNAKE_CASE.match(name), f"{section}.{name}"  # RC010
+        for step in body.get("steps", []):
+            if isinstance(step, dict) and "run" in step:
+                assert step["run"].get("name"), f"{section}.{name}"  # RC008
+                assert step["run"]["command"] == (SRC / "scripts/ship.sh").read_text(
+                    encoding="utf-8"
+                )  # RC009
+
+
+def test_examples_are_complete_configs_on_the_current_major(orb: dict[str, Any]) -> None:
+    """Each example is a full 2.1 config using this orb at the current major, with known jobs and parameters."""
+    major = _pyproject_version().split(".")[0]
+    modes = set()
+    for name, example in orb["examples"].items():
+        assert name != "example"  # RC004
+        usage = example["usage"]
+        assert 2.1 == usage["version"]
+        assert {"gimlet": f"gimlet-ci/gimlet@{major}"} == usage["orbs"]  # RC011
+        for workflow in usage["workflows"].values():
+            for entry in workflow["jobs"]:
+                if isinstance(entry, dict) and next(iter(entry)).startswith("gimlet/"):
+                    job, params = next(iter(entry.items()))
+                    known = set(orb["jobs"][job.removeprefix("gimlet/")]["parameters"])
+                    given = set(params) - {"name", "requires", "context", "filters"}
+                    assert given <= known, name
+                    modes.add("on-demand" if params.get("deploy") == "true" else "automated")
+    assert {"automated", "on-demand"} == modes
+
+
+def test_executor_image_tag_is_the_project_version(orb: dict[str, Any]) -> None:
+    """The executor defaults to the image built from this version (bumped with pyproject.toml)."""
+    version = _pyproject_version()
+    assert version == orb["executors"]["default"]["parameters"]["tag"]["default"]
+    assert version == orb["jobs"]["ship"]["parameters"]["tag"]["default"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "examples/circleci").glob("*.yml")), ids=lambda path: path.name
+)
+def test_pipeline_examples_use_known_orb_jobs_and_parameters(
+    orb: dict[str, Any], path: Path
+) -> None:
+    """examples/circleci configs call only jobs and parameters the orb defines."""
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    calls = [
+        next(iter(entry.items()))
+        for workflow in config["workflows"].values()
+        for entry in workflow["jobs"]
+        if isinstance(entry, dict) and next(iter(entry)).startswith("gimlet/")
+    ]
+    assert calls
+    for job, params in calls:
+        known = set(orb["jobs"][job.removeprefix("gimlet/")]["parameters"])
+        assert set(params) - {"name", "requires", "context", "filters"} <= known

@@ -1,0 +1,216 @@
+"""The Woodpecker plugin: docs.md for the plugin index, settings ↔ adapter, and the shared Dockerfile's shape."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gimlet_ci.adapters import woodpecker
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = ROOT / "adapters/woodpecker-plugin"
+OFFICIAL_SETTINGS = {"wait", "deploy", "env", "app", "timeout", "debug"}
+SAMPLES = {
+    "gimlet_server": "https://gimlet.example.com",
+    "gimlet_token": "t0ken",
+    "wait": "true",
+    "deploy": "true",
+    "env": "staging",
+    "app": "my-app",
+    "timeout": "5m",
+    "debug": "true",
+}
+
+
+def _docs() -> tuple[dict[str, Any], str]:
+    text = (PLUGIN / "docs.md").read_text(encoding="utf-8")
+    match = re.match(r"^---\n(.*?)\n---\n(.*)$", text, re.DOTALL)
+    assert match, "docs.md starts with a --- front matter block"
+    return yaml.safe_load(match.group(1)), match.group(2)
+
+
+def _settings_table(body: str) -> list[str]:
+    rows = re.findall(
+        r"^\| `([a-z_]+)` \|", body.split("## Settings", 1)[1].split("\n## ", 1)[0], re.MULTILINE
+    )
+    assert rows
+    return rows
+
+
+def _yaml_blocks(body: str) -> list[Any]:
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", body, re.DOTALL)]
+
+
+def _dockerfile_stages() -> dict[str, list[str]]:
+    stages: dict[str, list[str]] = {}
+    current: list[str] = []
+    for raw in (
+        (PLUGIN / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ").splitlines()
+    ):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = re.match(r"FROM\s+(\S+)\s+AS\s+(\S+)", line, re.IGNORECASE)
+        if match:
+            current = [line]
+            stages[match.group(2)] = current
+        else:
+            current.append(line)
+    return stages
+
+
+def test_docs_front_matter_has_the_fields_the_plugin_index_reads() -> None:
+    """name, description, author (singular), tags, containerImage(+Url), url and icon, URLs absolute."""
+    front, _ = _docs()
+    assert {
+        "name",
+        "description",
+        "author",
+        "tags",
+        "containerImage",
+        "containerImageUrl",
+        "url",
+        "icon",
+    } == set(front)
+    assert "authors" not in front
+    assert isinstance(front["tags"], list)
+    assert all(
+        isinstance(front[key], str) and front[key] for key in ("name", "description", "author")
+    )
+    for key in ("containerImageUrl", "url", "icon"):
+        assert front[key].startswith("https://"), key
+
+
+@pytest.mark.parametrize("setting", sorted(SAMPLES))
+def test_every_documented_setting_is_understood_by_the_woodpecker_adapter(setting: str) -> None:
+    """Each settings-table row becomes PLUGIN_<NAME> and gimlet-ci's Woodpecker adapter reads it."""
+    _, body = _docs()
+    assert setting in _settings_table(body)
+    variable = f"PLUGIN_{setting.upper()}"
+    assert {variable} == {
+        source for source, _ in woodpecker.inputs({variable: SAMPLES[setting]}).values()
+    }
+
+
+def test_settings_table_covers_the_official_settings_and_nothing_unknown() -> None:
+    """The table lists the official settings plus the credentials, and no setting the tests do not check."""
+    _, body = _docs()
+    assert set(SAMPLES) == set(_settings_table(body))
+    assert OFFICIAL_SETTINGS <= set(_settings_table(body))
+
+
+def test_docs_examples_show_both_credential_forms() -> None:
+    """Usage examples use from_secret settings, and the old secrets: form is shown for older pipelines."""
+    _, body = _docs()
+    steps: list[dict[str, Any]] = []
+    for block in _yaml_blocks(body):
+        steps += block["steps"] if "steps" in block else list(block["pipeline"].values())
+    images = {step["image"] for step in steps}
+    front, _ = _docs()
+    assert {f"{front['containerImage']}:0"} == images
+    from_secret = [step for step in steps if "from_secret" in json.dumps(step.get("settings", {}))]
+    old_form = [step for step in steps if step.get("secrets") == ["gimlet_server", "gimlet_token"]]
+    assert from_secret
+    assert old_form
+    assert all("environment" not in step and "commands" not in step for step in steps)
+
+
+def test_pipeline_examples_are_plugin_steps_in_both_modes() -> None:
+    """examples/woodpecker: our step is a pure plugin step (settings only) with from_secret credentials, both modes."""
+    modes = set()
+    for path in sorted((ROOT / "examples/woodpecker").glob("*.yaml")):
+        pipeline = yaml.safe_load(path.read_text(encoding="utf-8"))
+        ours = [step for step in pipeline["steps"] if "gimlet-ci-woodpecker" in step["image"]]
+        assert 1 == len(ours), path.name
+        step = ours[0]
+        assert "commands" not in step
+        assert "environment" not in step
+        assert {"from_secret": "gimlet_server"} == step["settings"]["gimlet_server"]
+        assert {"from_secret": "gimlet_token"} == step["settings"]["gimlet_token"]
+        modes.add("on-demand" if step["settings"].get("deploy") else "automated")
+    assert {"automated", "on-demand"} == modes
+
+
+def test_dockerfile_builds_a_wheel_and_installs_only_that_in_pinned_slim_images() -> None:
+    """Every FROM is a pinned slim Python; the runtime installs the built wheel without a pip cache."""
+    stages = _dockerfile_stages()
+    bases = [lines[0].split()[1] for lines in stages.values() if lines[0].split()[1] not in stages]
+    assert bases
+    assert all(re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", base) for base in bases)
+    assert any("pip wheel" in line and "--wheel-dir /dist" in line for line in stages["build"])
+    installs = [line for line in stages["runtime"] if "pip install" in line]
+    assert 1 == len(installs)
+    assert "--no-cache-dir" in installs[0]
+    assert "/tmp/dist/gimlet_ci-*.whl" in installs[0]
+
+
+def test_plugin_target_runs_the_shim_as_a_non_root_exec_form_entrypoint() -> None:
+    """woodpecker-plugin: the copied entrypoints/woodpecker-plugin.sh is the exec-form ENTRYPOINT, user not root."""
+    stage = _dockerfile_stages()["woodpecker-plugin"]
+    copy = next(line for line in stage if line.startswith("COPY"))
+    source, target = copy.split()[-2:]
+    assert "entrypoints/woodpecker-plugin.sh" == source
+    assert f'ENTRYPOINT ["{target}"]' in stage
+    users = [line.split()[1] for line in stage if line.startswith("USER")]
+    assert users
+    assert users[-1].split(":")[0] not in ("root", "0")
+
+
+def test_executor_target_has_no_entrypoint_and_is_not_root() -> None:
+    """orb-executor: no ENTRYPOINT (CircleCI runs its own shell), a non-root user, and the release builds both targets."""
+    stages = _dockerfile_stages()
+    executor = stages["orb-executor"]
+    assert not [line for line in executor + stages["runtime"] if line.startswith("ENTRYPOINT")]
+    assert [line for line in executor if line.startswith("USER")][-1].split()[1].split(":")[
+        0
+    ] not in ("root", "0")
+    release = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8"))
+    targets = {
+        entry["target"] for entry in release["jobs"]["images"]["strategy"]["matrix"]["include"]
+    }
+    assert {"woodpecker-plugin", "orb-executor"} == targets
+    build = next(
+        step
+        for step in release["jobs"]["images"]["steps"]
+        if "build-push-action" in step.get("uses", "")
+    )
+    assert "linux/amd64,linux/arm64" == build["with"]["platforms"]
+    assert "adapters/woodpecker-plugin/Dockerfile" == build["with"]["file"]
+
+
+def test_hadolint_passes_the_dockerfile() -> None:
+    """hadolint reports nothing for the shared Dockerfile."""
+    tool = Path(sys.executable).parent / "hadolint"
+    if not tool.exists():
+        pytest.skip(f"hadolint is not installed next to {sys.executable}")
+    result = subprocess.run(
+        [tool, PLUGIN / "Dockerfile"], capture_output=True, text=True, check=False
+    )
+    assert 0 == result.returncode, result.stdout + result.stderr
+
+
+def test_dockerignore_lets_in_every_file_the_dockerfile_copies() -> None:
+    """Each COPY source from the build context (repository root) is re-included by .dockerignore's allow-list."""
+    allowed = {
+        line.removeprefix("!").rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.startswith("!")
+    }
+    sources = [
+        part.rstrip("/")
+        for lines in _dockerfile_stages().values()
+        for line in lines
+        if line.startswith("COPY") and "--from=" not in line
+        for part in line.split()[1:-1]
+        if not part.startswith("--")
+    ]
+    assert sources
+    assert [] == [source for source in sources if source.split("/")[0] not in allowed]
+    assert all((ROOT / source).exists() or source == "README.md" for source in sources)
