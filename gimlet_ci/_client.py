@@ -104,6 +104,8 @@ class GimletClient:
     deadline: Deadline
     retry: RetryPolicy = attrs.field(factory=default_retry)
     timing: Timing = attrs.field(factory=Timing, repr=False)
+    request_timeout: float = REQUEST_TIMEOUT
+    """Seconds one HTTP request may take; the deadline may cut it shorter."""
     shipped_ids: set[str] = attrs.field(factory=set, repr=False)
     """Artifacts this client posted, so that a 404 on tracking them can say what it means."""
 
@@ -261,7 +263,7 @@ class GimletClient:
     ) -> httpx.Response:
         """Send once and classify the failure: `Retryable`, `_UnknownOutcome`, or a final error."""
         self.deadline.check(f"calling {method} {path}")
-        timeout = max(0.001, min(REQUEST_TIMEOUT, self.deadline.remaining()))
+        timeout = max(0.001, min(self.request_timeout, self.deadline.remaining()))
         where = f"{method} {path}"
         server = str(self.http.base_url).rstrip("/")
         try:
@@ -274,12 +276,14 @@ class GimletClient:
                 timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             )
         except httpx.TimeoutException as e:
-            if timeout < REQUEST_TIMEOUT and self.deadline.remaining() <= 0:
+            if timeout < self.request_timeout and self.deadline.remaining() <= 0:
                 raise DeadlineExceeded(
                     f"the {format_duration(self.deadline.seconds)} deadline passed during {where}",
                     tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
                 ) from None
-            final = ServerUnreachable(f"{where} to {server} timed out after {timeout:g}s", url=server)
+            final = ServerUnreachable(
+                f"{where} to {server} timed out after {timeout:g}s", url=server
+            )
             if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout) or stored_on == "read":
                 raise Retryable("timed out", final) from None
             raise _UnknownOutcome("no answer before the timeout", final) from None

@@ -44,8 +44,8 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
     directory = Path(settings.manifests)
     if not directory.is_absolute():
         directory = checkout / directory
-    docs = read_manifests(directory)
-    repo_vars = read_vars(directory)
+    docs = read_manifests(directory, label=settings.manifests)
+    repo_vars = read_vars(directory, label=settings.manifests)
     ctx = with_local_vars(ctx)
     commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(
@@ -58,7 +58,7 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
         pass
     else:
         found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
-        problems = tuple(f"{p.file}:{p.line}: {p.key}: {p.message}" for p in found)
+        problems = tuple(str(p) for p in found)
     return Prepared(artifact=artifact, problems=problems)
 
 

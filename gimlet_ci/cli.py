@@ -458,17 +458,20 @@ def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     return 0
 
 
-def _manifests_dir(run: _Run, args: argparse.Namespace, checkout: Path) -> Path:
+def _manifests_dir(run: _Run, args: argparse.Namespace, checkout: Path) -> tuple[Path, str]:
+    """The manifests folder, and how to show it in messages (as the user wrote it: ``.gimlet/x.yaml``)."""
     from gimlet_ci._settings import DEFAULT_MANIFESTS  # noqa: PLC0415
 
-    directory = Path(args.manifests or run.env.get("GIMLET_MANIFESTS") or DEFAULT_MANIFESTS)
-    return directory if directory.is_absolute() else checkout / directory
+    label = args.manifests or run.env.get("GIMLET_MANIFESTS") or DEFAULT_MANIFESTS
+    directory = Path(label)
+    return (directory if directory.is_absolute() else checkout / directory), label
 
 
 def cmd_lint(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     from gimlet_ci import _lint  # noqa: PLC0415
 
-    problems = _lint.lint(_manifests_dir(run, args, checkout))
+    directory, label = _manifests_dir(run, args, checkout)
+    problems = _lint.lint(directory, label=label)
     if args.output == "json":
         run.out(json.dumps(_lint.as_json(problems)))
     elif problems:
@@ -502,7 +505,8 @@ def cmd_explain(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
             version["message"] = ctx.commit.message or ""
     if event != "push":
         version["event"] = event
-    explanations = _explain.explain(read_manifests(_manifests_dir(run, args, checkout)), version)
+    directory, label = _manifests_dir(run, args, checkout)
+    explanations = _explain.explain(read_manifests(directory, label=label), version)
     if args.output == "json":
         run.out(json.dumps(_explain.as_json(explanations)))
     else:

@@ -1,0 +1,238 @@
+"""The fault-injection suite: what a pipeline sees when Gimlet or the network misbehaves.
+
+Each case asserts the exit code, one clear ERROR line, no traceback, the token absent from all output, and how
+many artifacts the server holds afterwards (never a duplicate).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from gimlet_ci._client import build_client
+from gimlet_ci._flows import prepare, ship
+from gimlet_ci._retry import Deadline, RetryPolicy, Timing
+from gimlet_ci._settings import Settings
+from gimlet_ci.adapters import CIContext
+from gimlet_ci.cli import main
+from gimlet_ci.exceptions import DeadlineExceeded, ServerUnreachable
+from gimlet_ci.testing import GimletServer
+from tests.helpers import git, make_repo
+
+TOKEN = "fault-T0KEN-do-not-print-9931"
+
+
+@attrs.frozen
+class Case:
+    faults: dict[str, Any]
+    args: tuple[str, ...]
+    code: int
+    artifacts: int
+    says: str
+
+
+CASES = {
+    "5xx burst then success": Case(
+        {"fail_first": 3, "fail_path": "/api/artifact"}, ("--wait",), 0, 1, "Shipped"
+    ),
+    "5xx on tracking then success": Case(
+        {"fail_first": 4, "fail_path": "/api/eventArtifactTrack"}, ("--wait",), 0, 1, "Shipped"
+    ),
+    "connection dropped after store": Case({"drop_after_store": 1}, ("--wait",), 0, 1, "using"),
+    "two drops after store": Case({"drop_after_store": 2}, (), 0, 1, "using"),
+    "401 unauthorized": Case({"force_status": 401}, (), 4, 0, "authentication failed"),
+    "403 forbidden": Case({"force_status": 403}, (), 4, 0, "authentication failed"),
+    "persistent 500": Case({"force_status": 500}, (), 4, 0, "500"),
+    "proxy 502 on every request": Case({"force_status": 502}, (), 4, 0, "502"),
+    "pre-v0.18 server (no tracking)": Case(
+        {"no_track_endpoints": True}, ("--wait",), 4, 1, "older than Gimlet v0.18"
+    ),
+    "truncated tracking body": Case(
+        {"truncated_body": True}, ("--wait",), 4, 1, "eventArtifactTrack"
+    ),
+    "non-JSON tracking body": Case(
+        {"non_json_body": True}, ("--wait",), 4, 1, "is not JSON (HTTP 200"
+    ),
+    "processing error": Case(
+        {"processing_error": "cannot load vars: clone failed"},
+        ("--wait",),
+        1,
+        1,
+        "cannot load vars",
+    ),
+    "failed result": Case({"fail_results": True}, ("--wait",), 1, 1, "deploy failed"),
+    "reconciliation failed": Case(
+        {"gitops_failure": "ReconciliationFailed"}, ("--wait",), 1, 1, "ReconciliationFailed"
+    ),
+    "validation failed": Case(
+        {"gitops_failure": "ValidationFailed"}, ("--wait",), 1, 1, "ValidationFailed"
+    ),
+    "health check failed": Case(
+        {"gitops_failure": "HealthCheckFailed"}, ("--wait",), 1, 1, "HealthCheckFailed"
+    ),
+    "image build error": Case(
+        {"image_build_error": True},
+        ("--deploy", "--env", "staging", "--app", "built"),
+        1,
+        1,
+        "image build failed",
+    ),
+    "release answer without type": Case(
+        {"release_without_type": True},
+        ("--deploy", "--env", "production", "--app", "shop"),
+        0,
+        1,
+        "Release queued",
+    ),
+}
+
+BUILT = """\
+app: built
+env: staging
+chart: {name: onechart}
+values:
+  image: {strategy: dockerfile, repository: r, tag: "{{ .SHA }}"}
+"""
+
+
+@pytest.fixture(name="repo")
+def _repo(tmp_path: Path) -> Path:
+    from tests.helpers import PRODUCTION, STAGING  # noqa: PLC0415
+
+    return make_repo(
+        tmp_path,
+        manifests={"staging.yaml": STAGING, "production.yaml": PRODUCTION, "built.yaml": BUILT},
+    )
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, env, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_one_clear_line(code: int, out: str, err: str) -> None:
+    assert "Traceback" not in out + err
+    assert TOKEN not in out + err
+    if code:
+        errors = [line for line in err.splitlines() if line.startswith("ERROR")]
+        assert 1 == len(errors), err
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_fault_matrix(name: str, repo: Path) -> None:
+    """Each fault gives its exit code, one clear line, no traceback, no token, and no duplicate artifact."""
+    case = CASES[name]
+    with GimletServer(
+        token=TOKEN, processing_delay=0.01, reconcile_delay=0.02, **case.faults
+    ) as server:
+        env = {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": TOKEN}
+        code, out, err = run(
+            ["--platform", "local", "-C", str(repo), "ship", "--timeout", "20s", *case.args], env
+        )
+        stored = len(server.artifacts())
+
+    assert (case.code, case.artifacts) == (code, stored), err
+    assert case.says in err
+    assert_one_clear_line(code, out, err)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_server_down_is_exit_4_after_retries(repo: Path) -> None:
+    """Nobody listening: every attempt is retried, then exit 4 saying it cannot connect."""
+    env = {"GIMLET_SERVER": f"http://127.0.0.1:{free_port()}", "GIMLET_TOKEN": TOKEN}
+    code, out, err = run(["--platform", "local", "-C", str(repo), "ship"], env)
+
+    assert 4 == code
+    assert "cannot connect to http://127.0.0.1:" in err
+    assert 5 == err.count("retrying")
+    assert_one_clear_line(code, out, err)
+
+
+class FakeTiming:
+    """A clock that only moves when the code sleeps: retries and polls take no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def timing(self) -> Timing:
+        return Timing(clock=lambda: self.now, sleep=self.sleep, wall=lambda: 1e9 + self.now)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def prepared_for(repo: Path) -> Any:
+    ctx = CIContext(
+        platform="local", repository="acme/shop", sha=git(repo, "rev-parse", "HEAD"), branch="main"
+    )
+    return prepare(ctx, Settings(), checkout=repo)
+
+
+def test_deadline_during_a_retry_is_exit_3(repo: Path) -> None:
+    """A server that keeps failing while the deadline runs out ends with DeadlineExceeded naming the last failure."""
+    fake = FakeTiming()
+    with GimletServer(token=TOKEN, force_status=503) as server:
+        client = build_client(
+            server=server.url,
+            token=TOKEN,
+            deadline=Deadline(20.0, fake.timing()),
+            user_agent="t",
+            retry=RetryPolicy(base=2.0, factor=2.0, cap=30.0, attempts=50),
+        )
+        with pytest.raises(
+            DeadlineExceeded, match="deadline passed while retrying POST /api/artifact"
+        ) as e:
+            ship(prepared_for(repo), Settings(), client=client)
+        stored = len(server.artifacts())
+
+    assert 3 == e.value.exit_code
+    assert 0 == stored
+    assert sum(fake.slept) <= 20.0
+    assert len(fake.slept) >= 2
+
+
+def test_slow_responses_past_the_http_timeout(repo: Path) -> None:
+    """A server slower than the per-request timeout: the POST's outcome is unknown, the artifact found and adopted."""
+    with GimletServer(token=TOKEN, latency=0.3) as server:
+        client = build_client(
+            server=server.url, token=TOKEN, deadline=Deadline(30.0), user_agent="t"
+        )
+        client.request_timeout = 0.1
+        with pytest.raises(ServerUnreachable, match="timed out after 0.1s"):
+            ship(prepared_for(repo), Settings(), client=client)
+        stored = len(server.artifacts())
+
+    # The POST was stored, but every look-up timed out too: nothing was re-posted blindly.
+    assert 1 == stored
+
+
+def test_retry_log_lines_name_attempt_reason_and_wait(repo: Path) -> None:
+    """Each retry is one log line with the attempt, the reason and the wait."""
+    with GimletServer(token=TOKEN, fail_first=2, fail_path="/api/artifact") as server:
+        env = {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": TOKEN}
+        code, _, err = run(
+            ["--log-format", "json", "--platform", "local", "-C", str(repo), "ship"], env
+        )
+
+    retries = [json.loads(line) for line in err.splitlines() if '"gimlet_ci.retry"' in line]
+    assert 0 == code
+    assert [(1, "HTTP 500"), (2, "HTTP 500")] == [(r["attempt"], r["reason"]) for r in retries]
+    assert all("wait" in r for r in retries)
+
+
+Check = Callable[[], None]

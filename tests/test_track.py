@@ -1,0 +1,130 @@
+"""Verdicts on tracking answers: Gimlet's CLI rules, sharpened."""
+
+from __future__ import annotations
+
+import pytest
+
+from gimlet_ci._models import Result, TrackStatus
+from gimlet_ci._track import judge
+
+H = "a" * 40
+
+
+def status(state: str, *results: Result, kind: str = "", desc: str = "") -> TrackStatus:
+    return TrackStatus(type=kind, status=state, status_desc=desc, results=results)
+
+
+def ok(gitops: str = "ReconciliationSucceeded", **kw: str) -> Result:
+    return Result(
+        app=kw.get("app", "shop"),
+        env="staging",
+        hash=kw.get("hash", H),
+        status="success",
+        gitops_commit_status=gitops,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "on_demand", "state", "message"),
+    [
+        pytest.param(status("new"), False, "pending", None, id="new"),
+        pytest.param(
+            status("error", desc="cannot load vars x"),
+            False,
+            "failed",
+            "cannot load vars x",
+            id="error",
+        ),
+        pytest.param(status("processed"), False, "done", "no deploy policy fired", id="no-policy"),
+        pytest.param(
+            status("processed"),
+            True,
+            "failed",
+            "the release matched no manifest",
+            id="on-demand-no-match",
+        ),
+        pytest.param(status("processed", ok()), False, "done", None, id="reconciled"),
+        pytest.param(
+            status("processed", ok("Progressing")), False, "pending", None, id="progressing"
+        ),
+        pytest.param(
+            status("processed", ok(), ok("NotReconciled", app="b")),
+            False,
+            "pending",
+            None,
+            id="one-left",
+        ),
+        pytest.param(
+            status("processed", ok("HealthCheckFailed")),
+            False,
+            "failed",
+            "shop -> staging",
+            id="health",
+        ),
+        pytest.param(
+            status("processed", ok("DependencyNotReady")),
+            False,
+            "pending",
+            None,
+            id="other-flux-reason",
+        ),
+        pytest.param(
+            status(
+                "processed",
+                Result(app="shop", env="staging", status="failure", status_desc="push failed"),
+            ),
+            False,
+            "failed",
+            "push failed",
+            id="result-failure",
+        ),
+        pytest.param(
+            status("processed", ok("", hash="")), False, "done", None, id="no-op-automated"
+        ),
+        pytest.param(
+            status("processed", ok("", hash="")),
+            True,
+            "failed",
+            "no gitops commit",
+            id="no-op-on-demand",
+        ),
+        pytest.param(
+            status("new", kind="imageBuild"),
+            True,
+            "pending",
+            "image build in progress",
+            id="image-build",
+        ),
+        pytest.param(
+            status("error", kind="imageBuild", desc="image build failed"),
+            True,
+            "failed",
+            "image build failed",
+            id="image-error",
+        ),
+    ],
+)
+def test_verdicts(answer: TrackStatus, on_demand: bool, state: str, message: str | None) -> None:
+    """Each tracking answer maps to pending, done or failed, with a message naming what happened."""
+    verdict = judge(answer, on_demand=on_demand)
+
+    assert state == verdict.state
+    if message is None:
+        assert verdict.message is None or state != "failed"
+    else:
+        assert verdict.message is not None
+        assert message in verdict.message
+
+
+def test_image_build_success_is_followed() -> None:
+    """A finished image build names the release to track next."""
+    answer = status("success", Result(triggered_deploy_request_id="rel-2"), kind="imageBuild")
+
+    assert "rel-2" == judge(answer, on_demand=True).follow
+
+
+def test_no_op_result_is_reported_as_no_change() -> None:
+    """A success result without a hash is done as "no gitops change" instead of spinning until the timeout."""
+    [deploy] = judge(status("processed", ok("", hash="")), on_demand=False).deploys
+
+    assert ("no-change", "no gitops change") == (deploy.status, deploy.message)
