@@ -1,0 +1,1157 @@
+"""A loopback Gimlet-compatible server (``gimlet-ci dev-server``) for pipelines and tests.
+
+It reproduces what a client of Gimlet's CI endpoints can observe (``docs/gimlet-wire.md`` §11): the
+routes, auth, status codes and bodies (``text/plain`` JSON, ``http.Error`` errors, the 404-plus-JSON
+quirk), the artifact echo in Go key order with ``omitempty``, deploy policies and templates, and the
+event and gitops-status lifecycle over time. It does not clone, render Helm charts or push: every
+deploy is a fresh fake gitops commit.
+
+Time model: an event is ``new`` for ``processing_delay`` seconds, then processed (its results
+computed with the faults in force at that moment). Each gitops commit is ``NotReconciled`` from
+then, ``Progressing`` after half of ``reconcile_delay`` and terminal after all of it. Fault knobs
+live in a mutable `Faults` object that tests may change while the server runs.
+
+The server binds loopback addresses only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.server
+import ipaddress
+import json
+import math
+import re
+import secrets
+import socket
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar, TextIO
+
+import attrs
+
+from gimlet_ci._parse import parse_duration
+from gimlet_ci._policy import apply_preview, evaluate, git_event
+from gimlet_ci._template import TemplateError, resolve_manifest, template_vars
+from gimlet_ci.exceptions import ConfigError
+
+__all__ = [
+    "GITOPS_FAILURES",
+    "DevServer",
+    "Faults",
+    "add_arguments",
+    "encode_artifact",
+    "go_json",
+    "run",
+]
+
+GITOPS_FAILURES: Mapping[str, str] = {
+    "ReconciliationFailed": "kustomize build failed: accumulating resources: missing Resource metadata",
+    "ValidationFailed": "dry-run failed: Deployment.apps is invalid:"
+    " spec.template.spec.containers[0].image: Required value",
+    "HealthCheckFailed": "Health check failed after 5m0s: timeout waiting for:"
+    " [Deployment/default/app status: 'InProgress']",
+}
+"""Terminal Flux statuses the ``gitops_failure`` knob accepts, with the description each gets."""
+
+_SUCCEEDED_DESC = "Reconciliation finished in 1.2s, next run in 1m0s"
+_PROGRESSING_DESC = "Reconciliation in progress"
+_NO_CHANGES = "No changes made to the gitops state. Maybe this is the current version already?"
+_IMAGE_STRATEGIES = frozenset({"buildpacks", "dockerfile"})
+
+
+# -------------------------------------------------------------------------------------------------
+# Go's encoding/json, over plain dicts
+
+
+def _go_float(value: float) -> str:
+    if math.isnan(value) or math.isinf(value):
+        return "null"  # Go refuses these; a JSON client never sends them
+    if value == int(value) and abs(value) < 1e21:  # noqa: PLR2004
+        return str(int(value))
+    if 1e-6 <= abs(value) < 1e21:  # noqa: PLR2004
+        return repr(value)
+    mantissa, _, exponent = f"{value!r}".partition("e")
+    sign = "-" if exponent.startswith("-") else "+"
+    return f"{mantissa}e{sign}{int(exponent.lstrip('+-')):02d}"
+
+
+def _go_str(value: str) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _go_encode(value: Any, out: list[str], *, keep_order: bool) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(_go_float(float(value)) if abs(value) >= 2**53 else str(value))
+    elif isinstance(value, float):
+        out.append(_go_float(value))
+    elif isinstance(value, str):
+        out.append(_go_str(value))
+    elif isinstance(value, _Struct):
+        out.append("{")
+        for index, (key, item) in enumerate(value.fields):
+            if index:
+                out.append(",")
+            out.append(_go_str(key) + ":")
+            _go_encode(item, out, keep_order=keep_order)
+        out.append("}")
+    elif isinstance(value, Mapping):
+        out.append("{")
+        keys = list(value) if keep_order else sorted(value, key=str)
+        for index, key in enumerate(keys):
+            if index:
+                out.append(",")
+            out.append(_go_str(str(key)) + ":")
+            _go_encode(value[key], out, keep_order=keep_order)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _go_encode(item, out, keep_order=keep_order)
+        out.append("]")
+    else:
+        out.append(_go_str(str(value)))
+
+
+@attrs.frozen
+class _Struct:
+    """A Go struct value: its fields in declaration order (omitempty already applied)."""
+
+    fields: tuple[tuple[str, Any], ...]
+
+
+def go_json(value: Any, *, keep_order: bool = False) -> bytes:
+    """Encode *value* compactly as Go's ``encoding/json``: sorted map keys, ``\\u003c`` escapes.
+
+    With *keep_order*, dicts keep their key order (they stand for structs already in Go order).
+    """
+    out: list[str] = []
+    _go_encode(value, out, keep_order=keep_order)
+    return "".join(out).encode()
+
+
+def _plain(value: Any) -> Any:
+    """Turn `_Struct` values into ordered dicts (for Python callers)."""
+    if isinstance(value, _Struct):
+        return {key: _plain(item) for key, item in value.fields}
+    if isinstance(value, Mapping):
+        return {str(key): _plain(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _string_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): (v if isinstance(v, str) else "") for k, v in value.items()}
+
+
+def _any_map(value: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _struct(*fields: tuple[str, Any, bool | str]) -> _Struct:
+    """A struct from ``(key, value, omitempty)``; omitempty drops "", 0, False, None, {}, []."""
+    kept = []
+    for key, value, omitempty in fields:
+        if omitempty == "nil" and value is None:  # a pointer: only nil is empty
+            continue
+        if omitempty is True and (value is None or value is False or value in ("", 0, {}, [])):
+            continue
+        kept.append((key, value))
+    return _Struct(tuple(kept))
+
+
+def _version(raw: Any) -> _Struct:
+    data = raw if isinstance(raw, Mapping) else {}
+    created = data.get("created")
+    event = git_event(data.get("event"))
+    return _struct(
+        ("repositoryName", _string(data.get("repositoryName")), True),
+        ("sha", _string(data.get("sha")), True),
+        (
+            "created",
+            created if isinstance(created, int) and not isinstance(created, bool) else 0,
+            True,
+        ),
+        ("branch", _string(data.get("branch")), True),
+        ("event", "" if event == "push" else event, True),
+        ("sourceBranch", _string(data.get("sourceBranch")), True),
+        ("targetBranch", _string(data.get("targetBranch")), True),
+        ("tag", _string(data.get("tag")), True),
+        ("authorName", _string(data.get("authorName")), True),
+        ("authorEmail", _string(data.get("authorEmail")), True),
+        ("committerName", _string(data.get("committerName")), True),
+        ("committerEmail", _string(data.get("committerEmail")), True),
+        ("message", _string(data.get("message")), True),
+        ("url", _string(data.get("url")), True),
+    )
+
+
+def _deploy(raw: Any) -> _Struct | None:
+    if not isinstance(raw, Mapping):
+        return None
+    event = raw.get("event")
+    patterns = raw.get("commitMessagePatterns")
+    return _struct(
+        ("tag", _string(raw.get("tag")), True),
+        ("branch", _string(raw.get("branch")), True),
+        ("event", None if event is None else git_event(event), True),
+        (
+            "commitMessagePatterns",
+            [_string(p) for p in patterns] if isinstance(patterns, list) else [],
+            True,
+        ),
+    )
+
+
+def _manifest(raw: Any) -> _Struct:
+    data = raw if isinstance(raw, Mapping) else {}
+    preview = data.get("preview")
+    cleanup = data.get("cleanup")
+    chart = _any_map(data.get("chart"))
+    patches = data.get("json6902Patches")
+    dependencies = data.get("dependencies")
+    return _struct(
+        ("app", _string(data.get("app")), False),
+        ("env", _string(data.get("env")), False),
+        ("preview", preview if isinstance(preview, bool) else None, "nil"),
+        ("namespace", _string(data.get("namespace")), False),
+        ("deploy", _deploy(data.get("deploy")), True),
+        (
+            "cleanup",
+            _struct(
+                ("app", _string(cleanup.get("app")), False),
+                ("event", _string(cleanup.get("event")), False),
+                ("branch", _string(cleanup.get("branch")), True),
+            )
+            if isinstance(cleanup, Mapping)
+            else None,
+            True,
+        ),
+        (
+            "chart",
+            _struct(
+                ("repository", _string(chart.get("repository")), True),
+                ("name", _string(chart.get("name")), False),
+                ("version", _string(chart.get("version")), True),
+            ),
+            False,
+        ),
+        ("values", _any_map(data.get("values")), True),
+        ("strategicMergePatches", _string(data.get("strategicMergePatches")), True),
+        (
+            "json6902Patches",
+            [_patch(p) for p in patches] if isinstance(patches, list) else [],
+            True,
+        ),
+        ("manifests", _string(data.get("manifests")), True),
+        (
+            "dependencies",
+            [_dependency(d) for d in dependencies] if isinstance(dependencies, list) else [],
+            True,
+        ),
+    )
+
+
+def _patch(raw: Any) -> _Struct:
+    data = _any_map(raw)
+    target = _any_map(data.get("target"))
+    return _struct(
+        ("patch", _string(data.get("patch")), False),
+        (
+            "target",
+            _struct(*((key, _string(target.get(key)), False) for key in ("group", "version", "kind", "name"))),
+            False,
+        ),
+    )
+
+
+def _dependency(raw: Any) -> _Struct:
+    data = _any_map(raw)
+    return _struct(
+        ("name", _string(data.get("name")), False),
+        ("kind", _string(data.get("kind")), False),
+        ("spec", data.get("spec"), False),
+    )
+
+
+def _artifact_struct(raw: Any, *, artifact_id: str, created: int) -> _Struct:
+    data = raw if isinstance(raw, Mapping) else {}
+    environments = data.get("environments")
+    cue = data.get("cueEnvironments")
+    items = data.get("items")
+    fake = data.get("fake")
+    return _struct(
+        ("id", artifact_id, True),
+        ("created", created, True),
+        ("version", _version(data.get("version")), False),
+        ("context", _string_map(data.get("context")), True),
+        (
+            "environments",
+            [_manifest(m) for m in environments] if isinstance(environments, list) else [],
+            True,
+        ),
+        ("cueEnvironments", [_string(c) for c in cue] if isinstance(cue, list) else [], True),
+        ("items", [_any_map(i) for i in items] if isinstance(items, list) else [], True),
+        ("vars", _string_map(data.get("vars")), True),
+        ("fake", fake is True, True),
+    )
+
+
+def encode_artifact(raw: Any, *, artifact_id: str = "", created: int = 0) -> dict[str, Any]:
+    """Re-encode an artifact as Gimlet stores it: Go key order, omitempty, unknown keys gone."""
+    result: dict[str, Any] = _plain(_artifact_struct(raw, artifact_id=artifact_id, created=created))
+    return result
+
+
+# -------------------------------------------------------------------------------------------------
+# State
+
+
+@attrs.define
+class Faults:
+    """Fault knobs; change them at any time, the server reads them on every request."""
+
+    fail_first: int = 0
+    """Answer this many (matching) requests with 500 ``Internal Server Error``; counts down."""
+    fail_path: str | None = None
+    """Only requests to this path count for ``fail_first`` (default: every ``/api/`` request)."""
+    drop_after_store: int = 0
+    """Store this many ``POST /api/artifact`` bodies, then close the connection unanswered."""
+    latency: float = 0.0
+    """Seconds to wait before every response."""
+    force_status: int | None = None
+    """Answer every ``/api/`` request with this status (401, 403, 500...), ``http.Error`` style."""
+    truncated_body: bool = False
+    """Track endpoints announce the whole body, send half of it, then close the connection."""
+    non_json_body: bool = False
+    """Track endpoints answer 200 with an HTML page instead of JSON."""
+    processing_error: str | None = None
+    """Artifact and release events end in ``error`` with this ``statusDesc``."""
+    fail_results: bool = False
+    """Deploy results get status ``failure`` (a failed git push) instead of a gitops commit."""
+    gitops_failure: str | None = None
+    """Terminal gitops status instead of success: ``ReconciliationFailed``, ``ValidationFailed`` or
+    ``HealthCheckFailed``."""
+    health_check_recovers: bool = False
+    """Gitops commits go ``HealthCheckFailed`` first, then ``ReconciliationSucceeded`` one reconcile
+    later."""
+    image_build_error: bool = False
+    """Image builds end with status ``error``, ``image build failed``."""
+    no_track_endpoints: bool = False
+    """Behave like a pre-v0.18 server: the track endpoints answer ``404 page not found``."""
+    release_without_type: bool = False
+    """``POST /api/releases`` answers ``{"id"}`` only, as servers before September 2023 did."""
+
+
+@attrs.define
+class _Result:
+    app: str = ""
+    env: str = ""
+    status: str = "success"
+    status_desc: str = ""
+    hash: str = ""
+    committed_at: float = 0.0
+    gitops_failure: str | None = None
+    recovers: bool = False
+    triggered: str = ""
+
+    def wire(self, now: float, reconcile: float) -> _Struct:
+        gitops_status = gitops_desc = ""
+        if self.hash:
+            gitops_status, gitops_desc = self._gitops(now - self.committed_at, reconcile)
+        return _struct(
+            ("app", self.app, True),
+            ("hash", self.hash, True),
+            ("status", self.status if not self.triggered else "", True),
+            ("gitopsCommitStatus", gitops_status, True),
+            ("gitopsCommitStatusDesc", gitops_desc, True),
+            ("env", self.env, True),
+            ("statusDesc", self.status_desc, True),
+            ("triggeredDeployRequestID", self.triggered, True),
+        )
+
+    def _gitops(self, age: float, reconcile: float) -> tuple[str, str]:
+        if age < reconcile / 2:
+            return "NotReconciled", ""
+        if age < reconcile:
+            return "Progressing", _PROGRESSING_DESC
+        if self.recovers and age < 2 * reconcile:
+            return "HealthCheckFailed", GITOPS_FAILURES["HealthCheckFailed"]
+        if self.gitops_failure:
+            return self.gitops_failure, GITOPS_FAILURES.get(self.gitops_failure, self.gitops_failure)
+        return "ReconciliationSucceeded", _SUCCEEDED_DESC
+
+
+@attrs.define
+class _Event:
+    id: str
+    type: str  # artifact, release, rollback, imageBuild
+    process_at: float
+    artifact_id: str = ""
+    request: dict[str, Any] = attrs.Factory(dict)
+    status: str = "new"
+    status_desc: str = ""
+    results: list[_Result] = attrs.Factory(list)
+    done: bool = False
+
+
+def _fresh_hash() -> str:
+    return secrets.token_hex(20)
+
+
+def _status_text(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return ""
+
+
+class DevServer:
+    """The Gimlet-compatible server: start it, point a client at `url` with `token`, stop it."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",  # noqa: S107 - a test double's default
+        processing_delay: float = 0.05,
+        reconcile_delay: float = 0.1,
+        environments: Sequence[str] = ("staging", "production"),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **faults: Any,
+    ) -> None:
+        _require_loopback(host)
+        unknown = sorted(set(faults) - set(attrs.fields_dict(Faults)))
+        if unknown:
+            known = ", ".join(attrs.fields_dict(Faults))
+            msg = f"unknown fault knob(s) {', '.join(unknown)}; known knobs: {known}"
+            raise TypeError(msg)
+        if faults.get("gitops_failure") not in (None, *GITOPS_FAILURES):
+            choices = ", ".join(GITOPS_FAILURES)
+            msg = f"gitops_failure={faults['gitops_failure']!r}; use one of {choices}"
+            raise ValueError(msg)
+        self.token = token
+        self.processing_delay = processing_delay
+        self.reconcile_delay = reconcile_delay
+        self.environments = tuple(environments)
+        self.host = host
+        self.port = port
+        self.faults = Faults(**faults)
+        self._lock = threading.RLock()
+        self._artifacts: list[dict[str, Any]] = []
+        self._events: dict[str, _Event] = {}
+        self._artifact_events: dict[str, str] = {}
+        self._deployed: dict[tuple[str, str], str] = {}
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:54321`` (the real port once started)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> DevServer:
+        """Bind and serve in a background thread; return self."""
+        if self._httpd is not None:
+            return self
+        server_class = _IPv6Server if ":" in self.host else _Server
+        httpd = server_class((self.host, self.port), _Handler)
+        httpd.app = self
+        self.port = httpd.server_address[1]
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="gimlet-dev-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> DevServer:  # noqa: PYI034 - subclasses return themselves through start()
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} url={self.url!r} artifacts={len(self._artifacts)} events={len(self._events)}>"
+
+    # -- inspection -------------------------------------------------------------------------------
+
+    def artifacts(self) -> list[dict[str, Any]]:
+        """The stored artifacts, oldest first, as their echoed JSON objects."""
+        with self._lock:
+            return [json.loads(json.dumps(a)) for a in self._artifacts]
+
+    def request_count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many requests arrived, optionally only with this method and/or path (no query)."""
+        with self._lock:
+            return sum(
+                count
+                for (m, p), count in self._counts.items()
+                if (method is None or m == method.upper()) and (path is None or p == path)
+            )
+
+    def reset(self) -> None:
+        """Forget artifacts, events, deploy state and request counts; reset every fault knob."""
+        with self._lock:
+            self._artifacts.clear()
+            self._events.clear()
+            self._artifact_events.clear()
+            self._deployed.clear()
+            self._counts.clear()
+            self.faults = Faults()
+
+    # -- processing -------------------------------------------------------------------------------
+
+    def _advance(self, now: float) -> None:
+        """Process, oldest first, every event whose processing time has come (the worker)."""
+        while True:
+            due = [e for e in self._events.values() if not e.done and e.process_at <= now]
+            if not due:
+                return
+            event = min(due, key=lambda e: e.process_at)
+            event.done = True
+            handler = {
+                "artifact": self._process_artifact,
+                "release": self._process_release,
+                "rollback": self._process_rollback,
+                "imageBuild": self._process_image_build,
+            }[event.type]
+            handler(event)
+
+    def _artifact(self, artifact_id: str) -> dict[str, Any] | None:
+        return next((a for a in self._artifacts if a.get("id") == artifact_id), None)
+
+    def _commit(self, event: _Event, app: str, env: str) -> _Result:
+        faults = self.faults
+        if faults.fail_results:
+            return _Result(
+                app=app,
+                env=env,
+                status="failure",
+                status_desc="could not push to git. Check server logs",
+            )
+        return _Result(
+            app=app,
+            env=env,
+            hash=_fresh_hash(),
+            committed_at=event.process_at,
+            gitops_failure=faults.gitops_failure,
+            recovers=faults.health_check_recovers,
+        )
+
+    def _process_artifact(self, event: _Event) -> None:
+        if self.faults.processing_error is not None:
+            event.status, event.status_desc = "error", self.faults.processing_error
+            return
+        artifact = self._artifact(event.artifact_id) or {}
+        version = artifact.get("version", {})
+        for raw in artifact.get("environments", []):
+            manifest = apply_preview(raw)
+            if not evaluate(manifest, version).fires:
+                continue
+            app, env = _string(manifest.get("app")), _string(manifest.get("env"))
+            if env not in self.environments:
+                event.results.append(
+                    _Result(
+                        app=app,
+                        env=env,
+                        status="failure",
+                        status_desc=f"could not load environment: {env}",
+                    )
+                )
+                continue
+            if _image_strategy(manifest) in _IMAGE_STRATEGIES:
+                event.results.append(_Result(app=app, env=env))
+                continue
+            try:
+                resolved = resolve_manifest(manifest, template_vars(artifact, app=app))
+            except TemplateError as e:
+                event.results.append(_Result(app=app, env=env, status="failure", status_desc=str(e)))
+                continue
+            app = _string(resolved.get("app"))
+            result = self._commit(event, app, env)
+            if result.hash:
+                self._deployed[(env, app)] = event.artifact_id
+            event.results.append(result)
+        event.status = "processed"
+
+    def _process_release(self, event: _Event) -> None:
+        if self.faults.processing_error is not None:
+            event.status, event.status_desc = "error", self.faults.processing_error
+            return
+        request = event.request
+        artifact = self._artifact(_string(request.get("artifactId")))
+        if artifact is None:
+            event.status, event.status_desc = "error", "cannot find artifact with id: "
+            return
+        wanted_env, wanted_app = _string(request.get("env")), _string(request.get("app"))
+        for raw in artifact.get("environments", []):
+            if _string(raw.get("env")) != wanted_env:
+                continue
+            if wanted_env not in self.environments:
+                event.status, event.status_desc = "error", f"no such env: {wanted_env}"
+                return
+            manifest = apply_preview(raw)
+            app = _string(manifest.get("app"))
+            try:
+                resolved = resolve_manifest(manifest, template_vars(artifact, app=wanted_app))
+            except TemplateError as e:
+                event.results.append(_Result(app=app, env=wanted_env, status="failure", status_desc=str(e)))
+                continue
+            app = _string(resolved.get("app"))
+            if wanted_app and app != wanted_app:
+                continue
+            if self._deployed.get((wanted_env, app)) == artifact.get("id"):
+                event.results.append(_Result(app=app, env=wanted_env, status="failure", status_desc=_NO_CHANGES))
+                continue
+            result = self._commit(event, app, wanted_env)
+            if result.hash:
+                self._deployed[(wanted_env, app)] = _string(artifact.get("id"))
+            event.results.append(result)
+        event.status = "processed"
+
+    def _process_rollback(self, event: _Event) -> None:
+        env, app = _string(event.request.get("env")), _string(event.request.get("app"))
+        if env not in self.environments:
+            event.status, event.status_desc = "error", f"no such env: {env}"
+            return
+        result = self._commit(event, app, env)
+        if result.hash:
+            self._deployed.pop((env, app), None)
+        event.results.append(result)
+        event.status = "processed"
+
+    def _process_image_build(self, event: _Event) -> None:
+        if self.faults.image_build_error:
+            event.status, event.status_desc = "error", "image build failed"
+            return
+        follow_up = self._new_event("release", request=event.request, now=event.process_at)
+        event.status = "success"
+        event.results.append(_Result(triggered=follow_up.id))
+
+    def _new_event(self, kind: str, *, now: float, artifact_id: str = "", request: Any = None) -> _Event:
+        delay = self.processing_delay + (self.reconcile_delay if kind == "imageBuild" else 0.0)
+        event = _Event(
+            id=str(uuid.uuid4()),
+            type=kind,
+            process_at=now + delay,
+            artifact_id=artifact_id,
+            request=dict(request or {}),
+        )
+        self._events[event.id] = event
+        return event
+
+    def _track_body(self, event: _Event, *, kind: str, now: float) -> bytes:
+        results = [r.wire(now, self.reconcile_delay) for r in event.results] if event.done else []
+        status = event.status if event.done else "new"
+        return go_json(
+            _struct(
+                ("type", kind, False),
+                ("status", status, False),
+                ("statusDesc", event.status_desc, False),
+                ("results", results, False),
+            )
+        )
+
+    # -- request handling (called by _Handler with the lock NOT held) -----------------------------
+
+    def handle(self, request: _Request) -> _Response:
+        """Answer one request; the transport details stay in `_Handler`."""
+        with self._lock:
+            self._counts[(request.method, request.path)] += 1
+            faults = self.faults
+        if faults.latency > 0:
+            time.sleep(faults.latency)
+        with self._lock:
+            return self._dispatch(request)
+
+    _ROUTES: ClassVar[dict[str, str]] = {
+        "/api/artifact": "POST",
+        "/api/eventArtifactTrack": "GET",
+        "/api/releases": "POST",
+        "/api/eventReleaseTrack": "GET",
+        "/api/rollback": "POST",
+        "/api/artifacts": "GET",
+    }
+    _TRACK = frozenset({"/api/eventArtifactTrack", "/api/eventReleaseTrack"})
+
+    def _dispatch(self, request: _Request) -> _Response:
+        faults = self.faults
+        is_api = request.path.startswith("/api/")
+        if faults.fail_first > 0 and (request.path == faults.fail_path if faults.fail_path is not None else is_api):
+            faults.fail_first -= 1
+            return _error(500)
+        if request.path == "/health":
+            return _Response(200, b"", content_type=None) if request.method == "GET" else _Response(405, b"")
+        method = self._ROUTES.get(request.path)
+        if method is None or (faults.no_track_endpoints and request.path in self._TRACK):
+            return _error(404, "404 page not found")
+        if request.method != method:
+            return _Response(405, b"", content_type=None)
+        if faults.force_status is not None:
+            return _error(faults.force_status)
+        if not self._authorized(request):
+            return _error(401)
+        now = time.monotonic()
+        self._advance(now)
+        handlers: dict[str, Callable[[_Request, float], _Response]] = {
+            "/api/artifact": self._post_artifact,
+            "/api/eventArtifactTrack": self._artifact_track,
+            "/api/releases": self._post_release,
+            "/api/eventReleaseTrack": self._release_track,
+            "/api/rollback": self._post_rollback,
+            "/api/artifacts": self._list_artifacts,
+        }
+        return handlers[request.path](request, now)
+
+    def _authorized(self, request: _Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        if header:
+            token = header.removeprefix("Bearer ").removeprefix("BEARER ")
+        else:
+            token = request.query.get("access_token", [""])[0]
+        return bool(token) and secrets.compare_digest(token.encode(), self.token.encode())
+
+    def _post_artifact(self, request: _Request, now: float) -> _Response:
+        try:
+            raw = json.loads(request.body or b"null")
+        except ValueError:
+            raw = None
+        version = raw.get("version") if isinstance(raw, dict) else None
+        repository = _string(version.get("repositoryName")) if isinstance(version, dict) else ""
+        artifact_id = f"{repository}-{uuid.uuid4()}"
+        artifact = encode_artifact(raw, artifact_id=artifact_id, created=int(time.time()))
+        self._artifacts.append(artifact)
+        event = self._new_event("artifact", now=now, artifact_id=artifact_id)
+        self._artifact_events[artifact_id] = event.id
+        if self.faults.drop_after_store > 0:
+            self.faults.drop_after_store -= 1
+            return _Response(0, b"", drop=True)
+        return _Response(
+            201,
+            go_json(_artifact_struct(raw, artifact_id=artifact_id, created=artifact["created"])),
+        )
+
+    def _track_faults(self, body: bytes, status: int = 200) -> _Response:
+        if self.faults.non_json_body:
+            return _Response(200, b"<html><body><h1>502 Bad Gateway</h1></body></html>\n")
+        if self.faults.truncated_body:
+            return _Response(status, body, truncate=True)
+        return _Response(status, body)
+
+    def _artifact_track(self, request: _Request, now: float) -> _Response:
+        artifact_id = request.query.get("artifactId", [""])[0]
+        if not artifact_id:
+            return _error(400, "Bad Request: id parameter is mandatory")
+        event_id = self._artifact_events.get(artifact_id)
+        if event_id is None:
+            return _not_found_quirk()
+        return self._track_faults(self._track_body(self._events[event_id], kind="", now=now))
+
+    def _release_track(self, request: _Request, now: float) -> _Response:
+        event_id = request.query.get("id", [""])[0]
+        if not event_id:
+            return _error(400, "Bad Request: id parameter is mandatory")
+        event = self._events.get(event_id)
+        if event is None:
+            return _not_found_quirk()
+        return self._track_faults(self._track_body(event, kind=event.type, now=now))
+
+    def _post_release(self, request: _Request, now: float) -> _Response:
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return _error(400, "Bad Request")
+        fields = ("env", "app", "artifactId", "triggeredBy")
+        if not isinstance(body, dict) or any(not isinstance(body.get(f, ""), str) for f in fields):
+            return _error(400, "Bad Request")
+        env, app, artifact_id = body.get("env", ""), body.get("app", ""), body.get("artifactId", "")
+        if not env:
+            return _error(400, "Bad Request: env parameter is mandatory")
+        if not artifact_id:
+            return _error(400, "Bad Request: artifact parameter is mandatory")
+        artifact = self._artifact(artifact_id)
+        if artifact is None:
+            return _error(404, f"Not Found - cannot find artifact with id {artifact_id}")
+        image_build = False
+        for manifest in artifact.get("environments", []):
+            try:
+                resolved = resolve_manifest(manifest, template_vars(artifact, app=app))
+            except TemplateError as e:
+                return _error(400, str(e))
+            if (
+                _string(manifest.get("env")) == env
+                and (not app or _string(resolved.get("app")) == app)
+                and _image_strategy(manifest) in _IMAGE_STRATEGIES
+            ):
+                image_build = True
+        release_request = {
+            "env": env,
+            "app": app,
+            "artifactId": artifact_id,
+            "triggeredBy": "dev-server",
+        }
+        kind = "imageBuild" if image_build else "release"
+        event = self._new_event(kind, now=now, artifact_id=artifact_id, request=release_request)
+        answer: dict[str, str] = {"id": event.id}
+        if not self.faults.release_without_type:
+            answer["type"] = kind
+        return _Response(201, go_json(answer))
+
+    def _post_rollback(self, request: _Request, now: float) -> _Response:
+        params = {name: request.query.get(name, [""])[0] for name in ("env", "app", "sha")}
+        for name, value in params.items():
+            if not value:
+                return _error(400, f"Bad Request: {name} parameter is mandatory")
+        rollback = {
+            "env": params["env"],
+            "app": params["app"],
+            "targetSHA": params["sha"],
+            "triggeredBy": "dev-server",
+        }
+        event = self._new_event("rollback", now=now, request=rollback)
+        return _Response(201, go_json({"id": event.id}))
+
+    def _list_artifacts(self, request: _Request, now: float) -> _Response:  # noqa: ARG002
+        query = request.query
+        try:
+            limit = _go_atoi(query["limit"][0]) if "limit" in query else None
+            offset = _go_atoi(query["offset"][0]) if "offset" in query else 0
+            since = _go_time(query["since"][0]) if "since" in query else None
+            until = _go_time(query["until"][0]) if "until" in query else None
+        except ValueError as e:
+            return _error(400, f"Bad Request - {e}")
+        if limit is None and "offset" not in query:
+            limit = 10
+        repository = query.get("repository", [""])[0]
+        branch = query.get("branch", [""])[0] or query.get("sourceBranch", [""])[0]
+        shas = [s for s in query.get("sha", []) if s]
+        event = query.get("event", [""])[0]
+        selected = []
+        for artifact in reversed(self._artifacts):
+            version = artifact.get("version", {})
+            created = artifact.get("created", 0)
+            if (
+                (repository and version.get("repositoryName") != repository)
+                or (branch and version.get("branch") != branch)
+                or (shas and version.get("sha") not in shas)
+                or (event and git_event(version.get("event")) != event)
+                or (since is not None and created < since)
+                or (until is not None and created > until)
+            ):
+                continue
+            selected.append(artifact)
+        selected.sort(key=lambda a: a.get("created", 0), reverse=True)  # stable: newest stored first within a second
+        page = selected[offset:] if limit is None else selected[offset : offset + limit]
+        return _Response(200, go_json(page, keep_order=True))
+
+
+def _image_strategy(manifest: Mapping[str, Any]) -> str:
+    values = manifest.get("values")
+    image = values.get("image") if isinstance(values, Mapping) else None
+    return _string(image.get("strategy")) if isinstance(image, Mapping) else ""
+
+
+def _go_atoi(text: str) -> int:
+    if not re.fullmatch(r"[+-]?\d+", text):
+        msg = f'strconv.Atoi: parsing "{text}": invalid syntax'
+        raise ValueError(msg)
+    return int(text)
+
+
+def _go_time(text: str) -> int:
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or "T" not in text:
+        msg = f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse "{text}" as "2006"'
+        raise ValueError(msg)
+    return int(parsed.timestamp())
+
+
+def _require_loopback(host: str) -> None:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        msg = f"the dev server binds loopback addresses only, not {host!r}"
+        raise ConfigError(msg, tip="use --host 127.0.0.1 (or ::1); it is a test double, never expose it")
+
+
+# -------------------------------------------------------------------------------------------------
+# HTTP transport
+
+
+@attrs.frozen
+class _Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@attrs.frozen
+class _Response:
+    status: int
+    body: bytes
+    content_type: str | None = "text/plain; charset=utf-8"
+    nosniff: bool = False
+    drop: bool = False
+    truncate: bool = False
+
+
+def _error(status: int, message: str | None = None) -> _Response:
+    """Go's ``http.Error``: text/plain, nosniff, the message plus a newline."""
+    text = _status_text(status) if message is None else message
+    return _Response(status, (text + "\n").encode(), nosniff=True)
+
+
+def _not_found_quirk() -> _Response:
+    empty = go_json(
+        _struct(
+            ("type", "", False),
+            ("status", "", False),
+            ("statusDesc", "", False),
+            ("results", [], False),
+        )
+    )
+    return _Response(404, b"Not Found\n" + empty, nosniff=True)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    app: DevServer
+
+
+class _IPv6Server(_Server):
+    address_family = socket.AF_INET6
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes
+    server: _Server
+    timeout = 30
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Stay quiet: the dev server is a test double."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Like Go: a status line and a Date header, no Server header."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        split = urllib.parse.urlsplit(self.path)
+        request = _Request(
+            method=self.command,
+            path=urllib.parse.unquote(split.path),
+            query=urllib.parse.parse_qs(split.query, keep_blank_values=True),
+            headers={k: v for k, v in self.headers.items()},  # noqa: C416 - a plain dict of the headers
+            body=self._read_body(),
+        )
+        response = self.server.app.handle(request)
+        if response.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(response.status)
+        for name, value in (
+            ("Cache-Control", "no-cache, no-store, must-revalidate, private, max-age=0"),
+            ("Expires", "Thu, 01 Jan 1970 00:00:00 UTC"),
+            ("Pragma", "no-cache"),
+            ("X-Accel-Expires", "0"),
+        ):
+            self.send_header(name, value)
+        if response.content_type is not None and (response.body or response.nosniff):
+            self.send_header("Content-Type", response.content_type)
+        if response.nosniff:
+            self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        body = response.body
+        if response.truncate:
+            body = body[: len(body) // 2]
+            self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.wfile.write(body)
+            self.wfile.flush()
+        if response.truncate:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+    do_GET = _serve  # noqa: N815
+    do_POST = _serve  # noqa: N815
+    do_PUT = _serve  # noqa: N815
+    do_DELETE = _serve  # noqa: N815
+    do_PATCH = _serve  # noqa: N815
+
+
+# -------------------------------------------------------------------------------------------------
+# CLI
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        return parse_duration(value, name="delay")
+    if seconds < 0:
+        msg = f"{value!r} is negative"
+        raise argparse.ArgumentTypeError(msg)
+    return seconds
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``dev-server`` options to *parser*."""
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9000, help="port (default 9000, Gimlet's; 0 picks a free one)")
+    parser.add_argument("--token", default=None, help="the API token to accept (default: a random one, printed)")
+    parser.add_argument(
+        "--processing-delay", type=_seconds, default=1.0, metavar="SECONDS",
+        help="how long events stay 'new' (seconds or Go duration; default 1s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reconcile-delay", type=_seconds, default=2.0, metavar="SECONDS",
+        help="how long a gitops commit takes to reconcile (default 2s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--environments", default="staging,production",
+        help="comma-separated environments the server knows (default staging,production)",
+    )  # fmt: skip
+    faults = parser.add_argument_group("fault knobs")
+    faults.add_argument("--fail-first", type=int, default=0, metavar="N", help="answer N requests with 500")
+    faults.add_argument("--fail-path", default=None, help="only count requests to this path for --fail-first")
+    faults.add_argument(
+        "--drop-after-store", type=int, default=0, metavar="N",
+        help="store N artifacts, then close the connection without answering",
+    )  # fmt: skip
+    faults.add_argument("--latency", type=_seconds, default=0.0, help="seconds to wait before every response")
+    faults.add_argument(
+        "--force-status",
+        type=int,
+        default=None,
+        metavar="CODE",
+        help="answer every /api request so",
+    )
+    faults.add_argument("--truncated-body", action="store_true", help="cut track responses in half")
+    faults.add_argument("--non-json-body", action="store_true", help="answer track requests with HTML")
+    faults.add_argument("--processing-error", default=None, metavar="TEXT", help="events end in error with TEXT")
+    faults.add_argument("--fail-results", action="store_true", help="deploy results fail (git push failed)")
+    faults.add_argument(
+        "--gitops-failure", choices=sorted(GITOPS_FAILURES), default=None,
+        help="terminal gitops status instead of ReconciliationSucceeded",
+    )  # fmt: skip
+    faults.add_argument(
+        "--health-check-recovers", action="store_true",
+        help="HealthCheckFailed first, then ReconciliationSucceeded",
+    )  # fmt: skip
+    faults.add_argument("--image-build-error", action="store_true", help="image builds end in error")
+    faults.add_argument("--no-track-endpoints", action="store_true", help="behave like a pre-v0.18 server")
+    faults.add_argument("--release-without-type", action="store_true", help="release make answers {id} only")
+
+
+def run(args: argparse.Namespace, *, out: TextIO) -> int:
+    """Serve until interrupted (Ctrl-C); print the URL and token to *out* first."""
+    token = args.token or secrets.token_urlsafe(24)
+    environments = tuple(e.strip() for e in args.environments.split(",") if e.strip())
+    server = DevServer(
+        token=token,
+        processing_delay=args.processing_delay,
+        reconcile_delay=args.reconcile_delay,
+        environments=environments,
+        host=args.host,
+        port=args.port,
+        fail_first=args.fail_first,
+        fail_path=args.fail_path,
+        drop_after_store=args.drop_after_store,
+        latency=args.latency,
+        force_status=args.force_status,
+        truncated_body=args.truncated_body,
+        non_json_body=args.non_json_body,
+        processing_error=args.processing_error,
+        fail_results=args.fail_results,
+        gitops_failure=args.gitops_failure,
+        health_check_recovers=args.health_check_recovers,
+        image_build_error=args.image_build_error,
+        no_track_endpoints=args.no_track_endpoints,
+        release_without_type=args.release_without_type,
+    )
+    try:
+        server.start()
+    except OSError as e:
+        msg = f"cannot listen on {args.host}:{args.port}: {e.strerror or e}"
+        raise ConfigError(msg, tip="pick another --port (0 chooses a free one)") from e
+    out.write(f"Gimlet dev server listening on {server.url}\n")
+    out.write(f"GIMLET_SERVER={server.url}\nGIMLET_TOKEN={token}\n")
+    out.write(f"environments: {', '.join(environments)}; press Ctrl-C to stop\n")
+    out.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        out.write("stopped\n")
+    finally:
+        server.stop()
+    return 0

@@ -1,0 +1,264 @@
+"""Gimlet's deployTrigger (docs/gimlet-wire.md §6), every documented example and its quirks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gimlet_ci._policy import Decision, apply_preview, evaluate
+
+
+def _push(branch: str, message: str = "") -> dict[str, Any]:
+    return {"branch": branch, "message": message}
+
+
+def _tag(tag: str) -> dict[str, Any]:
+    return {"event": "tag", "tag": tag, "branch": f"refs/tags/{tag}"}
+
+
+def _pr(branch: str) -> dict[str, Any]:
+    return {"event": "pr", "branch": branch}
+
+
+@pytest.mark.parametrize(
+    ("deploy", "version", "fires", "rule"),
+    [
+        # §6.2, row by row
+        pytest.param({"branch": "main", "event": "push"}, _push("main"), True, "fires", id="branch-push"),
+        pytest.param({"branch": "main"}, _push("main"), False, "branch-needs-event", id="branch-no-event"),
+        pytest.param(
+            {"branch": "feature/*", "event": "push"},
+            _push("feature/a/b"),
+            True,
+            "fires",
+            id="star-slash",
+        ),
+        pytest.param(
+            {"branch": "!{main,master}", "event": "push"},
+            _push("dev"),
+            True,
+            "fires",
+            id="negated-alts",
+        ),
+        pytest.param({"event": "push"}, _push("any"), True, "fires", id="event-only"),
+        pytest.param({"event": "pr"}, _pr("whatever"), True, "fires", id="pr-any-branch"),
+        pytest.param({"branch": "main", "event": "pr"}, _pr("main"), True, "fires", id="pr-head-branch"),
+        pytest.param({"tag": "v*", "event": "tag"}, _tag("v1.2.0"), True, "fires", id="tag-glob"),
+        pytest.param({"tag": "v*"}, _tag("v1.2.0"), False, "tag-needs-event", id="tag-no-event"),
+        pytest.param(
+            {"tag": "v*", "branch": "main", "event": "tag"},
+            _tag("v1"),
+            False,
+            "branch-needs-event",
+            id="tag-and-branch",
+        ),
+        pytest.param(
+            {"tag": "!v1", "event": "tag"},
+            _tag("v1"),
+            False,
+            "tag-mismatch",
+            id="negated-literal-hit",
+        ),
+        pytest.param({"tag": "!v1", "event": "tag"}, _tag("v2"), True, "fires", id="negated-literal-miss"),
+        pytest.param({"tag": "!v1*", "event": "tag"}, _tag("v1.2"), True, "fires", id="negated-glob-quirk"),
+        pytest.param(
+            {"commitMessagePatterns": ["*deploy*"]},
+            _pr("x") | {"message": "please deploy"},
+            True,
+            "fires",
+            id="msg-any-event",
+        ),
+        pytest.param(
+            {"branch": "main", "event": "push", "commitMessagePatterns": ["*[prod]*"]},
+            _push("main", "fix [prod]"),
+            True,
+            "fires",
+            id="brackets-literal",
+        ),
+        pytest.param(None, _push("main"), False, "no-deploy", id="absent"),
+        pytest.param({}, _push("main"), False, "empty-policy", id="empty"),
+        # more
+        pytest.param(
+            {"branch": "!{main,master}", "event": "push"},
+            _push("main"),
+            False,
+            "branch-mismatch",
+            id="negated-hit",
+        ),
+        pytest.param(
+            {"branch": "release-?", "event": "push"},
+            _push("release-1"),
+            True,
+            "fires",
+            id="question-mark",
+        ),
+        pytest.param(
+            {"branch": "release-?", "event": "push"},
+            _push("release-10"),
+            False,
+            "branch-mismatch",
+            id="question-one",
+        ),
+        pytest.param(
+            {"branch": "{dev,staging}", "event": "push"},
+            _push("staging"),
+            True,
+            "fires",
+            id="alternatives",
+        ),
+        pytest.param(
+            {"branch": "main", "event": "push"},
+            _pr("main"),
+            False,
+            "event-mismatch",
+            id="push-policy-pr",
+        ),
+        pytest.param(
+            {"branch": "main", "event": "pr"},
+            _push("main"),
+            False,
+            "event-mismatch",
+            id="pr-policy-push",
+        ),
+        pytest.param(
+            {"branch": "main", "event": "tag"},
+            _tag("v1"),
+            False,
+            "branch-needs-event",
+            id="branch-event-tag",
+        ),
+        pytest.param(
+            {"event": "push"},
+            {"branch": "x", "event": "bogus"},
+            True,
+            "fires",
+            id="unknown-event-is-push",
+        ),
+        pytest.param(
+            {"branch": "main", "event": "push"},
+            _push(""),
+            False,
+            "branch-mismatch",
+            id="empty-branch",
+        ),
+        pytest.param({"tag": "v*", "event": "tag"}, _tag("1.0"), False, "tag-mismatch", id="tag-miss"),
+        pytest.param(
+            {"commitMessagePatterns": ["*[prod]*"]},
+            _push("x", "fix p"),
+            False,
+            "message-mismatch",
+            id="no-char-class",
+        ),
+        pytest.param(
+            {"commitMessagePatterns": ["*[prod]*"]},
+            _push("x", "chore [DEPLOY: ALL] now"),
+            True,
+            "fires",
+            id="deploy-all",
+        ),
+        pytest.param(
+            {"branch": "main", "event": "push", "commitMessagePatterns": ["nope"]},
+            _push("dev", "[DEPLOY: ALL]"),
+            False,
+            "branch-mismatch",
+            id="deploy-all-no-bypass",
+        ),
+        pytest.param(
+            {"commitMessagePatterns": ["{hotfix,fix}:*"]},
+            _push("x", "hotfix: y"),
+            True,
+            "fires",
+            id="msg-alternatives",
+        ),
+        pytest.param(
+            {"branch": "[main", "event": "push"},
+            _push("main"),
+            False,
+            "branch-mismatch",
+            id="invalid-glob",
+        ),
+    ],
+)
+def test_evaluate(deploy: dict[str, Any] | None, version: dict[str, Any], fires: bool, rule: str) -> None:
+    """Each policy fires exactly when Gimlet's deployTrigger fires, and names the deciding rule."""
+    manifest: dict[str, Any] = {"app": "shop", "env": "staging"}
+    if deploy is not None:
+        manifest["deploy"] = deploy
+    decision = evaluate(manifest, version)
+    assert (fires, rule) == (decision.fires, decision.rule)
+
+
+def test_reason_is_actionable() -> None:
+    """The branch-needs-event reason names the branch and what to add."""
+    decision = evaluate({"deploy": {"branch": "main"}}, _push("main"))
+    assert (
+        Decision(
+            fires=False,
+            rule="branch-needs-event",
+            reason="deploy.branch 'main' has no deploy.event: a branch policy needs event push or pr",
+        )
+        == decision
+    )
+
+
+def test_negated_glob_quirk_is_explained() -> None:
+    """When the negated-tag-glob quirk decides, the decision says so."""
+    decision = evaluate({"deploy": {"tag": "!v1*", "event": "tag"}}, _tag("v1.2"))
+    assert decision.fires
+    assert decision.quirk is not None
+    assert "negated" in decision.quirk
+
+
+def test_no_quirk_for_negated_literal() -> None:
+    """A negated literal behaves as written, so no quirk is reported."""
+    assert evaluate({"deploy": {"tag": "!v1", "event": "tag"}}, _tag("v2")).quirk is None
+
+
+def test_tag_event_without_tag_quirk() -> None:
+    """Gimlet compares with deploy.branch by mistake, so a tag event with no tag fires a tag policy."""
+    decision = evaluate({"deploy": {"tag": "v*", "event": "tag"}}, {"event": "tag"})
+    assert decision.fires
+    assert decision.quirk is not None
+
+
+@pytest.mark.parametrize(
+    ("version", "fires"),
+    [
+        pytest.param(_push("feature/x"), True, id="feature-push"),
+        pytest.param(_push("main"), False, id="main-push"),
+        pytest.param(_push("master"), False, id="master-push"),
+        pytest.param(_pr("feature/x"), False, id="feature-pr"),
+    ],
+)
+def test_preview_policy(version: dict[str, Any], fires: bool) -> None:
+    """A preview manifest fires on pushes to non-main branches only, whatever its own deploy says."""
+    manifest = {"app": "shop", "env": "staging", "preview": True, "deploy": {"event": "pr"}}
+    assert fires == evaluate(manifest, version).fires
+
+
+def test_apply_preview_rewrites() -> None:
+    """apply_preview renames the app, sets gitBranch, rewrites the ingress host and adds cleanup."""
+    manifest = {
+        "app": "shop-preview",
+        "env": "staging",
+        "preview": True,
+        "values": {"ingress": {"host": "shop.example.org"}},
+    }
+    app = "shop-{{ .BRANCH | sanitizeDNSName }}"
+    expected = {
+        "app": app,
+        "env": "staging",
+        "preview": True,
+        "values": {"ingress": {"host": app + ".example.org"}, "gitBranch": "{{ .BRANCH }}"},
+        "deploy": {"branch": "!{main,master}", "event": "push"},
+        "cleanup": {"app": app, "event": "branchDeleted", "branch": "*"},
+    }
+    assert expected == apply_preview(manifest)
+    assert "shop-preview" == manifest["app"]
+
+
+def test_apply_preview_leaves_others() -> None:
+    """A manifest without preview: true comes back unchanged."""
+    manifest = {"app": "shop", "preview": False, "deploy": {"event": "push"}}
+    assert manifest == apply_preview(manifest)
