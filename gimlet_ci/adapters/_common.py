@@ -1,0 +1,215 @@
+"""Pure helpers the adapters share: first non-empty value, refs, numbers, git URLs, times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from gimlet_ci.adapters import Event
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_TRAILING_INT = re.compile(r"([0-9]{1,18})/?$")
+_SCP_URL = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/\s].*)$")
+_HEX_SHA = re.compile(r"^[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?$")
+
+
+def get(env: Mapping[str, str], *names: str) -> str | None:
+    """The first of *names* with a value in *env*; empty or blank counts as unset."""
+    for name in names:
+        value = env.get(name)
+        if value is not None and value.strip():
+            return value
+    return None
+
+
+def non_empty(value: str | None) -> str | None:
+    """*value* unless it is empty or blank."""
+    return value if value is not None and value.strip() else None
+
+
+def is_true(env: Mapping[str, str], name: str) -> bool:
+    """Detection markers: the variable is ``true`` in any case."""
+    return (env.get(name) or "").strip().lower() == "true"
+
+
+def branch_from_ref(ref: str | None) -> str | None:
+    """``refs/heads/x`` → ``x``; a bare name stays; tags, PR refs and other refs → ``None``."""
+    if ref is None or not ref.strip():
+        return None
+    if ref.startswith("refs/heads/"):
+        return non_empty(ref[len("refs/heads/") :])
+    if ref.startswith("refs/"):
+        return None
+    return ref
+
+
+def tag_from_ref(ref: str | None) -> str | None:
+    """``refs/tags/v1`` → ``v1``; anything else → ``None``."""
+    if ref is not None and ref.startswith("refs/tags/"):
+        return non_empty(ref[len("refs/tags/") :])
+    return None
+
+
+def is_sha(value: str) -> bool:
+    """A full SHA-1 or SHA-256 hex object name."""
+    return bool(_HEX_SHA.match(value))
+
+
+def to_int(value: str | None) -> int | None:
+    """A positive decimal integer (surrounding blanks allowed), else ``None``."""
+    if value is None:
+        return None
+    text = value.strip()
+    if _DIGITS.fullmatch(text) and int(text) > 0:
+        return int(text)
+    return None
+
+
+def trailing_int(value: str | None) -> int | None:
+    """The trailing integer of a number, ref or URL (``…/pull/12`` → 12), else ``None``."""
+    if value is None:
+        return None
+    match = _TRAILING_INT.search(value.strip())
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1))
+
+
+def pull_ref_number(ref: str | None) -> int | None:
+    """The number in ``refs/pull/<n>/…`` or ``refs/merge-requests/<n>/…``."""
+    if ref is None:
+        return None
+    match = re.match(r"^refs/(?:pull|merge-requests)/([0-9]{1,18})(?:/|$)", ref)
+    return to_int(match.group(1)) if match else None
+
+
+def parse_time(value: str | None) -> int | None:
+    """ISO 8601 (``Z`` allowed) or Unix seconds → Unix seconds; anything unreadable → ``None``."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if _DIGITS.fullmatch(text):
+        return int(text)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return int(parsed.timestamp())
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def git_remote(url: str | None) -> tuple[str, str] | None:
+    """``(host, owner/name)`` of a git remote in SSH (``git@h:o/r.git``, ``ssh://…``) or HTTPS form.
+
+    Credentials and ports are dropped; ``None`` when *url* is not a remote with at least
+    ``owner/name``.
+    """
+    if url is None or not url.strip():
+        return None
+    text = url.strip()
+    host: str | None
+    if "://" in text:
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname
+        except ValueError:
+            return None
+        path = parts.path
+    else:
+        match = _SCP_URL.match(text)
+        if match is None:
+            return None
+        host, path = match.group("host"), match.group("path")
+    path = path.strip("/")
+    path = path.removesuffix(".git")
+    if not host or "/" not in path or "//" in path or any(not p.strip() for p in path.split("/")):
+        return None
+    return host.lower(), path
+
+
+def web_base(url: str | None) -> str | None:
+    """``https://host/owner/name`` for a git remote URL, or ``None``."""
+    remote = git_remote(url)
+    return f"https://{remote[0]}/{remote[1]}" if remote else None
+
+
+def forge_kind(host: str) -> str:
+    """``github``, ``gitlab``, ``bitbucket`` or ``azure`` by host name; ``github`` if unknown."""
+    lowered = host.lower()
+    for kind in ("gitlab", "bitbucket"):
+        if kind in lowered:
+            return kind
+    if "dev.azure.com" in lowered or "visualstudio.com" in lowered:
+        return "azure"
+    return "github"
+
+
+def commit_url(base: str | None, sha: str | None) -> str | None:
+    """The forge's commit page under *base* (``https://host/owner/name``)."""
+    if base is None or sha is None:
+        return None
+    kind = forge_kind(urlsplit(base).hostname or "")
+    path = {"gitlab": "/-/commit/", "bitbucket": "/commits/"}.get(kind, "/commit/")
+    return f"{base}{path}{sha}"
+
+
+def pr_url(base: str | None, number: int | None) -> str | None:
+    """The forge's pull/merge request page under *base*."""
+    if base is None or number is None:
+        return None
+    kind = forge_kind(urlsplit(base).hostname or "")
+    path = {
+        "gitlab": "/-/merge_requests/",
+        "bitbucket": "/pull-requests/",
+        "azure": "/pullrequest/",
+    }.get(kind, "/pull/")
+    return f"{base}{path}{number}"
+
+
+def owner_of(repository: str | None) -> str | None:
+    """``owner`` (GitLab: the whole namespace) of an ``owner/name`` slug."""
+    if repository is None or "/" not in repository:
+        return None
+    return non_empty(repository.rsplit("/", 1)[0])
+
+
+def event_by_ref(ref: str | None) -> Event:
+    """``tag`` for ``refs/tags/…``, else ``push``."""
+    return "tag" if tag_from_ref(ref) else "push"
+
+
+def common_vars(
+    *,
+    repo: str | None,
+    owner: str | None,
+    branch: str | None,
+    tag: str | None,
+    sha: str | None,
+    actor: str | None,
+    event: str | None,
+    job: str | None,
+) -> dict[str, str]:
+    """The eight built-in template vars of the official plugins, ``""`` where there is no value.
+
+    The official plugins always send all eight (``TAG=""`` on branch builds), so manifests that
+    reference ``{{ .TAG }}`` render instead of failing; we keep that.
+    """
+    values = {
+        "REPO": repo,
+        "OWNER": owner,
+        "BRANCH": branch,
+        "TAG": tag,
+        "SHA": sha,
+        "ACTOR": actor,
+        "EVENT": event,
+        "JOB": job,
+    }
+    return {name: value or "" for name, value in values.items()}

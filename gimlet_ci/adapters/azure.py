@@ -1,0 +1,132 @@
+"""Azure Pipelines.
+
+Variables: https://learn.microsoft.com/azure/devops/pipelines/build/variables (predefined variables;
+names upper-cased with ``.`` → ``_`` in the environment).
+
+Checked against Azure DevOps Services (2025) with GitHub and Azure Repos repositories.
+``BUILD_SOURCEVERSION`` is the merge commit on PR builds (the head is
+``SYSTEM_PULLREQUEST_SOURCECOMMITID``, GitHub PRs only); ``BUILD_SOURCEBRANCHNAME`` is only the last
+path segment and is not used; the PR number is ``SYSTEM_PULLREQUEST_PULLREQUESTNUMBER`` (GitHub) or
+``…PULLREQUESTID`` (Azure Repos). ``repository`` is ``BUILD_REPOSITORY_NAME``: ``owner/name`` for
+GitHub, the bare repository name for Azure Repos (then ``owner`` is the team project).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters._common import (
+    branch_from_ref,
+    commit_url,
+    common_vars,
+    get,
+    owner_of,
+    pr_url,
+    pull_ref_number,
+    tag_from_ref,
+    to_int,
+    web_base,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NAME = "azure"
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``TF_BUILD=True``."""
+    return (env.get("TF_BUILD") or "").strip().lower() == "true"
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
+    """The context of an Azure Pipelines job; see ``ci-platforms.md`` §6."""
+    repository = get(env, "BUILD_REPOSITORY_NAME")
+    owner = owner_of(repository) or get(env, "SYSTEM_TEAMPROJECT")
+    event_name = get(env, "BUILD_REASON")
+    source_ref = get(env, "BUILD_SOURCEBRANCH")
+    tag = tag_from_ref(source_ref)
+    event: Event = "push"
+    branch = source_branch = target_branch = None
+    pr_number: int | None = None
+    sha = get(env, "BUILD_SOURCEVERSION")
+    if event_name == "PullRequest":
+        event = "pr"
+        sha = get(env, "SYSTEM_PULLREQUEST_SOURCECOMMITID") or sha
+        source_branch = branch_from_ref(get(env, "SYSTEM_PULLREQUEST_SOURCEBRANCH"))
+        target_branch = branch_from_ref(get(env, "SYSTEM_PULLREQUEST_TARGETBRANCH"))
+        branch = source_branch
+        pr_number = (
+            to_int(get(env, "SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"))
+            or to_int(get(env, "SYSTEM_PULLREQUEST_PULLREQUESTID"))
+            or pull_ref_number(source_ref)
+        )
+        tag = None
+    elif tag:
+        event = "tag"
+    else:
+        branch = branch_from_ref(source_ref)
+    base = web_base(get(env, "BUILD_REPOSITORY_URI"))  # credentials (Azure Repos user@) dropped
+    url = pr_url(base, pr_number) if event == "pr" and pr_number else commit_url(base, sha)
+    collection = get(env, "SYSTEM_COLLECTIONURI")
+    project = get(env, "SYSTEM_TEAMPROJECT")
+    build_id = get(env, "BUILD_BUILDID")
+    ci_url = None
+    if collection and project and build_id:
+        ci_url = (
+            f"{collection.strip().rstrip('/')}/{quote(project.strip())}"
+            f"/_build/results?buildId={quote(build_id.strip())}"
+        )
+    commit = None
+    if event != "pr":  # on PR builds these describe the merge commit
+        info = CommitInfo(
+            message=get(env, "BUILD_SOURCEVERSIONMESSAGE"),
+            author_name=get(env, "BUILD_SOURCEVERSIONAUTHOR"),
+        )
+        commit = None if info == CommitInfo() else info
+    actor = get(env, "BUILD_REQUESTEDFOR")
+    job = get(env, "SYSTEM_JOBDISPLAYNAME", "AGENT_JOBNAME")
+    branch = branch_from_ref(branch)
+    source_branch = branch_from_ref(source_branch) if event == "pr" else None
+    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
+
+    template_vars = platform_vars(env, contains="SYSTEM_")
+    template_vars.update(platform_vars(env, contains="BUILD_"))
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=actor,
+            event=event_name or event,
+            job=job,
+        ),
+    )
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event_name,
+        tag=tag,
+        source_branch=source_branch,
+        target_branch=target_branch,
+        pr_number=pr_number,
+        url=url,
+        ci_url=ci_url,
+        actor=actor,
+        job=job,
+        vars=template_vars,
+        commit=commit,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No Azure task is published: settings come from ``GIMLET_*``, which the core reads."""
+    return {}

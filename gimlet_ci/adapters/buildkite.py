@@ -1,0 +1,106 @@
+"""Buildkite.
+
+Variables: https://buildkite.com/docs/pipelines/configure/environment-variables
+
+Checked against Buildkite agent 3.x (2025). ``BUILDKITE_PULL_REQUEST`` is the string ``false``
+outside PR builds; ``BUILDKITE_COMMIT`` can be the literal ``HEAD`` on manual builds (then ``sha``
+is left to git); ``BUILDKITE_BRANCH`` holds the tag name on tag builds; the repository slug comes
+from ``BUILDKITE_REPO`` (the git URL), never from ``BUILDKITE_PIPELINE_SLUG``. ``event_name`` is
+``BUILDKITE_SOURCE`` (``webhook``, ``ui``, ``api``, ``trigger_job``, ``schedule``); commit metadata
+is taken from webhook builds only (elsewhere the message is typed by a person).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters._common import (
+    branch_from_ref,
+    commit_url,
+    common_vars,
+    get,
+    git_remote,
+    is_true,
+    owner_of,
+    pr_url,
+    to_int,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NAME = "buildkite"
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``BUILDKITE=true``."""
+    return is_true(env, "BUILDKITE")
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
+    """The context of a Buildkite job; see ``ci-platforms.md`` §6."""
+    remote = git_remote(get(env, "BUILDKITE_REPO"))
+    repository = remote[1] if remote else None
+    owner = owner_of(repository)
+    base = f"https://{remote[0]}/{remote[1]}" if remote else None
+    commit_value = get(env, "BUILDKITE_COMMIT")
+    sha = None if commit_value is None or commit_value.strip().upper() == "HEAD" else commit_value
+    tag = get(env, "BUILDKITE_TAG")
+    pull = get(env, "BUILDKITE_PULL_REQUEST")
+    pr_number = to_int(pull)
+    event: Event = "tag" if tag else ("pr" if pr_number else "push")
+    branch = None if event == "tag" else get(env, "BUILDKITE_BRANCH")
+    source = get(env, "BUILDKITE_SOURCE")
+    url = pr_url(base, pr_number) if event == "pr" else commit_url(base, sha)
+
+    commit = None
+    if source in {None, "webhook"}:
+        info = CommitInfo(
+            message=get(env, "BUILDKITE_MESSAGE"),
+            author_name=get(env, "BUILDKITE_BUILD_AUTHOR"),
+            author_email=get(env, "BUILDKITE_BUILD_AUTHOR_EMAIL"),
+        )
+        commit = None if info == CommitInfo() else info
+
+    actor = get(env, "BUILDKITE_BUILD_CREATOR")
+    job = get(env, "BUILDKITE_LABEL")
+    branch = branch_from_ref(branch)
+
+    template_vars = platform_vars(env, contains="BUILDKITE")
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=actor,
+            event=source or event,
+            job=job,
+        ),
+    )
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=source,
+        tag=tag,
+        source_branch=branch if event == "pr" else None,
+        target_branch=(branch_from_ref(get(env, "BUILDKITE_PULL_REQUEST_BASE_BRANCH")) if event == "pr" else None),
+        pr_number=pr_number if event == "pr" else None,
+        url=url,
+        ci_url=get(env, "BUILDKITE_BUILD_URL"),
+        actor=actor,
+        job=job,
+        vars=template_vars,
+        commit=commit,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No Buildkite plugin is published: settings come from ``GIMLET_*``, which the core reads."""
+    return {}

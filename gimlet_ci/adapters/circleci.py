@@ -1,0 +1,182 @@
+"""CircleCI.
+
+Variables: https://circleci.com/docs/reference/variables/ ("Project values and variables"). Orb
+parameters as ``PARAM_*``: https://circleci.com/docs/orbs/author/orb-concepts/ (CircleCI-Public orb
+template).
+
+Checked against CircleCI cloud (2025) with GitHub OAuth and Bitbucket Cloud projects. There is no
+event variable and no PR target branch (CCI-I-894): ``event_name`` is the derived event and
+``target_branch`` stays ``None``. A branch build with an open PR carries ``CIRCLE_PULL_REQUEST`` and
+is reported as ``pr`` (the official orb does the same); ``CIRCLE_PR_*`` exist on forked-PR builds
+only; GitHub App, GitLab and Bitbucket Data Center projects lack ``CIRCLE_PULL_REQUESTS``,
+``CIRCLE_PR_*`` and ``CIRCLE_REPOSITORY_URL``.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from gimlet_ci.adapters import (
+    CIContext,
+    Event,
+    InputValue,
+    PlatformOutputs,
+    ReadFile,
+    platform_vars,
+)
+from gimlet_ci.adapters._common import (
+    branch_from_ref,
+    commit_url,
+    common_vars,
+    get,
+    git_remote,
+    is_true,
+    non_empty,
+    owner_of,
+    to_int,
+    trailing_int,
+    web_base,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from gimlet_ci._models import Outcome
+
+NAME = "circleci"
+
+_INPUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("wait", ("PARAM_WAIT",)),
+    ("deploy", ("PARAM_DEPLOY",)),
+    ("env", ("PARAM_ENV",)),
+    ("app", ("PARAM_APP",)),
+    ("timeout", ("PARAM_TIMEOUT",)),
+    ("dry_run", ("PARAM_DRY_RUN", "PARAM_DEBUG")),
+    ("fields", ("PARAM_FIELDS",)),
+    ("manifests", ("PARAM_MANIFESTS",)),
+    ("ca_bundle", ("PARAM_CA_BUNDLE",)),
+)
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``CIRCLECI=true``."""
+    return is_true(env, "CIRCLECI")
+
+
+def _first_listed(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return next((non_empty(p.strip()) for p in value.split(",") if p.strip()), None)
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
+    """The context of a CircleCI job; see ``ci-platforms.md`` §3."""
+    warnings: tuple[str, ...] = ()
+    username = get(env, "CIRCLE_PROJECT_USERNAME")
+    reponame = get(env, "CIRCLE_PROJECT_REPONAME")
+    remote = git_remote(get(env, "CIRCLE_REPOSITORY_URL"))
+    repository = f"{username}/{reponame}" if username and reponame else (remote[1] if remote else None)
+    owner = username or owner_of(repository)
+    sha = get(env, "CIRCLE_SHA1")
+    tag = get(env, "CIRCLE_TAG")
+    pr_link = (
+        get(env, "CIRCLE_PULL_REQUEST")
+        or _first_listed(get(env, "CIRCLE_PULL_REQUESTS"))
+        or get(env, "CI_PULL_REQUEST")
+        or _first_listed(get(env, "CI_PULL_REQUESTS"))
+    )
+    pr_number = (
+        to_int(get(env, "CIRCLE_PR_NUMBER"))
+        or trailing_int(get(env, "CIRCLE_PULL_REQUEST"))
+        or trailing_int(_first_listed(get(env, "CIRCLE_PULL_REQUESTS")))
+        or trailing_int(get(env, "CI_PULL_REQUEST"))
+    )
+    event: Event = "push"
+    if tag:
+        event = "tag"
+    elif pr_link or pr_number or get(env, "CIRCLE_PR_NUMBER"):
+        event = "pr"
+    branch = None if event == "tag" else get(env, "CIRCLE_BRANCH")
+
+    host: str | None = remote[0] if remote else None
+    if host is None and pr_link is not None:
+        try:
+            host = urlsplit(pr_link.strip()).hostname
+        except ValueError:
+            host = None
+    base: str | None = None
+    if repository:
+        if host is None:
+            host = "github.com"
+            warnings = ("no repository host in CIRCLE_REPOSITORY_URL; links assume github.com",)
+        base = f"https://{host}/{repository}"
+    elif remote:
+        base = web_base(get(env, "CIRCLE_REPOSITORY_URL"))
+    url = pr_link.strip() if event == "pr" and pr_link else commit_url(base, sha)
+
+    actor = get(env, "CIRCLE_USERNAME")
+    job = get(env, "CIRCLE_JOB")
+    branch = branch_from_ref(branch)
+
+    template_vars = platform_vars(env, contains="CIRCLE")
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=actor,
+            event=event,
+            job=job,
+        ),
+    )
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event,
+        tag=tag,
+        source_branch=branch if event == "pr" else None,
+        target_branch=None,
+        pr_number=pr_number if event == "pr" else None,
+        url=url,
+        ci_url=get(env, "CIRCLE_BUILD_URL"),
+        actor=actor,
+        job=job,
+        vars=template_vars,
+        warnings=warnings,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
+    """The orb's ``PARAM_*`` → settings (``debug`` is ``dry_run``; booleans may be 1/0)."""
+    found: dict[str, InputValue] = {}
+    for setting, names in _INPUTS:
+        for name in names:
+            value = env.get(name)
+            if value is not None and value.strip():
+                found[setting] = (name, value)
+                break
+    return found
+
+
+def outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:
+    """``export GIMLET_ARTIFACT_ID=…`` and ``…RELEASE_ID=…`` (shell-quoted) for ``$BASH_ENV``."""
+    path = get(env, "BASH_ENV")
+    lines = [
+        f"export {name}={shlex.quote(value)}\n"
+        for name, value in (
+            ("GIMLET_ARTIFACT_ID", outcome.artifact_id),
+            ("GIMLET_RELEASE_ID", outcome.release_id),
+        )
+        if value
+    ]
+    if path is None or not lines:
+        return PlatformOutputs()
+    return PlatformOutputs(files=((path, "".join(lines)),))

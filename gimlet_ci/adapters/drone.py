@@ -1,0 +1,119 @@
+"""Drone CI.
+
+Variables: https://docs.drone.io/pipeline/environment/reference/
+
+Checked against Drone 2.x (the last open-source line). ``DRONE_COMMIT_BRANCH`` is the **target** on
+pull requests (the head is ``DRONE_SOURCE_BRANCH``), and the commit message of a PR build is the PR
+title, so no commit metadata is taken from PR builds. Woodpecker steps carry ``DRONE_*`` copies too:
+Woodpecker is detected first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters._common import (
+    branch_from_ref,
+    commit_url,
+    common_vars,
+    get,
+    is_true,
+    owner_of,
+    pr_url,
+    pull_ref_number,
+    tag_from_ref,
+    to_int,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NAME = "drone"
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``DRONE=true`` (Woodpecker stopped setting it in 0.15)."""
+    return is_true(env, "DRONE")
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
+    """The context of a Drone step; see ``ci-platforms.md`` §6."""
+    repository = get(env, "DRONE_REPO")
+    owner = get(env, "DRONE_REPO_OWNER", "DRONE_REPO_NAMESPACE") or owner_of(repository)
+    sha = get(env, "DRONE_COMMIT_SHA", "DRONE_COMMIT")
+    event_name = get(env, "DRONE_BUILD_EVENT")
+    ref = get(env, "DRONE_COMMIT_REF")
+    tag = get(env, "DRONE_TAG") or tag_from_ref(ref)
+    base = (get(env, "DRONE_REPO_LINK") or "").rstrip("/") or None
+
+    event: Event = "push"
+    branch = source_branch = target_branch = None
+    pr_number: int | None = None
+    url = get(env, "DRONE_COMMIT_LINK")
+    if event_name == "pull_request":
+        event = "pr"
+        source_branch = get(env, "DRONE_SOURCE_BRANCH")
+        target_branch = get(env, "DRONE_TARGET_BRANCH", "DRONE_COMMIT_BRANCH")
+        branch = source_branch
+        pr_number = to_int(get(env, "DRONE_PULL_REQUEST")) or pull_ref_number(ref)
+        url = url or pr_url(base, pr_number)
+    elif event_name == "tag" or tag:
+        event = "tag"
+    else:
+        branch = branch_from_ref(get(env, "DRONE_COMMIT_BRANCH", "DRONE_BRANCH")) or branch_from_ref(ref)
+    if event != "tag":
+        tag = None
+    url = url or commit_url(base, sha)
+
+    commit = None
+    if event != "pr":
+        info = CommitInfo(
+            message=get(env, "DRONE_COMMIT_MESSAGE"),
+            author_name=get(env, "DRONE_COMMIT_AUTHOR_NAME"),
+            author_email=get(env, "DRONE_COMMIT_AUTHOR_EMAIL"),
+        )
+        commit = None if info == CommitInfo() else info
+
+    actor = get(env, "DRONE_COMMIT_AUTHOR")
+    branch = branch_from_ref(branch)
+    source_branch = branch_from_ref(source_branch) if event == "pr" else None
+    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
+
+    template_vars = platform_vars(env, contains="DRONE_")
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=actor,
+            event=event_name or event,
+            job=get(env, "DRONE_BUILD_NUMBER"),
+        ),
+    )
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event_name,
+        tag=tag,
+        source_branch=source_branch,
+        target_branch=target_branch,
+        pr_number=pr_number,
+        url=url,
+        ci_url=get(env, "DRONE_BUILD_LINK"),
+        actor=actor,
+        job=get(env, "DRONE_STEP_NAME"),
+        vars=template_vars,
+        commit=commit,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No Drone plugin is published: settings come from ``GIMLET_*``, which the core reads."""
+    return {}

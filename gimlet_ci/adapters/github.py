@@ -1,0 +1,386 @@
+"""GitHub Actions (also Gitea and Forgejo Actions, which emulate its variables).
+
+Variables: https://docs.github.com/en/actions/reference/variables-reference Events and payloads:
+https://docs.github.com/en/actions/reference/events-that-trigger-workflows and
+https://docs.github.com/en/webhooks/webhook-events-and-payloads Workflow commands and files:
+https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
+
+Checked against github.com and GHES 3.x runners (runner 2.3xx):
+``GITHUB_HEAD_REF``/``GITHUB_BASE_REF`` are ``""`` outside PR events, ``GITHUB_REF`` is
+``refs/heads/<base>`` on ``pull_request_target``, ``GITHUB_SHA`` is the test merge commit on
+``pull_request``. The event payload (``GITHUB_EVENT_PATH``) is read first, the environment is the
+fallback; a missing or broken payload only adds a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from gimlet_ci.adapters import (
+    CIContext,
+    CommitInfo,
+    Event,
+    InputValue,
+    PlatformOutputs,
+    ReadFile,
+    platform_vars,
+)
+from gimlet_ci.adapters._common import (
+    branch_from_ref,
+    common_vars,
+    event_by_ref,
+    get,
+    is_sha,
+    is_true,
+    non_empty,
+    owner_of,
+    parse_time,
+    pull_ref_number,
+    tag_from_ref,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from gimlet_ci._models import Outcome
+
+NAME = "github"
+
+_PR_EVENTS = frozenset(
+    {"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"},
+)
+_PAYLOAD_EVENTS = _PR_EVENTS | {"merge_group", "release", "workflow_run", "deployment"}
+_QUEUE_PR = re.compile(r"/pr-([0-9]{1,18})-")
+
+# Official input ids (any case arrives upper-cased) and ours, in order of preference per setting.
+_INPUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("wait", ("INPUT_WAIT",)),
+    ("deploy", ("INPUT_DEPLOY",)),
+    ("env", ("INPUT_ENV",)),
+    ("app", ("INPUT_APP",)),
+    ("timeout", ("INPUT_TIMEOUT",)),
+    ("dry_run", ("INPUT_DRY_RUN", "INPUT_DRY-RUN", "INPUT_DEBUG")),
+    ("fields", ("INPUT_FIELDS",)),
+    ("manifests", ("INPUT_MANIFESTS",)),
+    ("ca_bundle", ("INPUT_CA_BUNDLE", "INPUT_CA-BUNDLE")),
+)
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``GITHUB_ACTIONS=true``."""
+    return is_true(env, "GITHUB_ACTIONS")
+
+
+def _dig(obj: object, *keys: str) -> object:
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _str(obj: object, *keys: str) -> str | None:
+    value = _dig(obj, *keys)
+    return non_empty(value) if isinstance(value, str) else None
+
+
+def _int(obj: object, *keys: str) -> int | None:
+    value = _dig(obj, *keys)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _load_payload(
+    env: Mapping[str, str], read_file: ReadFile, event_name: str | None
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    path = get(env, "GITHUB_EVENT_PATH")
+    if path is None:
+        if event_name in _PAYLOAD_EVENTS:
+            return {}, (f"GITHUB_EVENT_PATH is not set; {event_name} details come from variables only",)
+        return {}, ()
+    try:
+        raw = read_file(path)
+    except OSError as e:
+        return {}, (f"cannot read the event file {path} ({e.strerror or e}); using variables only",)
+    try:
+        payload = json.loads(raw)
+    except (ValueError, RecursionError):
+        return {}, (f"the event file {path} is not valid JSON; using variables only",)
+    if not isinstance(payload, dict):
+        return {}, (f"the event file {path} is not a JSON object; using variables only",)
+    return payload, ()
+
+
+def _head_commit(commit: object) -> CommitInfo | None:
+    if not isinstance(commit, dict):
+        return None
+    info = CommitInfo(
+        message=_str(commit, "message"),
+        author_name=_str(commit, "author", "name"),
+        author_email=_str(commit, "author", "email"),
+        committer_name=_str(commit, "committer", "name"),
+        committer_email=_str(commit, "committer", "email"),
+        created=parse_time(_str(commit, "timestamp")),
+    )
+    return None if info == CommitInfo() else info
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
+    """The context of a GitHub Actions run; see ``ci-platforms.md`` §2.3 for the per-event table."""
+    event_name = get(env, "GITHUB_EVENT_NAME")
+    payload, warnings = _load_payload(env, read_file, event_name)
+    repository = get(env, "GITHUB_REPOSITORY")
+    owner = get(env, "GITHUB_REPOSITORY_OWNER") or owner_of(repository)
+    server = (get(env, "GITHUB_SERVER_URL") or "").rstrip("/") or None
+    if server is None:
+        server = "https://github.com"
+        warnings = (*warnings, "GITHUB_SERVER_URL is not set; links assume https://github.com")
+    base = f"{server}/{repository}" if repository else None
+    ref = get(env, "GITHUB_REF")
+    github_sha = get(env, "GITHUB_SHA")
+
+    sha = github_sha
+    branch: str | None = None
+    tag: str | None = None
+    event: Event = "push"
+    source_branch = target_branch = url = None
+    pr_number: int | None = None
+    commit: CommitInfo | None = None
+
+    if event_name in _PR_EVENTS:
+        pull = _dig(payload, "pull_request")
+        event = "pr"
+        head = get(env, "INPUT_BRANCHHEAD") or _str(pull, "head", "sha")
+        if head is None:
+            warnings = (
+                *warnings,
+                "the pull request head SHA is unknown (no event payload); using GITHUB_SHA",
+            )
+        sha = head or github_sha
+        branch = _str(pull, "head", "ref") or get(env, "GITHUB_HEAD_REF")
+        source_branch = branch
+        target_branch = _str(pull, "base", "ref") or get(env, "GITHUB_BASE_REF")
+        pr_number = _int(payload, "number") or _int(pull, "number")
+        if pr_number is None and event_name != "pull_request_target":
+            pr_number = pull_ref_number(ref)
+        url = _str(pull, "html_url") or (f"{base}/pull/{pr_number}" if base and pr_number else None)
+    elif event_name == "merge_group":
+        group = _dig(payload, "merge_group")
+        sha = github_sha or _str(group, "head_sha")
+        branch = branch_from_ref(ref) or branch_from_ref(_str(group, "head_ref"))
+        target_branch = branch_from_ref(_str(group, "base_ref"))
+        match = _QUEUE_PR.search(branch or "")
+        pr_number = int(match.group(1)) if match and int(match.group(1)) else None
+    elif event_name == "release":
+        event = "tag"
+        tag = _str(payload, "release", "tag_name") or tag_from_ref(ref)
+        url = _str(payload, "release", "html_url")
+    elif event_name == "workflow_run":
+        run = _dig(payload, "workflow_run")
+        sha = _str(run, "head_sha") or github_sha
+        trigger = _str(run, "event")
+        head_branch = _str(run, "head_branch")
+        commit = _head_commit(_dig(run, "head_commit"))
+        if trigger in _PR_EVENTS:
+            event = "pr"
+            branch = source_branch = head_branch
+            pulls = _dig(run, "pull_requests")
+            first = pulls[0] if isinstance(pulls, list) and pulls else None
+            pr_number = _int(first, "number")
+            target_branch = _str(first, "base", "ref")
+            url = f"{base}/pull/{pr_number}" if base and pr_number else None
+        elif trigger == "release":
+            event, tag = "tag", head_branch
+        else:
+            branch = head_branch
+    elif event_name == "deployment":
+        deployment = _dig(payload, "deployment")
+        sha = _str(deployment, "sha") or github_sha
+        deploy_ref = _str(deployment, "ref")
+        if ref is not None and ref.startswith("refs/"):
+            tag, branch = tag_from_ref(ref), branch_from_ref(ref)
+        elif deploy_ref is not None and not is_sha(deploy_ref):
+            tag, branch = tag_from_ref(deploy_ref), branch_from_ref(deploy_ref)
+        event = "tag" if tag else "push"
+    else:
+        # push, workflow_dispatch, schedule, repository_dispatch, any other event: by GITHUB_REF.
+        event = event_by_ref(ref)
+        tag, branch = tag_from_ref(ref), branch_from_ref(ref)
+        if event_name == "push":
+            sha = github_sha or _str(payload, "after")
+            commit = _head_commit(_dig(payload, "head_commit"))
+
+    if url is None and base and sha:
+        url = f"{base}/commit/{sha}"
+    run_id = get(env, "GITHUB_RUN_ID")
+    ci_url = f"{base}/actions/runs/{run_id}" if base and run_id else None
+    actor = get(env, "GITHUB_ACTOR")
+    job = get(env, "GITHUB_JOB")
+    branch = branch_from_ref(branch)
+    source_branch = branch_from_ref(source_branch) if event == "pr" else None
+    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
+
+    template_vars = platform_vars(env, contains="GITHUB")
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=github_sha or sha,
+            actor=actor,
+            event=event_name or event,
+            job=job,
+        ),
+    )
+    template_vars["GITHUB_BRANCH"] = branch or ""
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event_name,
+        tag=tag,
+        source_branch=source_branch,
+        target_branch=target_branch,
+        pr_number=pr_number,
+        url=url,
+        ci_url=ci_url,
+        actor=actor,
+        job=job,
+        vars=template_vars,
+        commit=commit,
+        warnings=warnings,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
+    """``INPUT_*`` (as the official Docker action and our composite action receive them) →
+    canonical settings.
+
+    Names are matched without regard to case; ``debug`` is the official name of ``dry_run``; empty
+    values are unset.
+    """
+    by_upper = {name.upper(): (name, value) for name, value in env.items()}
+    found: dict[str, InputValue] = {}
+    for setting, names in _INPUTS:
+        for name in names:
+            hit = by_upper.get(name)
+            if hit is not None and hit[1].strip():
+                found[setting] = hit
+                break
+    return found
+
+
+def startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001
+    """One ``::add-mask::`` per non-empty secret line, to print before anything else."""
+    lines: list[str] = []
+    for secret in secrets:
+        for part in secret.splitlines():
+            line = f"::add-mask::{_escape_data(part)}"
+            if part.strip() and line not in lines:
+                lines.append(line)
+    return tuple(lines)
+
+
+def _escape_data(text: str) -> str:
+    """Workflow-command message escaping, as ``@actions/core`` does it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _md(text: str | None) -> str:
+    """Text safe inside a Markdown table cell: one line, ``|`` escaped."""
+    if text is None or not text:
+        return "—"
+    return " ".join(text.splitlines()).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _code(text: str | None) -> str:
+    if text is None or not text:
+        return "—"
+    return f"`{_md(text).replace('`', '')}`"
+
+
+def _uuid4() -> str:
+    return str(uuid.uuid4())
+
+
+def _output_block(name: str, value: str, make_uuid: Callable[[], str]) -> str | None:
+    for _ in range(3):
+        delimiter = f"ghadelimiter_{make_uuid()}"
+        if delimiter not in name and delimiter not in value:
+            return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return None
+
+
+def _summary(outcome: Outcome) -> str:
+    lines = [
+        "### Gimlet",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| Status | {_md(outcome.status)} |",
+        f"| Artifact | {_code(outcome.artifact_id)} |",
+    ]
+    if outcome.release_id:
+        lines.append(f"| Release | {_code(outcome.release_id)} |")
+    lines += [f"| Repository | {_md(outcome.repository)} |", f"| Commit | {_code(outcome.sha)} |"]
+    if outcome.message:
+        lines += ["", _md(outcome.message)]
+    if outcome.deploys:
+        lines += ["", "| App | Env | Status | Gitops hash |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {_md(d.app)} | {_md(d.env)} | {_md(d.status)} | {_code(d.gitops_hash)} |" for d in outcome.deploys
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _annotations(outcome: Outcome) -> tuple[str, ...]:
+    if outcome.status not in {"failed", "timeout", "error"}:
+        return ()
+    title = _escape_property("gimlet-ci")
+    messages = [outcome.message or f"gimlet-ci: {outcome.status}"]
+    messages += [
+        f"{d.app or '?'} -> {d.env or '?'}: {d.message or d.status}" for d in outcome.deploys if d.status == "failed"
+    ]
+    return tuple(f"::error title={title}::{_escape_data(m)}" for m in messages[:10])
+
+
+def outputs(
+    env: Mapping[str, str],
+    outcome: Outcome,
+    *,
+    make_uuid: Callable[[], str] = _uuid4,
+) -> PlatformOutputs:
+    """``artifact-id``, ``release-id`` and ``status`` for ``$GITHUB_OUTPUT``, a step summary,
+    ``::error::`` lines.
+
+    Outputs use the heredoc form with a fresh ``ghadelimiter_<uuid4>`` each (as ``@actions/core``),
+    so no value can
+    end the block early; every log line starts with our own command, and server text is escaped
+    onto that one line.
+    """
+    files: list[tuple[str, str]] = []
+    output_path = get(env, "GITHUB_OUTPUT")
+    if output_path is not None:
+        values = (
+            ("artifact-id", outcome.artifact_id or ""),
+            ("release-id", outcome.release_id or ""),
+            ("status", outcome.status),
+        )
+        blocks = [_output_block(name, value, make_uuid) for name, value in values]
+        files.append((output_path, "".join(b for b in blocks if b is not None)))
+    summary_path = get(env, "GITHUB_STEP_SUMMARY")
+    if summary_path is not None:
+        files.append((summary_path, _summary(outcome)))
+    return PlatformOutputs(files=tuple(files), log_lines=_annotations(outcome))

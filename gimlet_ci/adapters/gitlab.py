@@ -1,0 +1,153 @@
+"""GitLab CI/CD.
+
+Variables: https://docs.gitlab.com/ci/variables/predefined_variables/ (and
+``…/predefined_variables/#predefined- variables-for-merge-request-pipelines``,
+``…/ci/ci_cd_for_external_repos/``).
+
+Checked against GitLab 16.x to 17.x (gitlab.com and self-managed). MR pipelines exist only when the
+job rules ask for them; in merged-results pipelines ``CI_COMMIT_SHA`` is the merge result and the
+head is ``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (empty in plain MR pipelines);
+``CI_MERGE_REQUEST_IID`` is the project-scoped number shown in the UI. The official plugin's bare
+``WAIT``/``ENV``/``APP`` are not read: use ``GIMLET_*``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters._common import (
+    branch_from_ref,
+    common_vars,
+    get,
+    is_true,
+    non_empty,
+    owner_of,
+    parse_time,
+    to_int,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NAME = "gitlab"
+
+_AUTHOR = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``GITLAB_CI=true``."""
+    return is_true(env, "GITLAB_CI")
+
+
+def _author(value: str | None) -> tuple[str | None, str | None]:
+    if value is None:
+        return None, None
+    match = _AUTHOR.match(value)
+    if match is None:
+        return non_empty(value.strip()), None
+    return non_empty(match.group("name")), non_empty(match.group("email").strip())
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
+    """The context of a GitLab CI job; see ``ci-platforms.md`` §5."""
+    repository = get(env, "CI_PROJECT_PATH")
+    owner = get(env, "CI_PROJECT_NAMESPACE") or owner_of(repository)
+    event_name = get(env, "CI_PIPELINE_SOURCE")
+    commit_sha = get(env, "CI_COMMIT_SHA")
+    tag = get(env, "CI_COMMIT_TAG")
+    project_url = (get(env, "CI_PROJECT_URL") or "").rstrip("/") or None
+
+    event: Event = "push"
+    sha = commit_sha
+    branch = source_branch = target_branch = url = None
+    pr_number: int | None = None
+    merged_result = False
+    if tag:
+        event = "tag"
+    elif event_name == "merge_request_event" or (event_name is None and get(env, "CI_MERGE_REQUEST_IID")):
+        event = "pr"
+        head = get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA")
+        merged_result = head is not None and head != commit_sha
+        sha = head or commit_sha
+        source_branch = get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or branch_from_ref(
+            get(env, "CI_COMMIT_REF_NAME"),
+        )
+        target_branch = get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+        pr_number = to_int(get(env, "CI_MERGE_REQUEST_IID"))
+        mr_project = (get(env, "CI_MERGE_REQUEST_PROJECT_URL") or "").rstrip("/") or project_url
+        mr_path = get(env, "CI_MERGE_REQUEST_PROJECT_PATH")
+        if mr_path is not None and mr_path != repository:
+            # A fork's MR pipeline runs in the fork; the MR and the Gimlet repository are the
+            # target project's.
+            repository, owner = mr_path, owner_of(mr_path)
+        url = f"{mr_project}/-/merge_requests/{pr_number}" if mr_project and pr_number else None
+    elif event_name == "external_pull_request_event":
+        event = "pr"
+        sha = get(env, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_SHA") or commit_sha
+        source_branch = get(env, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME") or branch_from_ref(
+            get(env, "CI_COMMIT_REF_NAME"),
+        )
+        target_branch = get(env, "CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME")
+        pr_number = to_int(get(env, "CI_EXTERNAL_PULL_REQUEST_IID"))
+    else:
+        branch = get(env, "CI_COMMIT_BRANCH") or branch_from_ref(get(env, "CI_COMMIT_REF_NAME"))
+    if event == "pr":
+        branch = source_branch
+    if url is None and project_url and sha:
+        url = f"{project_url}/-/commit/{sha}"
+
+    commit = None
+    if not merged_result:
+        author_name, author_email = _author(get(env, "CI_COMMIT_AUTHOR"))
+        info = CommitInfo(
+            message=get(env, "CI_COMMIT_MESSAGE"),
+            author_name=author_name,
+            author_email=author_email,
+            created=parse_time(get(env, "CI_COMMIT_TIMESTAMP")),
+        )
+        commit = None if info == CommitInfo() else info
+
+    actor = get(env, "GITLAB_USER_LOGIN")
+    branch = branch_from_ref(branch)
+    source_branch = branch_from_ref(source_branch) if event == "pr" else None
+    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
+
+    template_vars = platform_vars(env, contains="CI_")
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=actor,
+            event=event_name or event,
+            job=get(env, "CI_PIPELINE_ID"),
+        ),
+    )
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event_name,
+        tag=tag,
+        source_branch=source_branch,
+        target_branch=target_branch,
+        pr_number=pr_number,
+        url=url,
+        ci_url=get(env, "CI_PIPELINE_URL", "CI_JOB_URL"),
+        actor=actor,
+        job=get(env, "CI_JOB_NAME"),
+        vars=template_vars,
+        commit=commit,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
+    return {}

@@ -1,0 +1,121 @@
+"""Jenkins (Git plugin, multibranch / GitHub Branch Source, GitHub Pull Request Builder).
+
+Variables: https://www.jenkins.io/doc/book/pipeline/jenkinsfile/#using-environment-variables (and
+``$JENKINS_URL/env-vars.html``),
+https://plugins.jenkins.io/git/#plugin-content-environment-variables,
+https://plugins.jenkins.io/ghprb/.
+
+Checked against Jenkins 2.4xx LTS with Git plugin 5.x, Branch API 2.x and ghprb 1.42. Everything
+depends on the installed plugins: ``GIT_BRANCH`` carries ``origin/``; multibranch PR jobs have
+``BRANCH_NAME=PR-<n>`` with the head in ``CHANGE_BRANCH``; their ``GIT_COMMIT`` may be a merge with
+the target (the head SHA is not exposed), while ghprb gives ``ghprbActualCommit``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters._common import (
+    branch_from_ref,
+    commit_url,
+    common_vars,
+    get,
+    git_remote,
+    owner_of,
+    tag_from_ref,
+    to_int,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NAME = "jenkins"
+
+_VAR_PARTS = ("JENKINS_", "BUILD_", "JOB_", "GIT_", "CHANGE_")
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``JENKINS_URL`` is present."""
+    return get(env, "JENKINS_URL") is not None
+
+
+def _strip_remote(branch: str | None) -> str | None:
+    if branch is None:
+        return None
+    for prefix in ("refs/remotes/origin/", "remotes/origin/", "origin/"):
+        if branch.startswith(prefix):
+            return branch[len(prefix) :] or None
+    return branch_from_ref(branch)
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
+    """The context of a Jenkins build; see ``ci-platforms.md`` §6."""
+    remote = git_remote(get(env, "GIT_URL", "GIT_URL_1"))
+    repository = remote[1] if remote else get(env, "ghprbGhRepository")
+    owner = owner_of(repository)
+    base = f"https://{remote[0]}/{remote[1]}" if remote else None
+    pull = get(env, "CHANGE_ID", "ghprbPullId")
+    pr_number = to_int(pull)
+    tag = get(env, "TAG_NAME") or tag_from_ref(get(env, "GIT_BRANCH"))
+    event: Event = "tag" if tag else ("pr" if pull else "push")
+    sha = get(env, "ghprbActualCommit", "GIT_COMMIT")
+    branch = source_branch = target_branch = url = None
+    commit = None
+    if event == "pr":
+        source_branch = branch = get(env, "CHANGE_BRANCH", "ghprbSourceBranch")
+        target_branch = get(env, "CHANGE_TARGET", "ghprbTargetBranch")
+        url = get(env, "CHANGE_URL", "ghprbPullLink")
+        info = CommitInfo(
+            author_name=get(env, "ghprbActualCommitAuthor"),
+            author_email=get(env, "ghprbActualCommitAuthorEmail"),
+        )
+        commit = None if info == CommitInfo() else info
+    elif event == "push":
+        branch = get(env, "BRANCH_NAME") or _strip_remote(get(env, "GIT_BRANCH"))
+    url = url or commit_url(base, sha)
+    actor = get(env, "CHANGE_AUTHOR", "ghprbPullAuthorLogin", "BUILD_USER_ID")
+    job = get(env, "JOB_NAME")
+    branch = branch_from_ref(branch)
+    source_branch = branch_from_ref(source_branch) if event == "pr" else None
+    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
+
+    template_vars: dict[str, str] = {}
+    for part in _VAR_PARTS:
+        template_vars.update(platform_vars(env, contains=part))
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=actor,
+            event=event,
+            job=job,
+        ),
+    )
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event,
+        tag=tag,
+        source_branch=source_branch,
+        target_branch=target_branch,
+        pr_number=pr_number if event == "pr" else None,
+        url=url,
+        ci_url=get(env, "BUILD_URL"),
+        actor=actor,
+        job=job,
+        vars=template_vars,
+        commit=commit,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
+    return {}

@@ -1,0 +1,88 @@
+"""Travis CI.
+
+Variables: https://docs.travis-ci.com/user/environment-variables/#default-environment-variables
+
+Checked against travis-ci.com (2025). ``TRAVIS_COMMIT`` is the merge commit on PRs (the head is
+``TRAVIS_PULL_REQUEST_SHA``), ``TRAVIS_BRANCH`` is the **target** on PRs and the tag name on tag
+builds, ``TRAVIS_PULL_REQUEST`` is the string ``false`` or the number. Travis names no forge host,
+so ``url`` stays ``None`` rather than assuming github.com; there is no actor variable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters._common import branch_from_ref, common_vars, get, is_true, owner_of, to_int
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+NAME = "travis"
+
+
+def detect(env: Mapping[str, str]) -> bool:
+    """``TRAVIS=true``."""
+    return is_true(env, "TRAVIS")
+
+
+def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
+    """The context of a Travis CI job; see ``ci-platforms.md`` §6."""
+    repository = get(env, "TRAVIS_REPO_SLUG")
+    owner = owner_of(repository)
+    event_name = get(env, "TRAVIS_EVENT_TYPE")
+    tag = get(env, "TRAVIS_TAG")
+    pr_number = to_int(get(env, "TRAVIS_PULL_REQUEST"))
+    event: Event = "tag" if tag else ("pr" if pr_number or event_name == "pull_request" else "push")
+    sha = get(env, "TRAVIS_COMMIT")
+    branch = source_branch = target_branch = None
+    if event == "pr":
+        sha = get(env, "TRAVIS_PULL_REQUEST_SHA") or sha
+        source_branch = branch = get(env, "TRAVIS_PULL_REQUEST_BRANCH")
+        target_branch = get(env, "TRAVIS_BRANCH")
+    elif event == "push":
+        branch = get(env, "TRAVIS_BRANCH")
+    commit = None
+    if event != "pr":
+        message = get(env, "TRAVIS_COMMIT_MESSAGE")
+        commit = CommitInfo(message=message) if message else None
+    job = get(env, "TRAVIS_JOB_NAME")
+    branch = branch_from_ref(branch)
+    source_branch = branch_from_ref(source_branch) if event == "pr" else None
+    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
+
+    template_vars = platform_vars(env, contains="TRAVIS")
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=None,
+            event=event_name or event,
+            job=get(env, "TRAVIS_JOB_NUMBER"),
+        ),
+    )
+    return CIContext(
+        platform=NAME,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event_name,
+        tag=tag,
+        source_branch=source_branch,
+        target_branch=target_branch,
+        pr_number=pr_number if event == "pr" else None,
+        ci_url=get(env, "TRAVIS_BUILD_WEB_URL", "TRAVIS_JOB_WEB_URL"),
+        job=job,
+        vars=template_vars,
+        commit=commit,
+    )
+
+
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
+    return {}
