@@ -50,13 +50,9 @@ def build_artifact(
     / ``vars.url``; each ``--field NAME=URL`` adds one more ``items`` entry.
     """
     if not ctx.repository or not ctx.sha:
-        missing = [
-            name for name, value in (("repository", ctx.repository), ("sha", ctx.sha)) if not value
-        ]
+        missing = [name for name, value in (("repository", ctx.repository), ("sha", ctx.sha)) if not value]
         msg = f"the {ctx.platform} context has no {' and no '.join(missing)}"
-        raise ConfigError(
-            msg, tip="run inside a git checkout, or check the CI variables with `gimlet-ci context`"
-        )
+        raise ConfigError(msg, tip="run inside a git checkout, or check the CI variables with `gimlet-ci context`")
     commit = commit or CommitInfo()
     version = Version(
         repository_name=ctx.repository,

@@ -28,8 +28,8 @@ from gimlet_ci._converter import from_wire, to_wire
 from gimlet_ci._models import Artifact, ReleaseRequest, ReleaseTicket, TrackStatus
 from gimlet_ci._retry import (
     Deadline,
-    RetryPolicy,
     Retryable,
+    RetryPolicy,
     Timing,
     call_with_retries,
     default_retry,
@@ -53,7 +53,7 @@ CLOCK_SKEW = 30.0
 """How far the server's clock may be behind ours when we look for an artifact stored by an unanswered POST."""
 
 
-class _UnknownOutcome(Exception):  # noqa: N818 - internal signal
+class _UnknownOutcome(Exception):
     def __init__(self, reason: str, final: GimletAPIError) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -118,20 +118,15 @@ class GimletClient:
 
         def attempt() -> Artifact:
             try:
-                response = self._request(
-                    "POST", "/api/artifact", json_body=body, stored_on="none-or-500"
-                )
+                response = self._request("POST", "/api/artifact", json_body=body, stored_on="none-or-500")
             except _UnknownOutcome as e:
                 found = self._find_stored(artifact, since=first_attempt - CLOCK_SKEW)
                 if found is not None:
                     log.warning("gimlet_ci.artifact_adopted", artifact_id=found.id, reason=e.reason)
                     return found
-                raise Retryable(
-                    f"{e.reason}; no artifact was stored, sending again", e.final
-                ) from None
-            stored = from_wire(
-                self._json(response, "artifact answer"), Artifact, what="artifact answer"
-            )
+                msg = f"{e.reason}; no artifact was stored, sending again"
+                raise Retryable(msg, e.final) from None
+            stored = from_wire(self._json(response, "artifact answer"), Artifact, what="artifact answer")
             if not stored.id:
                 msg = "Gimlet stored the artifact but its answer has no id"
                 raise BadResponse(
@@ -142,9 +137,7 @@ class GimletClient:
                 )
             return stored
 
-        stored = call_with_retries(
-            attempt, what="POST /api/artifact", policy=self.retry, deadline=self.deadline
-        )
+        stored = call_with_retries(attempt, what="POST /api/artifact", policy=self.retry, deadline=self.deadline)
         self.shipped_ids.add(stored.id)
         return stored
 
@@ -179,9 +172,7 @@ class GimletClient:
 
     def make_release(self, request: ReleaseRequest) -> ReleaseTicket:
         """``POST /api/releases``: queue an on-demand release of a shipped artifact."""
-        return self._post_once(
-            "/api/releases", json_body=to_wire(request), params=None, what="release"
-        )
+        return self._post_once("/api/releases", json_body=to_wire(request), params=None, what="release")
 
     def rollback(self, *, env: str, app: str, sha: str) -> ReleaseTicket:
         """``POST /api/rollback``: roll *app* in *env* back to the gitops commit *sha*."""
@@ -194,31 +185,21 @@ class GimletClient:
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
-    def _post_once(
-        self, path: str, *, json_body: Any, params: Mapping[str, str] | None, what: str
-    ) -> ReleaseTicket:
+    def _post_once(self, path: str, *, json_body: Any, params: Mapping[str, str] | None, what: str) -> ReleaseTicket:
         def attempt() -> ReleaseTicket:
             try:
-                response = self._request(
-                    "POST", path, json_body=json_body, params=params, stored_on="none"
-                )
+                response = self._request("POST", path, json_body=json_body, params=params, stored_on="none")
             except _UnknownOutcome as e:
                 e.final.tip = (
                     f"the {what} may have been queued anyway; check Gimlet before running this again, "
                     "a second request would queue a second one"
                 )
                 raise e.final from None
-            return from_wire(
-                self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer"
-            )
+            return from_wire(self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer")
 
-        return call_with_retries(
-            attempt, what=f"POST {path}", policy=self.retry, deadline=self.deadline
-        )
+        return call_with_retries(attempt, what=f"POST {path}", policy=self.retry, deadline=self.deadline)
 
-    def _read(
-        self, what: str, path: str, params: Mapping[str, str], *, subject: str | None = None
-    ) -> Any:
+    def _read(self, what: str, path: str, params: Mapping[str, str], *, subject: str | None = None) -> Any:
         def attempt() -> Any:
             response = self._request("GET", path, params=params, stored_on="read", subject=subject)
             return self._json(response, "answer")
@@ -277,21 +258,23 @@ class GimletClient:
             )
         except httpx.TimeoutException as e:
             if timeout < self.request_timeout and self.deadline.remaining() <= 0:
+                msg = f"the {format_duration(self.deadline.seconds)} deadline passed during {where}"
                 raise DeadlineExceeded(
-                    f"the {format_duration(self.deadline.seconds)} deadline passed during {where}",
+                    msg,
                     tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
                 ) from None
-            final = ServerUnreachable(
-                f"{where} to {server} timed out after {timeout:g}s", url=server
-            )
+            final = ServerUnreachable(f"{where} to {server} timed out after {timeout:g}s", url=server)
             if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout) or stored_on == "read":
-                raise Retryable("timed out", final) from None
-            raise _UnknownOutcome("no answer before the timeout", final) from None
+                msg = "timed out"
+                raise Retryable(msg, final) from None
+            msg = "no answer before the timeout"
+            raise _UnknownOutcome(msg, final) from None
         except httpx.ConnectError as e:
             text = str(e)
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
+                msg = f"TLS verification of {server} failed: {_trim(text, 160)}"
                 raise ServerUnreachable(
-                    f"TLS verification of {server} failed: {_trim(text, 160)}",
+                    msg,
                     url=server,
                     tip="for a self-signed Gimlet set GIMLET_CA_BUNDLE (or --ca-bundle) to its CA certificate",
                 ) from None
@@ -300,14 +283,17 @@ class GimletClient:
                 url=server,
                 tip="check GIMLET_SERVER and that Gimlet is reachable from this CI runner",
             )
-            raise Retryable("connection failed", final) from None
+            msg = "connection failed"
+            raise Retryable(msg, final) from None
         except httpx.TransportError as e:
             final = ServerUnreachable(
                 f"{where} to {server} failed: {_trim(str(e), 160) or type(e).__name__}", url=server
             )
             if stored_on == "read":
-                raise Retryable("connection dropped", final) from None
-            raise _UnknownOutcome("the connection dropped before an answer", final) from None
+                msg = "connection dropped"
+                raise Retryable(msg, final) from None
+            msg = "the connection dropped before an answer"
+            raise _UnknownOutcome(msg, final) from None
 
         status = response.status_code
         if status < 300:  # noqa: PLR2004
@@ -315,17 +301,17 @@ class GimletClient:
         body = _body_text(response)
         url = f"{server}{path}"
         if status in (401, 403):
+            msg = f"authentication failed: Gimlet answered {status} {response.reason_phrase} to {where}"
             raise Unauthorized(
-                f"authentication failed: Gimlet answered {status} {response.reason_phrase} to {where}",
+                msg,
                 status=status,
                 url=url,
                 body=body,
                 tip="check GIMLET_TOKEN: generate a token on your Gimlet's /settings page",
             )
+        first_line = _trim(body.splitlines()[0], 120) if body.strip() else ""
         error = GimletAPIError(
-            f"Gimlet answered {status} {response.reason_phrase} to {where}: {_trim(body.splitlines()[0] if body.strip() else '', 120)}".rstrip(
-                ": "
-            ),
+            f"Gimlet answered {status} {response.reason_phrase} to {where}" + (f": {first_line}" if first_line else ""),
             status=status,
             url=url,
             body=body,
@@ -334,12 +320,15 @@ class GimletClient:
             error = self._not_found(where, subject, body, url)
         if stored_on == "read":
             if status == 429 or status >= 500:  # noqa: PLR2004
-                raise Retryable(f"HTTP {status}", error)
+                msg = f"HTTP {status}"
+                raise Retryable(msg, error)
             raise error
         if status in (429, 503) or (status == 500 and stored_on == "none-or-500"):  # noqa: PLR2004
-            raise Retryable(f"HTTP {status}", error)
-        if status in (502, 504):  # noqa: PLR2004
-            raise _UnknownOutcome(f"HTTP {status} from a proxy", error)
+            msg = f"HTTP {status}"
+            raise Retryable(msg, error)
+        if status in (502, 504):
+            msg = f"HTTP {status} from a proxy"
+            raise _UnknownOutcome(msg, error)
         raise error
 
     def _not_found(self, where: str, subject: str, body: str, url: str) -> GimletAPIError:

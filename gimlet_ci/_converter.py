@@ -37,8 +37,7 @@ def _make_converter() -> cattrs.Converter:
     def unstructure_factory(cls: type[Any]) -> Any:
         always = _ALWAYS.get(cls, set())
         overrides = {
-            a.name: override(rename=_camel(a.name), omit_if_default=a.name not in always)
-            for a in attrs.fields(cls)
+            a.name: override(rename=_camel(a.name), omit_if_default=a.name not in always) for a in attrs.fields(cls)
         }
         return make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
 
@@ -84,7 +83,7 @@ def _expect_int(value: Any) -> int:
 
 
 def _version_structure(converter: cattrs.Converter, structure_event: Any) -> Any:
-    base = make_dict_structure_fn(  # type: ignore[misc]
+    base = make_dict_structure_fn(
         Version,
         converter,
         **{a.name: override(rename=_camel(a.name)) for a in attrs.fields(Version)},  # type: ignore[arg-type]
@@ -94,7 +93,7 @@ def _version_structure(converter: cattrs.Converter, structure_event: Any) -> Any
         _expect(value, Mapping, "an object")
         if "event" in value:
             value = {**value, "event": structure_event(value["event"], str)}
-        return base(value, cls)  # type: ignore[no-any-return]
+        return base(value, cls)
 
     return structure
 
@@ -114,17 +113,12 @@ def from_wire(data: Any, cls: type[T], *, what: str) -> T:
         data = {k: v for k, v in data.items() if v is not None}
         if "results" in data and isinstance(data["results"], list):
             data["results"] = [
-                {k: v for k, v in r.items() if v is not None} if isinstance(r, Mapping) else r
-                for r in data["results"]
+                {k: v for k, v in r.items() if v is not None} if isinstance(r, Mapping) else r for r in data["results"]
             ]
     try:
         return converter.structure(data, cls)
     except Exception as e:
-        details = (
-            "; ".join(cattrs.transform_error(e))
-            if isinstance(e, cattrs.BaseValidationError)
-            else str(e)
-        )
+        details = "; ".join(cattrs.transform_error(e)) if isinstance(e, cattrs.BaseValidationError) else str(e)
         msg = f"the server's {what} is not what Gimlet sends: {details}"
         raise BadResponse(msg) from e
 

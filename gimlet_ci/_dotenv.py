@@ -91,9 +91,7 @@ class _Parser:
         start = self.pos
         while self.pos < len(text) and text[self.pos] in _SPACE:
             self.pos += 1
-        if text.startswith("export", self.pos) and text[self.pos + 6 : self.pos + 7] in _SPACE | {
-            ""
-        }:
+        if text.startswith("export", self.pos) and text[self.pos + 6 : self.pos + 7] in _SPACE | {""}:
             after = self.pos + 6
             if after < len(text) and text[after] in _SPACE:
                 self.pos = after
@@ -156,9 +154,7 @@ class _Parser:
         return self.values
 
 
-def parse_dotenv(
-    text: str, *, filename: str, environ: Mapping[str, str] | None = None
-) -> dict[str, str]:
+def parse_dotenv(text: str, *, filename: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Parse a dotenv file as ``godotenv.Read`` does; raise `ManifestError` naming file and line.
 
     *environ* is the fallback for ``$VAR`` expansion of names not defined earlier in the file

@@ -10,7 +10,7 @@ import structlog
 
 from gimlet_ci._artifact import build_artifact, resolve_commit, with_local_vars
 from gimlet_ci._client import GimletClient
-from gimlet_ci._models import Artifact, DeployOutcome, Outcome, ReleaseRequest, TrackStatus
+from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
 from gimlet_ci._settings import Settings
 from gimlet_ci._track import Verdict, describe, judge
@@ -48,9 +48,7 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
     repo_vars = read_vars(directory, label=settings.manifests)
     ctx = with_local_vars(ctx)
     commit = resolve_commit(ctx, checkout)
-    artifact = build_artifact(
-        ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit
-    )
+    artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
     problems: tuple[str, ...] = ()
     try:
         from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415
@@ -73,7 +71,8 @@ class _Watcher:
     schedule: PollSchedule
     last: Verdict | None = None
     _seen: dict[tuple[str, str], tuple[str, str | None]] = attrs.field(factory=dict)
-    _status: str | None = None
+    status: str | None = None
+    """The event status last seen."""
 
     def run(self) -> Verdict:
         intervals = self.schedule.intervals()
@@ -101,8 +100,8 @@ class _Watcher:
 
     def _report(self, status: TrackStatus, verdict: Verdict) -> bool:
         changed = False
-        if status.status != self._status:
-            self._status = status.status
+        if status.status != self.status:
+            self.status = status.status
             changed = True
             log.info(
                 "gimlet_ci.event_status",
@@ -132,9 +131,7 @@ def _fail(verdict: Verdict, outcome: Outcome, *, on_demand: bool) -> GimletCIErr
     failed = [d for d in verdict.deploys if d.status == "failed"]
     message = verdict.message or "Gimlet reported a failure"
     error: GimletCIError
-    if verdict.no_match or (
-        on_demand and failed and all(not d.gitops_hash for d in failed) and "no gitops" in message
-    ):
+    if verdict.no_match or (on_demand and failed and all(not d.gitops_hash for d in failed) and "no gitops" in message):
         error = NoManifestMatchedError(
             message,
             tip="check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)",
@@ -143,19 +140,15 @@ def _fail(verdict: Verdict, outcome: Outcome, *, on_demand: bool) -> GimletCIErr
         error = DeployFailedError(f"deploy failed: {describe(failed[0])}")
     else:
         error = ProcessingError(f"Gimlet could not process it: {message}")
-    error.outcome = attrs.evolve(
-        outcome, status="failed", deploys=verdict.deploys, message=error.message
-    )
+    error.outcome = attrs.evolve(outcome, status="failed", deploys=verdict.deploys, message=error.message)
     return error
 
 
 def _timeout(error: DeadlineExceeded, watcher: _Watcher, outcome: Outcome) -> DeadlineExceeded:
     deploys = watcher.last.deploys if watcher.last else ()
     pending = [d for d in deploys if d.status == "pending"]
-    detail = "; ".join(
-        f"{d.app} -> {d.env}: {d.gitops_status or 'no gitops status yet'}" for d in pending
-    )
-    if watcher.last is None or watcher._status in (None, "new"):
+    detail = "; ".join(f"{d.app} -> {d.env}: {d.gitops_status or 'no gitops status yet'}" for d in pending)
+    if watcher.last is None or watcher.status in (None, "new"):
         detail = detail or f"{watcher.what} was not processed yet"
     if detail:
         error = DeadlineExceeded(f"{error.message}; last status: {detail}", tip=error.tip)
@@ -174,9 +167,7 @@ def watch(
     refetch: Callable[[str], Callable[[], TrackStatus]] | None = None,
 ) -> Verdict:
     """Wait for a verdict on one event (following an image build to its deploy); raise on failure or deadline."""
-    watcher = _Watcher(
-        fetch=fetch, what=what, on_demand=on_demand, deadline=deadline, schedule=schedule
-    )
+    watcher = _Watcher(fetch=fetch, what=what, on_demand=on_demand, deadline=deadline, schedule=schedule)
     while True:
         try:
             verdict = watcher.run()
@@ -289,9 +280,7 @@ def release(
     outcome = outcome or Outcome(artifact_id=artifact_id)
     ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
     outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
-    log.info(
-        "gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id
-    )
+    log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
     if not wait:
         return outcome
     verdict = watch(
@@ -381,7 +370,7 @@ def track(
         )
     if verdict.state == "failed":
         raise _fail(verdict, outcome, on_demand=on_demand)
-    state = "succeeded" if verdict.state == "done" else "shipped"
+    state: OutcomeStatus = "succeeded" if verdict.state == "done" else "shipped"
     log.info(
         "gimlet_ci.event_status",
         what=what,

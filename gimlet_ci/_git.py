@@ -10,6 +10,7 @@ import attrs
 from gimlet_ci.adapters import CIContext, CommitInfo
 
 _FORMAT = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%ct%x00%B"
+_FIELDS = 7
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
@@ -34,7 +35,7 @@ def commit_info(rev: str, cwd: Path) -> tuple[str, CommitInfo] | None:
     if not out:
         return None
     parts = out.split("\x00", 6)
-    if len(parts) != 7:  # pragma: no cover - git always prints every field
+    if len(parts) != _FIELDS:  # pragma: no cover - git always prints every field
         return None
     sha, an, ae, cn, ce, ct, message = parts
     # git adds one newline after %B; the message itself is kept whole.

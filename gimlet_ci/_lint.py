@@ -47,9 +47,7 @@ __all__ = [
 
 Severity = Literal["error", "warning"]
 
-PROVIDED_VARS = frozenset(
-    {"REPO", "OWNER", "BRANCH", "TAG", "SHA", "ACTOR", "EVENT", "JOB", "APP", "name", "url"}
-)
+PROVIDED_VARS = frozenset({"REPO", "OWNER", "BRANCH", "TAG", "SHA", "ACTOR", "EVENT", "JOB", "APP", "name", "url"})
 """Template variables every run provides: the plugins' common vars, the CI link (``name``,
 ``url``), and ``APP``, which Gimlet adds itself."""
 
@@ -172,9 +170,7 @@ class _Checker:
 
     # -- structure and types
 
-    def check_struct(
-        self, value: Mapping[str, Any], path: KeyPath, schema: Mapping[str, Any]
-    ) -> None:
+    def check_struct(self, value: Mapping[str, Any], path: KeyPath, schema: Mapping[str, Any]) -> None:
         for key, item in value.items():
             spec = schema.get(key)
             if spec is None:
@@ -185,9 +181,7 @@ class _Checker:
     def unknown(self, key: str, path: KeyPath, schema: Mapping[str, Any]) -> None:
         known = list(schema)
         folded = {name.lower(): name for name in known}
-        match = folded.get(key.lower()) or next(
-            iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None
-        )
+        match = folded.get(key.lower()) or next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None)
         where = f"under {_key_path(path[:-1])}" if len(path) > 1 else "at the top level"
         hint = f"did you mean {match!r}? " if match else f"known keys: {', '.join(known)}; "
         message = f"unknown key {key!r} {where}: {hint}Gimlet ignores it"
@@ -220,10 +214,7 @@ class _Checker:
             if not isinstance(value, str):
                 self.wrong(path, "push, pr or tag", value)
             elif value not in _EVENTS:
-                message = (
-                    f"{value!r} is not an event Gimlet knows (push, pr or tag): Gimlet reads it as"
-                    " push"
-                )
+                message = f"{value!r} is not an event Gimlet knows (push, pr or tag): Gimlet reads it as push"
                 self.add(path, "error", message)
         elif spec == "cleanup-event":
             if not isinstance(value, str):
@@ -261,10 +252,7 @@ class _Checker:
         if not isinstance(deploy, dict):
             return
         if data.get("preview") is True:
-            message = (
-                "preview: true replaces this policy with {branch: '!{main,master}', event: push};"
-                " it is ignored"
-            )
+            message = "preview: true replaces this policy with {branch: '!{main,master}', event: push}; it is ignored"
             self.add(("deploy",), "warning", message)
             return
         branch = _text(deploy.get("branch"))
@@ -362,9 +350,7 @@ class _Checker:
             for name in sorted(referenced_names(text)):
                 self.check_name(path, name, known, repo_vars)
 
-    def check_name(
-        self, path: KeyPath, name: str, known: Collection[str] | None, repo_vars: Collection[str]
-    ) -> None:
+    def check_name(self, path: KeyPath, name: str, known: Collection[str] | None, repo_vars: Collection[str]) -> None:
         if name in repo_vars or name == "APP":  # Gimlet sets APP itself
             return
         if known is not None:
@@ -376,8 +362,7 @@ class _Checker:
         for prefix, platform in _PLATFORM_PREFIXES:
             if name.startswith(prefix):
                 message = (
-                    f"{{{{ .{name} }}}} is only provided when running on {platform}; elsewhere"
-                    " Gimlet fails rendering"
+                    f"{{{{ .{name} }}}} is only provided when running on {platform}; elsewhere Gimlet fails rendering"
                 )
                 self.add(path, "warning", message)
                 return
@@ -472,14 +457,10 @@ def lint_documents(
 def _file_problem(error: ManifestError, *, file: str) -> Problem:
     where = error.file if error.line is None else f"{error.file}:{error.line}"
     message = error.message.removeprefix(f"{where}: ")
-    return Problem(
-        file=file, line=error.line, key="", severity="error", message=message, breaking=True
-    )
+    return Problem(file=file, line=error.line, key="", severity="error", message=message, breaking=True)
 
 
-def lint(
-    directory: Path, *, known_vars: Collection[str] | None = None, label: str | None = None
-) -> list[Problem]:
+def lint(directory: Path, *, known_vars: Collection[str] | None = None, label: str | None = None) -> list[Problem]:
     """Lint every manifest in *directory*, sorted by file and line.
 
     *known_vars* are the template variables the run will send (``ship`` knows them); without it,

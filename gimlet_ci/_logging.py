@@ -56,9 +56,7 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
     gitops_hash = str(values.get("gitops_hash", ""))
     gitops_status = str(values.get("gitops_status", ""))
     values["gitops"] = (
-        f" (gitops {gitops_hash[:8]}{', ' + gitops_status if gitops_status else ''})"
-        if gitops_hash
-        else ""
+        f" (gitops {gitops_hash[:8]}{', ' + gitops_status if gitops_status else ''})" if gitops_hash else ""
     )
     values["app_or_all"] = values.get("app") or "every app"
     return template.format_map(values)
@@ -76,12 +74,8 @@ class ConsoleRenderer:
         event_dict.pop("timestamp", None)
         text = _sentence(event, event_dict)
         if text is None or self.verbose:
-            extras = " ".join(
-                f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in event_dict.items()
-            )
-            text = (
-                f"{text}  [{event} {extras}]" if text is not None else f"{event} {extras}".rstrip()
-            )
+            extras = " ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in event_dict.items())
+            text = f"{text}  [{event} {extras}]" if text is not None else f"{event} {extras}".rstrip()
         if level in ("warning", "error"):
             prefix = "WARNING " if level == "warning" else "ERROR "
             text = prefix + text
@@ -108,9 +102,7 @@ class Redactor:
             return type(value)(self.scrub(v) for v in value)
         return value
 
-    def __call__(
-        self, _: Any, __: str, event_dict: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
+    def __call__(self, _: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         return {k: self.scrub(v) for k, v in event_dict.items()}
 
 
@@ -126,9 +118,7 @@ def configure_logging(
     redactor = Redactor(secrets)
     renderer: Any
     if log_format == "json":
-        renderer = structlog.processors.JSONRenderer(
-            serializer=lambda obj, **_: json.dumps(obj, default=str)
-        )
+        renderer = structlog.processors.JSONRenderer(serializer=lambda obj, **_: json.dumps(obj, default=str))
         processors: list[Any] = [
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),

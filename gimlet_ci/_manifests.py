@@ -38,8 +38,7 @@ VARS_FILE = "vars"
 """The dotenv file in the manifest directory; never a manifest."""
 
 _NOT_A_MAPPING = (
-    "not a mapping: a Gimlet manifest is a YAML mapping with app, env, namespace, deploy, chart"
-    " and values keys"
+    "not a mapping: a Gimlet manifest is a YAML mapping with app, env, namespace, deploy, chart and values keys"
 )
 
 
@@ -72,10 +71,7 @@ def display_name(directory: Path, name: str, *, label: str | None = None) -> str
 
 def _missing_directory(directory: Path) -> ManifestError:
     error = ManifestError("no such manifest directory", file=directory.as_posix(), line=None)
-    error.tip = (
-        "create .gimlet/ with one YAML file per environment,"
-        " or pass --manifests DIR (GIMLET_MANIFESTS)"
-    )
+    error.tip = "create .gimlet/ with one YAML file per environment, or pass --manifests DIR (GIMLET_MANIFESTS)"
     return error
 
 
@@ -162,9 +158,7 @@ def read_manifests(directory: Path, *, label: str | None = None) -> tuple[Manife
     return tuple(manifests)
 
 
-def read_vars(
-    directory: Path, *, environ: Mapping[str, str] | None = None, label: str | None = None
-) -> dict[str, str]:
+def read_vars(directory: Path, *, environ: Mapping[str, str] | None = None, label: str | None = None) -> dict[str, str]:
     """The `vars` dotenv file of *directory* as a dict; empty when there is none.
 
     *environ* is the fallback for ``$VAR`` expansion (godotenv uses the process environment).

@@ -50,8 +50,9 @@ class Deadline:
 
     def check(self, doing: str) -> None:
         if self.remaining() <= 0:
+            msg = f"the {format_duration(self.seconds)} deadline passed while {doing}"
             raise DeadlineExceeded(
-                f"the {format_duration(self.seconds)} deadline passed while {doing}",
+                msg,
                 tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
             )
 
@@ -67,11 +68,7 @@ def format_duration(seconds: float) -> str:
         return f"{seconds:g}s"
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    out = (
-        (f"{hours}h" if hours else "")
-        + (f"{minutes}m" if minutes else "")
-        + (f"{secs}s" if secs else "")
-    )
+    out = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{secs}s" if secs else "")
     return out or "0s"
 
 
@@ -125,15 +122,13 @@ class PollSchedule:
 
 
 TEST_RETRY = RetryPolicy(base=0.0, factor=1.0, cap=0.0, attempts=6)
-TEST_POLL = PollSchedule(
-    fast=0.0, fast_for=0.0, steady=0.0, steady_for=float("inf"), growth=1.0, cap=0.0
-)
+TEST_POLL = PollSchedule(fast=0.0, fast_for=0.0, steady=0.0, steady_for=float("inf"), growth=1.0, cap=0.0)
 """The test mode: every interval zero, so tests never sleep."""
 
 _testing = [False]
 
 
-def set_testing(on: bool) -> None:  # noqa: FBT001
+def set_testing(on: bool) -> None:
     """Turn the test mode on or off: every retry and poll interval becomes zero (only deadlines take time)."""
     _testing[0] = on
 
@@ -150,7 +145,7 @@ def default_schedule() -> PollSchedule:
     return TEST_POLL if _testing[0] else PollSchedule()
 
 
-class Retryable(Exception):  # noqa: N818 - a signal, not an error users see
+class Retryable(Exception):
     """Raised inside a retried call to ask for another attempt; carries the error to raise if none is left."""
 
     def __init__(self, reason: str, final: Exception) -> None:
@@ -174,15 +169,11 @@ def call_with_retries(
             return call()
         except Retryable as e:
             if attempt >= policy.attempts:
-                log.warning(
-                    "gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason
-                )
+                log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason)
                 raise e.final from None
             wait = next(delays)
             if wait >= deadline.remaining():
-                log.warning(
-                    "gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason
-                )
+                log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason)
                 error = DeadlineExceeded(
                     f"the {format_duration(deadline.seconds)} deadline passed while retrying {what} "
                     f"(last failure: {e.final})",

@@ -97,9 +97,7 @@ def _check_url(value: str, source: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         msg = f"{source}={value.strip()!r} is not an http(s) URL"
-        raise ConfigError(
-            msg, tip="set it to your Gimlet's address, for example https://gimlet.example.com"
-        )
+        raise ConfigError(msg, tip="set it to your Gimlet's address, for example https://gimlet.example.com")
     return value.strip().rstrip("/")
 
 
@@ -138,17 +136,14 @@ def load_settings(
     timeout = DEFAULT_TIMEOUT
     if "timeout" in values:
         raw = values["timeout"]
-        timeout = (
-            raw if isinstance(raw, float) else parse_duration(str(raw), name=sources["timeout"])
-        )
+        timeout = raw if isinstance(raw, float) else parse_duration(str(raw), name=sources["timeout"])
 
     fields: list[tuple[str, str]] = []
     raw_fields = values.get("fields")
     if isinstance(raw_fields, str):
         fields.extend(parse_fields(raw_fields, name=sources["fields"]))
     elif isinstance(raw_fields, Sequence):
-        for item in raw_fields:
-            fields.append(parse_pair(str(item), name="--field"))
+        fields.extend(parse_pair(str(item), name="--field") for item in raw_fields)
 
     server = text("server")
     settings = Settings(
@@ -169,7 +164,5 @@ def load_settings(
     )
     if settings.deploy and not settings.env:
         msg = f"{sources['deploy']} is on but no environment is set"
-        raise ConfigError(
-            msg, tip="an on-demand deploy needs --env / GIMLET_ENV (and optionally an app)"
-        )
+        raise ConfigError(msg, tip="an on-demand deploy needs --env / GIMLET_ENV (and optionally an app)")
     return settings

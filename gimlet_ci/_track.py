@@ -88,24 +88,16 @@ def judge(status: TrackStatus, *, on_demand: bool) -> Verdict:
             return Verdict(state="failed", message=status.status_desc or "image build failed")
         if status.status == "success":
             follow = next(
-                (
-                    r.triggered_deploy_request_id
-                    for r in status.results
-                    if r.triggered_deploy_request_id
-                ),
+                (r.triggered_deploy_request_id for r in status.results if r.triggered_deploy_request_id),
                 None,
             )
             if follow:
                 return Verdict(state="pending", follow=follow, message="image build succeeded")
-            return Verdict(
-                state="failed", message="image build succeeded but Gimlet named no deploy to follow"
-            )
+            return Verdict(state="failed", message="image build succeeded but Gimlet named no deploy to follow")
         return Verdict(state="pending", message="image build in progress")
     deploys = tuple(_outcome(r, on_demand=on_demand) for r in status.results)
     if status.status == "error":
-        return Verdict(
-            state="failed", deploys=deploys, message=status.status_desc or "processing failed"
-        )
+        return Verdict(state="failed", deploys=deploys, message=status.status_desc or "processing failed")
     failed = [d for d in deploys if d.status == "failed"]
     if failed:
         return Verdict(state="failed", deploys=deploys, message=_describe(failed[0]))

@@ -211,9 +211,7 @@ class _Constructor:
         if key in self.done:
             return self.done[key]
         if key in self.active:
-            raise self.fail(
-                node, "an alias refers to a node that contains it; remove the recursion"
-            )
+            raise self.fail(node, "an alias refers to a node that contains it; remove the recursion")
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         self.active.add(key)
@@ -270,9 +268,7 @@ class _Constructor:
             line = key_node.start_mark.line + 1
             name = self.key_text(key_node, path)
             if name in seen:
-                msg = (
-                    f"mapping key {name!r} already defined at line {seen[name]}; remove one of them"
-                )
+                msg = f"mapping key {name!r} already defined at line {seen[name]}; remove one of them"
                 raise self.fail(key_node, msg)
             seen[name] = line
             self.lines.setdefault((*path, name), line)

@@ -75,9 +75,7 @@ def _add_ship_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="build and print the artifact, send nothing",
     )
-    p.add_argument(
-        "--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)"
-    )
+    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
     p.add_argument(
         "--field",
         action="append",
@@ -106,9 +104,7 @@ def _add_server_options(p: argparse.ArgumentParser, *, output: bool = True) -> N
         metavar="FILE",
         help="CA certificates for a self-signed Gimlet (GIMLET_CA_BUNDLE)",
     )
-    p.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS (warned about on every run)"
-    )
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS (warned about on every run)")
     if output:
         p.add_argument(
             "--output",
@@ -130,16 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="CI platform adapter: auto (detect), github, circleci, woodpecker, ...",
     )
-    parser.add_argument(
-        "--log-format", choices=("console", "json"), default="console", help="stderr log format"
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more detail (repeatable)"
-    )
+    parser.add_argument("--log-format", choices=("console", "json"), default="console", help="stderr log format")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail (repeatable)")
     parser.add_argument("-q", "--quiet", action="count", default=0, help="less detail (repeatable)")
-    parser.add_argument(
-        "-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)"
-    )
+    parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("context", help="print the normalised CI context of this run")
@@ -151,9 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("track", help="read (or --wait for) the status of an artifact or a release")
     p.add_argument("artifact_id", nargs="?", metavar="ARTIFACT_ID")
-    p.add_argument(
-        "--release", metavar="ID", help="track a release or rollback instead of an artifact"
-    )
+    p.add_argument("--release", metavar="ID", help="track a release or rollback instead of an artifact")
     p.add_argument("--wait", action="store_true", help="wait until Gimlet reaches a verdict")
     _add_server_options(p)
 
@@ -171,20 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="track the rollback to the end")
     _add_server_options(p)
 
-    p = sub.add_parser(
-        "lint", help="check the .gimlet/ manifests; FILE:LINE: KEY: message per problem"
-    )
-    p.add_argument(
-        "--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)"
-    )
+    p = sub.add_parser("lint", help="check the .gimlet/ manifests; FILE:LINE: KEY: message per problem")
+    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
     p.add_argument("--output", choices=("text", "json"), default="text")
 
-    p = sub.add_parser(
-        "explain", help="which manifests' deploy policies fire for this context, and why"
-    )
-    p.add_argument(
-        "--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)"
-    )
+    p = sub.add_parser("explain", help="which manifests' deploy policies fire for this context, and why")
+    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
     p.add_argument("--branch", help="evaluate for this branch")
     p.add_argument("--tag", help="evaluate for this tag")
     p.add_argument("--event", choices=("push", "pr", "tag"), help="evaluate for this event")
@@ -196,9 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(p)
 
-    p = sub.add_parser(
-        "demo", help="ship this checkout to an embedded local server, wait, deploy, show the result"
-    )
+    p = sub.add_parser("demo", help="ship this checkout to an embedded local server, wait, deploy, show the result")
     p.add_argument("--fast", action="store_true", help="short server delays")
     return parser
 
@@ -213,9 +191,7 @@ class _Run:
         self.env = env
         self.stdout = stdout
         self.stderr = stderr
-        self.secrets: list[str] = [
-            v for k in ("GIMLET_TOKEN", "PLUGIN_GIMLET_TOKEN") if (v := env.get(k, ""))
-        ]
+        self.secrets: list[str] = [v for k in ("GIMLET_TOKEN", "PLUGIN_GIMLET_TOKEN") if (v := env.get(k, ""))]
         self.adapter: ModuleType | None = None
         self.outcome: Outcome | None = None
         self.output = "text"
@@ -278,7 +254,6 @@ def _read_file(path: str) -> bytes:
 
 
 def _context(run: _Run, adapter: ModuleType, checkout: Path) -> CIContext:
-    from gimlet_ci.adapters import CIContext  # noqa: PLC0415
 
     ctx: CIContext = adapter.context(run.env, _read_file)
     if not ctx.sha or not ctx.repository or ctx.platform == "local":
@@ -313,7 +288,7 @@ def _settings(run: _Run, adapter: ModuleType, args: argparse.Namespace) -> Setti
     return settings
 
 
-def _client(run: _Run, settings: Settings) -> Any:
+def _client(settings: Settings) -> Any:
     import structlog  # noqa: PLC0415
 
     from gimlet_ci._client import build_client, is_loopback  # noqa: PLC0415
@@ -392,7 +367,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
         run.out(json.dumps(to_wire(artifact), indent=2, ensure_ascii=False))
         return 0
     try:
-        client = _client(run, settings)
+        client = _client(settings)
     except MissingSettingsError as e:
         e.tip = _missing_tip(ctx.platform, run.env)
         raise
@@ -409,16 +384,12 @@ def cmd_track(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     del checkout
     if not args.artifact_id and not args.release:
         msg = "track needs an ARTIFACT_ID or --release ID"
-        raise ConfigError(
-            msg, tip="the ids are printed by `gimlet-ci ship` and in its --output json"
-        )
+        raise ConfigError(msg, tip="the ids are printed by `gimlet-ci ship` and in its --output json")
     adapter = run.adapter = _adapter(run, args.platform)
     settings = _settings(run, adapter, args)
-    client = _client(run, settings)
+    client = _client(settings)
     with client.http:
-        run.outcome = track(
-            client, artifact_id=args.artifact_id, release_id=args.release, wait=args.wait
-        )
+        run.outcome = track(client, artifact_id=args.artifact_id, release_id=args.release, wait=args.wait)
     return 0
 
 
@@ -433,7 +404,7 @@ def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     if not settings.env:
         msg = "deploy needs an environment"
         raise ConfigError(msg, tip="pass --env ENV (or set GIMLET_ENV)")
-    client = _client(run, settings)
+    client = _client(settings)
     run.outcome = Outcome(artifact_id=args.artifact, status="error")
     with client.http:
         run.outcome = release(
@@ -452,7 +423,7 @@ def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     del checkout
     adapter = run.adapter = _adapter(run, args.platform)
     settings = _settings(run, adapter, args)
-    client = _client(run, settings)
+    client = _client(settings)
     with client.http:
         run.outcome = rollback(client, env=args.env, app=args.app, sha=args.to, wait=args.wait)
     return 0
@@ -489,9 +460,7 @@ def cmd_explain(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     ctx = _context(run, adapter, checkout)
     event = args.event or ("tag" if args.tag else ctx.event)
     version: dict[str, Any] = {
-        "branch": args.branch
-        if args.branch is not None
-        else (None if args.tag else ctx.branch) or "",
+        "branch": args.branch if args.branch is not None else (None if args.tag else ctx.branch) or "",
         "tag": args.tag if args.tag is not None else ctx.tag or "",
         "message": args.message if args.message is not None else "",
     }
@@ -587,9 +556,7 @@ def main(
         verbosity = args.verbose - args.quiet
         if run.env.get("RUNNER_DEBUG") == "1":
             verbosity = max(verbosity, 1)
-        configure_logging(
-            log_format=args.log_format, verbosity=verbosity, stream=run.stderr, secrets=run.secrets
-        )
+        configure_logging(log_format=args.log_format, verbosity=verbosity, stream=run.stderr, secrets=run.secrets)
         checkout = Path(args.directory or ".").resolve()
         run.output = getattr(args, "output", "text")
         code[0] = _HANDLERS[args.command](run, args, checkout)

@@ -24,7 +24,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in list(os.environ):
         if _STRIP.match(name):
             monkeypatch.delenv(name, raising=False)
-    yield
+    return
 
 
 @pytest.fixture(autouse=True)

@@ -37,9 +37,7 @@ HOSTILE_MESSAGE = 'Fix "quotes" & $(rm -rf /) `ticks`\n\n--var X=1 ; ünïcode �
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def make_repo(
@@ -53,9 +51,7 @@ def make_repo(
     repo = root / "checkout"
     (repo / ".gimlet").mkdir(parents=True)
     for name, text in (
-        manifests
-        if manifests is not None
-        else {"staging.yaml": STAGING, "production.yaml": PRODUCTION}
+        manifests if manifests is not None else {"staging.yaml": STAGING, "production.yaml": PRODUCTION}
     ).items():
         (repo / ".gimlet" / name).write_text(text)
     git(repo, "init", "-q", "-b", branch)

@@ -63,9 +63,7 @@ def test_dry_run_prints_the_exact_body_and_sends_nothing(repo: Path, server: Gim
     assert ["production", "staging"] == [m["env"] for m in body["environments"]]
     assert "yes" == body["environments"][0]["values"]["enabled"]
     assert "{{ .SHA }}" == body["environments"][1]["values"]["image"]["tag"]
-    assert {"REPO": "acme/shop", "SHA": sha, "BRANCH": "main", "EVENT": "push"}.items() <= body[
-        "vars"
-    ].items()
+    assert {"REPO": "acme/shop", "SHA": sha, "BRANCH": "main", "EVENT": "push"}.items() <= body["vars"].items()
     assert TOKEN not in out + err
 
 
@@ -124,9 +122,7 @@ def test_wait_with_no_policy_firing_is_done(tmp_path: Path, server: GimletServer
         ),
     ],
 )
-def test_gimlet_failures_exit_1(
-    repo: Path, server: GimletServer, faults: dict[str, Any], expected_text: str
-) -> None:
+def test_gimlet_failures_exit_1(repo: Path, server: GimletServer, faults: dict[str, Any], expected_text: str) -> None:
     """A failed deploy, a failed result or a processing error is exit 1 with Gimlet's reason on one line."""
     for name, value in faults.items():
         setattr(server.faults, name, value)
@@ -143,9 +139,7 @@ def test_gimlet_failures_exit_1(
 def test_deadline_while_waiting_exits_3(repo: Path) -> None:
     """When the one deadline passes while waiting, the exit code is 3 and the last status is named."""
     with GimletServer(token=TOKEN, processing_delay=0.2) as server:
-        code, out, err = ship(
-            repo, creds(server), "--wait", "--timeout", "50ms", "--output", "json"
-        )
+        code, out, err = ship(repo, creds(server), "--wait", "--timeout", "50ms", "--output", "json")
 
     assert 3 == code
     assert "deadline passed" in err
@@ -181,16 +175,12 @@ def test_bad_boolean_names_the_variable(repo: Path, server: GimletServer) -> Non
 
 def test_on_demand_release_tracks_to_the_end(repo: Path, server: GimletServer) -> None:
     """--deploy --env --app ships, makes the release and tracks it until reconciled."""
-    code, out, err = ship(
-        repo, creds(server), "--deploy", "--env", "production", "--app", "shop", "--output", "json"
-    )
+    code, out, err = ship(repo, creds(server), "--deploy", "--env", "production", "--app", "shop", "--output", "json")
 
     assert 0 == code, err
     result = json.loads(out)
     assert result["release_id"]
-    assert [("shop", "production", "succeeded")] == [
-        (d["app"], d["env"], d["status"]) for d in result["deploys"]
-    ]
+    assert [("shop", "production", "succeeded")] == [(d["app"], d["env"], d["status"]) for d in result["deploys"]]
 
 
 def test_on_demand_release_matching_nothing_exits_1(repo: Path, server: GimletServer) -> None:
@@ -216,9 +206,7 @@ def test_deploy_and_rollback_commands(repo: Path, server: GimletServer) -> None:
     _, out, _ = ship(repo, env, "--output", "json")
     artifact_id = json.loads(out)["artifact_id"]
 
-    code, out, err = run(
-        ["deploy", "--artifact", artifact_id, "--env", "production", "--output", "json"], env
-    )
+    code, out, err = run(["deploy", "--artifact", artifact_id, "--env", "production", "--output", "json"], env)
     assert 0 == code, err
     deployed = json.loads(out)
     gitops_hash = deployed["deploys"][0]["gitops_hash"]
@@ -263,9 +251,7 @@ def test_token_never_printed(repo: Path, server: GimletServer, log_args: list[st
     env = creds(server)
     outputs = []
     for extra in (["--wait"], ["--dry-run"], ["--deploy", "--env", "production", "--app", "shop"]):
-        code, out, err = run(
-            [*log_args, "--platform", "local", "-C", str(repo), "ship", *extra], env
-        )
+        code, out, err = run([*log_args, "--platform", "local", "-C", str(repo), "ship", *extra], env)
         assert 0 == code, err
         outputs.append(out + err)
     assert all(TOKEN not in text for text in outputs)

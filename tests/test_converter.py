@@ -35,9 +35,7 @@ DOC_EXAMPLE = {
                 "name": "onechart",
                 "version": "0.41.0",
             },
-            "values": {
-                "image": {"repository": "registry.example.org/acme/shop", "tag": "{{ .SHA }}"}
-            },
+            "values": {"image": {"repository": "registry.example.org/acme/shop", "tag": "{{ .SHA }}"}},
         }
     ],
     "items": [{"name": "CI", "url": "https://github.com/acme/shop/actions/runs/42"}],
@@ -59,9 +57,7 @@ def test_documented_body_round_trips_key_for_key() -> None:
 
 def test_push_event_and_empty_fields_are_omitted() -> None:
     """Go's omitempty: no event key for push, no empty strings, zeros or empty collections; version always present."""
-    assert {"version": {"sha": "abc"}} == to_wire(
-        Artifact(version=Version(sha="abc", event="push"))
-    )
+    assert {"version": {"sha": "abc"}} == to_wire(Artifact(version=Version(sha="abc", event="push")))
 
 
 @pytest.mark.parametrize("event", ["tag", "pr"])
@@ -70,9 +66,7 @@ def test_other_events_are_sent(event: str) -> None:
     assert {"event": event} == to_wire(Version(event=event))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"), [("weird", "push"), ("", "push"), ("pr", "pr"), ("tag", "tag")]
-)
+@pytest.mark.parametrize(("raw", "expected"), [("weird", "push"), ("", "push"), ("pr", "pr"), ("tag", "tag")])
 def test_unknown_event_strings_read_as_push(raw: str, expected: str) -> None:
     """Like Go's GitEvent decoding, an unknown string is push."""
     assert expected == from_wire({"event": raw}, Version, what="test").event
@@ -90,9 +84,7 @@ def test_server_answers_are_read_tolerantly() -> None:
         "type": "",
         "status": "processed",
         "statusDesc": "",
-        "results": [
-            {"app": "a", "hash": "h", "gitopsCommitStatus": "Progressing", "future": 1, "env": None}
-        ],
+        "results": [{"app": "a", "hash": "h", "gitopsCommitStatus": "Progressing", "future": 1, "env": None}],
         "new": True,
     }
     status = from_wire(answer, TrackStatus, what="tracking answer")
@@ -114,9 +106,7 @@ def test_release_request_keeps_gos_mandatory_keys() -> None:
 
 def test_release_answer_without_type_defaults_to_release() -> None:
     """Servers before September 2023 answer {"id"} only."""
-    assert ReleaseTicket(id="e1", type="release") == from_wire(
-        {"id": "e1"}, ReleaseTicket, what="x"
-    )
+    assert ReleaseTicket(id="e1", type="release") == from_wire({"id": "e1"}, ReleaseTicket, what="x")
 
 
 @pytest.mark.parametrize("bad", [[], "text", {"status": 3}, {"results": [1]}])

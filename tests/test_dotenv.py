@@ -14,9 +14,7 @@ from gimlet_ci.exceptions import ManifestError
         pytest.param("A=1\nB=two\n", {"A": "1", "B": "two"}, id="plain"),
         pytest.param("A=1", {"A": "1"}, id="no-trailing-newline"),
         pytest.param("A=1\r\nB=2\r\n", {"A": "1", "B": "2"}, id="crlf"),
-        pytest.param(
-            "\n\n# comment\n  # indented comment\nA=1\n\n", {"A": "1"}, id="comments-and-blanks"
-        ),
+        pytest.param("\n\n# comment\n  # indented comment\nA=1\n\n", {"A": "1"}, id="comments-and-blanks"),
         pytest.param("export A=1\nexport  B=2\n", {"A": "1", "B": "2"}, id="export-prefix"),
         pytest.param("export=1\n", {"export": "1"}, id="export-as-a-name"),
         pytest.param("A: 1\n", {"A": "1"}, id="yaml-style-colon"),
@@ -28,13 +26,9 @@ from gimlet_ci.exceptions import ManifestError
         pytest.param("A='lit $B \\n'\n", {"A": "lit $B \\n"}, id="single-quotes-literal"),
         pytest.param("A='it\\'s'\n", {"A": "it\\'s"}, id="single-quote-escaped-quote"),
         pytest.param('A="x\\ny"\n', {"A": "x\ny"}, id="double-quote-newline"),
-        pytest.param(
-            'A="say \\"hi\\" now"\n', {"A": 'say "hi" now'}, id="double-quote-escaped-quote"
-        ),
+        pytest.param('A="say \\"hi\\" now"\n', {"A": 'say "hi" now'}, id="double-quote-escaped-quote"),
         # godotenv trims every quote character at both ends, escaped ones included
-        pytest.param(
-            'A="say \\"hi\\""\n', {"A": 'say "hi\\'}, id="godotenv-trims-escaped-end-quote"
-        ),
+        pytest.param('A="say \\"hi\\""\n', {"A": 'say "hi\\'}, id="godotenv-trims-escaped-end-quote"),
         pytest.param('A="back\\\\slash"\n', {"A": "back\\slash"}, id="double-quote-backslash"),
         pytest.param('A="x" # note\nB=2\n', {"A": "x", "B": "2"}, id="comment-after-quotes"),
         pytest.param('A="multi\nline"\n', {"A": "multi\nline"}, id="multiline-double"),

@@ -69,9 +69,7 @@ def _docs(monkeypatch: pytest.MonkeyPatch) -> Any:
         ),
     ],
 )
-def test_which_manifests_fire(
-    docs: Any, version: dict[str, str], expected: list[tuple[str, bool]]
-) -> None:
+def test_which_manifests_fire(docs: Any, version: dict[str, str], expected: list[tuple[str, bool]]) -> None:
     """Each manifest document is judged by Gimlet's deploy policy rules, in file order."""
     actual = [(Path(e.file).name, e.fires) for e in explain(docs, version)]
     assert expected == actual
@@ -84,9 +82,7 @@ def test_text_output(docs: Any) -> None:
     assert lines[0].startswith("✘ skips  .gimlet/preview.yml  shop-preview -> staging: ")
     assert lines[1].startswith("✔ fires  .gimlet/production.yaml  shop -> production: ")
     assert "v1.2.0" in lines[1]
-    assert lines[-2].startswith(
-        "✔ fires  .gimlet/workers.yaml (document 2)  shop-worker -> production: "
-    )
+    assert lines[-2].startswith("✔ fires  .gimlet/workers.yaml (document 2)  shop-worker -> production: ")
     assert lines[-1].startswith("    quirk: Gimlet does not negate tag globs")
 
 

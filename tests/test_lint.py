@@ -56,9 +56,7 @@ CASES = [
         [(3, "deplooy", "warning", "did you mean 'deploy'?")],
         id="typo-top",
     ),
-    pytest.param(
-        HEAD + "Values: {}\n", [(3, "Values", "warning", "did you mean 'values'?")], id="case-typo"
-    ),
+    pytest.param(HEAD + "Values: {}\n", [(3, "Values", "warning", "did you mean 'values'?")], id="case-typo"),
     pytest.param(
         HEAD + "deploy:\n  event: push\n  brnach: main\n",
         [
@@ -91,9 +89,7 @@ CASES = [
         [(6, "dependencies[0].sepc", "warning", "did you mean 'spec'?")],
         id="typo-in-dependency",
     ),
-    pytest.param(
-        HEAD + "foo: 1\n", [(3, "foo", "warning", "known keys: app, env")], id="unknown-no-match"
-    ),
+    pytest.param(HEAD + "foo: 1\n", [(3, "foo", "warning", "known keys: app, env")], id="unknown-no-match"),
     pytest.param(HEAD + "values:\n  anything: {goes: [here]}\n", [], id="values-free-form"),
     # types
     pytest.param(
@@ -148,9 +144,7 @@ CASES = [
         [(4, "deploy.commitMessagePatterns[1]", "error", "must be a string")],
         id="patterns-item-number",
     ),
-    pytest.param(
-        HEAD + "values: [1]\n", [(3, "values", "error", "must be a mapping")], id="values-list"
-    ),
+    pytest.param(HEAD + "values: [1]\n", [(3, "values", "error", "must be a mapping")], id="values-list"),
     pytest.param(
         HEAD + "json6902Patches: {}\n",
         [(3, "json6902Patches", "error", "must be a list")],
@@ -182,9 +176,7 @@ CASES = [
         [(4, "deploy.tag", "error", "deploy.tag and deploy.branch in one policy never fire")],
         id="tag-and-branch",
     ),
-    pytest.param(
-        HEAD + "deploy: {}\n", [(3, "deploy", "warning", "it never fires")], id="empty-deploy"
-    ),
+    pytest.param(HEAD + "deploy: {}\n", [(3, "deploy", "warning", "it never fires")], id="empty-deploy"),
     pytest.param(HEAD + "deploy:\n", [], id="null-deploy-is-on-demand"),
     pytest.param(
         HEAD + "deploy:\n  branch: 'feature/[a'\n  event: push\n",
@@ -196,9 +188,7 @@ CASES = [
         [(4, "deploy.branch", "warning", "unclosed '{'")],
         id="unclosed-brace",
     ),
-    pytest.param(
-        HEAD + "deploy:\n  branch: '!{main,master}'\n  event: push\n", [], id="negated-branch-ok"
-    ),
+    pytest.param(HEAD + "deploy:\n  branch: '!{main,master}'\n  event: push\n", [], id="negated-branch-ok"),
     pytest.param(HEAD + "deploy:\n  tag: '!v1'\n  event: tag\n", [], id="negated-tag-literal-ok"),
     pytest.param(
         HEAD + "deploy:\n  tag: '!v1*'\n  event: tag\n",
@@ -297,16 +287,12 @@ def test_broken_vars_file(gimlet: Path) -> None:
     """A vars file that cannot be parsed is an error at its line."""
     (gimlet / "vars").write_text("A=1\nB C\n")
     problems = _lint_one(gimlet, HEAD)
-    assert [(f"{gimlet.as_posix()}/vars", 2, "error")] == [
-        (p.file, p.line, p.severity) for p in problems
-    ]
+    assert [(f"{gimlet.as_posix()}/vars", 2, "error")] == [(p.file, p.line, p.severity) for p in problems]
 
 
 def test_known_vars_from_the_run(gimlet: Path) -> None:
     """With the run's actual vars, a platform variable it does not send is an error, APP always known."""
-    (gimlet / "x.yaml").write_text(
-        HEAD + "values:\n  a: '{{ .GITHUB_SHA }}'\n  b: '{{ .SHA }}{{ .APP }}'\n"
-    )
+    (gimlet / "x.yaml").write_text(HEAD + "values:\n  a: '{{ .GITHUB_SHA }}'\n  b: '{{ .SHA }}{{ .APP }}'\n")
     problems = lint(gimlet, known_vars={"SHA"})
     assert [(4, "values.a", "error")] == [(p.line, p.key, p.severity) for p in problems]
     assert [] == lint(gimlet, known_vars={"SHA", "GITHUB_SHA"})
@@ -318,9 +304,7 @@ def test_several_files_keep_going(gimlet: Path) -> None:
     (gimlet / "b.yaml").write_text("- x\n")
     (gimlet / "c.yaml").write_text(HEAD + "deploy:\n  branch: main\n")
     problems = lint(gimlet)
-    assert [("a.yaml", 2), ("b.yaml", 1), ("c.yaml", 4)] == [
-        (Path(p.file).name, p.line) for p in problems
-    ]
+    assert [("a.yaml", 2), ("b.yaml", 1), ("c.yaml", 4)] == [(Path(p.file).name, p.line) for p in problems]
 
 
 def test_empty_directory_warns(gimlet: Path) -> None:
@@ -365,8 +349,7 @@ def test_breaking_problems(gimlet: Path) -> None:
     """Only problems that make Gimlet fail or never fire are breaking."""
     problems = _lint_one(
         gimlet,
-        HEAD
-        + "deploy:\n  branch: main\n  event: pull_request\nfoo: 1\nvalues:\n  a: '{{ .NOPE }}'\n",
+        HEAD + "deploy:\n  branch: main\n  event: pull_request\nfoo: 1\nvalues:\n  a: '{{ .NOPE }}'\n",
     )
     assert [("deploy.event", "error"), ("foo", "warning"), ("values.a", "error")] == [
         (p.key, p.severity) for p in problems

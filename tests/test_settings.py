@@ -8,9 +8,7 @@ from gimlet_ci._settings import Settings, load_settings
 from gimlet_ci.exceptions import ConfigError, MissingSettingsError
 
 
-def load(
-    options: dict[str, object] | None = None, env: dict[str, str] | None = None, inputs=None
-) -> Settings:
+def load(options: dict[str, object] | None = None, env: dict[str, str] | None = None, inputs=None) -> Settings:
     return load_settings(options=options or {}, env=env or {}, inputs=inputs or {})
 
 
@@ -21,14 +19,10 @@ def test_option_beats_variable_beats_platform_input() -> None:
         "env": ("INPUT_ENV", "input-env"),
         "timeout": ("INPUT_TIMEOUT", "1m"),
     }
-    settings = load(
-        {"app": "from-option"}, {"GIMLET_APP": "from-env", "GIMLET_ENV": "env-env"}, inputs
-    )
+    settings = load({"app": "from-option"}, {"GIMLET_APP": "from-env", "GIMLET_ENV": "env-env"}, inputs)
 
     assert ("from-option", "env-env", 60.0) == (settings.app, settings.env, settings.timeout)
-    assert {"app": "--app", "env": "GIMLET_ENV", "timeout": "INPUT_TIMEOUT"} == dict(
-        settings.sources
-    )
+    assert {"app": "--app", "env": "GIMLET_ENV", "timeout": "INPUT_TIMEOUT"} == dict(settings.sources)
 
 
 def test_empty_means_unset() -> None:
@@ -69,9 +63,7 @@ def test_server_must_be_an_http_url(url: str) -> None:
 
 def test_fields_and_vars() -> None:
     """GIMLET_FIELDS is parsed like the official input; --var pairs keep their values verbatim."""
-    settings = load_settings(
-        options={}, env={"GIMLET_FIELDS": "a=1;b=2"}, inputs={}, extra_vars=["K=v,w", "E="]
-    )
+    settings = load_settings(options={}, env={"GIMLET_FIELDS": "a=1;b=2"}, inputs={}, extra_vars=["K=v,w", "E="])
 
     assert (("a", "1"), ("b", "2")) == settings.fields
     assert (("K", "v,w"), ("E", "")) == settings.vars

@@ -44,9 +44,7 @@ def ok(gitops: str = "ReconciliationSucceeded", **kw: str) -> Result:
             id="on-demand-no-match",
         ),
         pytest.param(status("processed", ok()), False, "done", None, id="reconciled"),
-        pytest.param(
-            status("processed", ok("Progressing")), False, "pending", None, id="progressing"
-        ),
+        pytest.param(status("processed", ok("Progressing")), False, "pending", None, id="progressing"),
         pytest.param(
             status("processed", ok(), ok("NotReconciled", app="b")),
             False,
@@ -78,9 +76,7 @@ def ok(gitops: str = "ReconciliationSucceeded", **kw: str) -> Result:
             "push failed",
             id="result-failure",
         ),
-        pytest.param(
-            status("processed", ok("", hash="")), False, "done", None, id="no-op-automated"
-        ),
+        pytest.param(status("processed", ok("", hash="")), False, "done", None, id="no-op-automated"),
         pytest.param(
             status("processed", ok("", hash="")),
             True,

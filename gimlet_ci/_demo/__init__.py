@@ -25,7 +25,7 @@ def _context(checkout: Path, env: Mapping[str, str]) -> CIContext:
     adapter = detect_adapter(env)
     ctx: CIContext = adapter.context(env, lambda p: Path(p).read_bytes())
     if not ctx.sha or not ctx.repository:
-        ctx = local_context(adapter_by_name("local").context(env, lambda p: b""), checkout)
+        ctx = local_context(adapter_by_name("local").context(env, lambda _: b""), checkout)
     if not ctx.sha:  # not a git checkout: a made-up commit of the bundled example
         ctx = attrs.evolve(
             ctx,
@@ -55,32 +55,18 @@ def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool 
         print(text, file=out, flush=True)
 
     say("gimlet-ci demo: a local Gimlet-compatible server, this checkout, both modes.")
-    with GimletServer(
-        token=token, processing_delay=delays[0], reconcile_delay=delays[1], environments=envs
-    ) as server:
-        say(
-            f"\n[1/4] Local Gimlet server at {server.url} (processing {delays[0]}s, reconcile {delays[1]}s)"
-        )
+    with GimletServer(token=token, processing_delay=delays[0], reconcile_delay=delays[1], environments=envs) as server:
+        say(f"\n[1/4] Local Gimlet server at {server.url} (processing {delays[0]}s, reconcile {delays[1]}s)")
         ctx = _context(checkout, env)
-        say(
-            f"\n[2/4] CI context: {ctx.platform}, {ctx.repository}@{(ctx.sha or '')[:12]}, branch {ctx.branch}"
-        )
-        say(
-            f"      manifests from {manifests if manifests == own else 'the bundled example'}: {len(docs)}"
-        )
-        settings = Settings(
-            server=server.url, token=token, wait=True, manifests=str(manifests), timeout=60.0
-        )
+        say(f"\n[2/4] CI context: {ctx.platform}, {ctx.repository}@{(ctx.sha or '')[:12]}, branch {ctx.branch}")
+        say(f"      manifests from {manifests if manifests == own else 'the bundled example'}: {len(docs)}")
+        settings = Settings(server=server.url, token=token, wait=True, manifests=str(manifests), timeout=60.0)
         prepared = prepare(ctx, settings, checkout=checkout)
         say("\n[3/4] Automated mode: gimlet-ci ship --wait")
-        client = build_client(
-            server=server.url, token=token, deadline=Deadline(60.0), user_agent="gimlet-ci-demo"
-        )
+        client = build_client(server=server.url, token=token, deadline=Deadline(60.0), user_agent="gimlet-ci-demo")
         with client.http:
             shipped = ship(prepared, settings, client=client)
-            target = next(
-                (d for d in docs if d.data.get("env") == "production"), docs[0] if docs else None
-            )
+            target = next((d for d in docs if d.data.get("env") == "production"), docs[0] if docs else None)
             if target is None:
                 say("No manifests to deploy on demand.")
                 return 0
@@ -95,6 +81,6 @@ def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool 
         )
         say(
             "Next: run `gimlet-ci dev-server` in one terminal, then in this checkout\n"
-            f"  GIMLET_SERVER=http://127.0.0.1:9000 GIMLET_TOKEN=<the printed token> gimlet-ci ship --wait"
+            "  GIMLET_SERVER=http://127.0.0.1:9000 GIMLET_TOKEN=<the printed token> gimlet-ci ship --wait"
         )
     return 0

@@ -86,13 +86,10 @@ def _github_ci_env(files: Path) -> dict[str, str]:
 
 def _action_inputs(values: Mapping[str, str]) -> dict[str, str]:
     """The ``INPUT_*`` variables of the ship step, as the runner evaluates ``action.yml`` with these inputs."""
-    action = yaml.safe_load(
-        (ROOT / "adapters/github-action/action.yml").read_text(encoding="utf-8")
-    )
+    action = yaml.safe_load((ROOT / "adapters/github-action/action.yml").read_text(encoding="utf-8"))
     given = {name.lower(): value for name, value in values.items()}
     resolved = {
-        name.lower(): given.get(name.lower(), spec.get("default", ""))
-        for name, spec in action["inputs"].items()
+        name.lower(): given.get(name.lower(), spec.get("default", "")) for name, spec in action["inputs"].items()
     }
     ship = next(step for step in action["runs"]["steps"] if step.get("id") == "ship")
     expression = re.compile(r"^\$\{\{\s*inputs\.([\w-]+)\s*\}\}$")
@@ -123,13 +120,8 @@ def _circleci_ci_env(files: Path) -> dict[str, str]:
 
 def _orb_params(values: Mapping[str, str]) -> dict[str, str]:
     """The ``PARAM_*`` variables of the orb's run step, with ``<< parameters.x >>`` filled in (defaults otherwise)."""
-    command = yaml.safe_load(
-        (ROOT / "adapters/circleci-orb/src/commands/ship.yml").read_text(encoding="utf-8")
-    )
-    resolved = {
-        name: values.get(name, spec.get("default", ""))
-        for name, spec in command["parameters"].items()
-    }
+    command = yaml.safe_load((ROOT / "adapters/circleci-orb/src/commands/ship.yml").read_text(encoding="utf-8"))
+    resolved = {name: values.get(name, spec.get("default", "")) for name, spec in command["parameters"].items()}
     run = command["steps"][0]["run"]
     expression = re.compile(r"^<<\s*parameters\.(\w+)\s*>>$")
     env = {}
@@ -269,9 +261,7 @@ def parse_bash_env(text: str) -> dict[str, str]:
     [
         pytest.param({"wait": "true"}, WAIT, id="automated-wait"),
         pytest.param({"WAIT": "true"}, WAIT, id="official-upper-case-input"),
-        pytest.param(
-            {"deploy": "true", "env": "production", "app": "my-app"}, DEPLOY, id="on-demand"
-        ),
+        pytest.param({"deploy": "true", "env": "production", "app": "my-app"}, DEPLOY, id="on-demand"),
     ],
 )
 def test_github_shim_ships_what_a_direct_call_ships(
@@ -295,9 +285,7 @@ def test_github_shim_ships_what_a_direct_call_ships(
         )
         shim_outputs = parse_github_output(output.read_text(encoding="utf-8"))
         _reset(output, summary)
-        direct = _run(
-            _direct_argv("github", mode), {**_base_env(tmp_path), **ci_env, **credentials}, checkout
-        )
+        direct = _run(_direct_argv("github", mode), {**_base_env(tmp_path), **ci_env, **credentials}, checkout)
         direct_outputs = parse_github_output(output.read_text(encoding="utf-8"))
         shim_artifact, direct_artifact = server.artifacts()
 
@@ -408,9 +396,7 @@ def test_github_install_shim_creates_the_private_venv_from_the_action_checkout(
     [
         pytest.param({"wait": "true"}, WAIT, id="automated-wait"),
         pytest.param({"wait": "1"}, WAIT, id="boolean-as-1"),
-        pytest.param(
-            {"deploy": "true", "env": "production", "app": "my-app"}, DEPLOY, id="on-demand"
-        ),
+        pytest.param({"deploy": "true", "env": "production", "app": "my-app"}, DEPLOY, id="on-demand"),
     ],
 )
 def test_circleci_shim_ships_what_a_direct_call_ships(
@@ -483,9 +469,7 @@ def test_woodpecker_shim_ships_what_a_direct_call_ships(
     with GimletServer(token=TOKEN, processing_delay=0.01, reconcile_delay=0.02) as server:
         credentials = {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": server.token}
         if secrets_form == "from_secret":
-            plugin_env = _woodpecker_settings(
-                {**settings, "gimlet_server": server.url, "gimlet_token": server.token}
-            )
+            plugin_env = _woodpecker_settings({**settings, "gimlet_server": server.url, "gimlet_token": server.token})
         else:
             plugin_env = {**_woodpecker_settings(settings), **credentials}
         shim = _run(
@@ -514,11 +498,7 @@ def test_every_shim_is_strict_and_execs_gimlet_ci_ship_for_its_platform() -> Non
     }
     found = {}
     for name in expected:
-        lines = [
-            line
-            for line in (ENTRYPOINTS / name).read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        lines = [line for line in (ENTRYPOINTS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
         assert any(line.startswith("set -eu") for line in lines), name
         last = lines[-1]
         assert last.startswith("exec "), name

@@ -107,19 +107,14 @@ def test_run_steps_call_existing_entrypoints_through_the_action_path(
     runs = [step for step in action["runs"]["steps"] if "run" in step]
     for step in runs:
         assert "bash" == step["shell"]
-        match = re.fullmatch(
-            r'bash "\$GITHUB_ACTION_PATH/\.\./\.\./(entrypoints/[\w.-]+\.sh)"', step["run"]
-        )
+        match = re.fullmatch(r'bash "\$GITHUB_ACTION_PATH/\.\./\.\./(entrypoints/[\w.-]+\.sh)"', step["run"])
         assert match, step["run"]
         assert (ROOT / match.group(1)).is_file()
 
 
 def test_outputs_come_from_the_ship_step(action: dict[str, Any]) -> None:
     """artifact-id, release-id and status are the ship step's outputs, with descriptions."""
-    expected = {
-        name: f"${{{{ steps.ship.outputs.{name} }}}}"
-        for name in ("artifact-id", "release-id", "status")
-    }
+    expected = {name: f"${{{{ steps.ship.outputs.{name} }}}}" for name in ("artifact-id", "release-id", "status")}
     assert expected == {name: spec["value"] for name, spec in action["outputs"].items()}
     assert all(spec["description"] for spec in action["outputs"].values())
 
@@ -131,9 +126,7 @@ def test_python_is_private_and_the_cache_can_never_fail_a_deploy(action: dict[st
     assert "false" == setup["with"]["update-environment"]
     caches = [step for step in steps if step.get("uses", "").startswith("actions/cache/")]
     assert ["restore", "save"] == [step["uses"].split("/")[2].split("@")[0] for step in caches]
-    version = re.search(
-        r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE
-    )
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE)
     assert version
     for step in caches:
         assert step["continue-on-error"] is True
@@ -153,11 +146,7 @@ def test_python_is_private_and_the_cache_can_never_fail_a_deploy(action: dict[st
 )
 def test_every_third_party_action_is_pinned_by_commit(path: Path) -> None:
     """Every `uses:` names a full commit SHA with its release in a comment (our own action and ./ excepted)."""
-    uses = [
-        line
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if re.match(r"^\s*(?:-\s*)?uses:", line)
-    ]
+    uses = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(?:-\s*)?uses:", line)]
     unpinned = [
         line
         for line in uses

@@ -49,17 +49,11 @@ def orb() -> dict[str, Any]:
 
 
 def _components(orb: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (section, name, body)
-        for section in orbpack.SECTIONS
-        for name, body in orb.get(section, {}).items()
-    ]
+    return [(section, name, body) for section in orbpack.SECTIONS for name, body in orb.get(section, {}).items()]
 
 
 def _pyproject_version() -> str:
-    match = re.search(
-        r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE
-    )
+    match = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE)
     assert match
     return match.group(1)
 
@@ -85,10 +79,7 @@ def test_packer_inlines_scripts_in_commands_only_and_escapes_heredocs(tmp_path: 
     packed = orbpack.pack(tmp_path)
 
     assert "x; cat \\<<EOF\nhi\nEOF\n" == packed["commands"]["run_it"]["steps"][0]["run"]["command"]
-    assert (
-        "x; << include(scripts/a.sh) >>"
-        == packed["examples"]["run_it"]["steps"][0]["run"]["command"]
-    )
+    assert "x; << include(scripts/a.sh) >>" == packed["examples"]["run_it"]["steps"][0]["run"]["command"]
 
 
 def test_packed_orb_inlines_the_ship_script(orb: dict[str, Any]) -> None:
@@ -116,16 +107,12 @@ def test_packed_orb_passes_the_circleci_schema(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["commands", "jobs"])
 @pytest.mark.parametrize("name", ["gimlet-artifact-create", "ship"])
-def test_parameters_keep_the_official_names_types_and_defaults(
-    orb: dict[str, Any], kind: str, name: str
-) -> None:
+def test_parameters_keep_the_official_names_types_and_defaults(orb: dict[str, Any], kind: str, name: str) -> None:
     """Existing configs pass quoted "true": every official parameter is a string with the official default."""
     if kind == "jobs":
         name = {"gimlet-artifact-create": "gimlet-artifact-push", "ship": "ship"}[name]
     parameters = orb[kind][name]["parameters"]
-    actual = {
-        key: spec["default"] for key, spec in parameters.items() if key in OFFICIAL_PARAMETERS
-    }
+    actual = {key: spec["default"] for key, spec in parameters.items() if key in OFFICIAL_PARAMETERS}
     assert OFFICIAL_PARAMETERS == actual
     assert {"string"} == {parameters[key]["type"] for key in OFFICIAL_PARAMETERS}
 
@@ -144,10 +131,7 @@ def test_run_step_passes_every_parameter_as_param_and_the_adapter_reads_each(
 ) -> None:
     """The run step maps each parameter to PARAM_<NAME>, and gimlet-ci's CircleCI adapter understands every one."""
     run = orb["commands"]["ship"]["steps"][0]["run"]
-    expected = {
-        f"PARAM_{key.upper()}": f"<< parameters.{key} >>"
-        for key in orb["commands"]["ship"]["parameters"]
-    }
+    expected = {f"PARAM_{key.upper()}": f"<< parameters.{key} >>" for key in orb["commands"]["ship"]["parameters"]}
     assert expected == run["environment"]
     samples = {
         "wait": "1",
@@ -172,17 +156,13 @@ def test_orb_follows_the_review_rules(orb: dict[str, Any]) -> None:
         assert body.get("description"), f"{section}.{name}"  # RC002
         for parameter, spec in body.get("parameters", {}).items():
             assert spec.get("description"), f"{section}.{name}.{parameter}"
-            assert not str(spec.get("default", "")).startswith("$"), (
-                f"{section}.{name}.{parameter}"
-            )  # RC012
+            assert not str(spec.get("default", "")).startswith("$"), f"{section}.{name}.{parameter}"  # RC012
         if name not in COMPATIBILITY_NAMES:
             assert SNAKE_CASE.match(name), f"{section}.{name}"  # RC010
         for step in body.get("steps", []):
             if isinstance(step, dict) and "run" in step:
                 assert step["run"].get("name"), f"{section}.{name}"  # RC008
-                assert step["run"]["command"] == (SRC / "scripts/ship.sh").read_text(
-                    encoding="utf-8"
-                )  # RC009
+                assert step["run"]["command"] == (SRC / "scripts/ship.sh").read_text(encoding="utf-8")  # RC009
 
 
 def test_examples_are_complete_configs_on_the_current_major(orb: dict[str, Any]) -> None:
@@ -212,12 +192,8 @@ def test_executor_image_tag_is_the_project_version(orb: dict[str, Any]) -> None:
     assert version == orb["jobs"]["ship"]["parameters"]["tag"]["default"]
 
 
-@pytest.mark.parametrize(
-    "path", sorted((ROOT / "examples/circleci").glob("*.yml")), ids=lambda path: path.name
-)
-def test_pipeline_examples_use_known_orb_jobs_and_parameters(
-    orb: dict[str, Any], path: Path
-) -> None:
+@pytest.mark.parametrize("path", sorted((ROOT / "examples/circleci").glob("*.yml")), ids=lambda path: path.name)
+def test_pipeline_examples_use_known_orb_jobs_and_parameters(orb: dict[str, Any], path: Path) -> None:
     """examples/circleci configs call only jobs and parameters the orb defines."""
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     calls = [

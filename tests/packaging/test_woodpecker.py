@@ -37,9 +37,7 @@ def _docs() -> tuple[dict[str, Any], str]:
 
 
 def _settings_table(body: str) -> list[str]:
-    rows = re.findall(
-        r"^\| `([a-z_]+)` \|", body.split("## Settings", 1)[1].split("\n## ", 1)[0], re.MULTILINE
-    )
+    rows = re.findall(r"^\| `([a-z_]+)` \|", body.split("## Settings", 1)[1].split("\n## ", 1)[0], re.MULTILINE)
     assert rows
     return rows
 
@@ -51,9 +49,7 @@ def _yaml_blocks(body: str) -> list[Any]:
 def _dockerfile_stages() -> dict[str, list[str]]:
     stages: dict[str, list[str]] = {}
     current: list[str] = []
-    for raw in (
-        (PLUGIN / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ").splitlines()
-    ):
+    for raw in (PLUGIN / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ").splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -81,9 +77,7 @@ def test_docs_front_matter_has_the_fields_the_plugin_index_reads() -> None:
     } == set(front)
     assert "authors" not in front
     assert isinstance(front["tags"], list)
-    assert all(
-        isinstance(front[key], str) and front[key] for key in ("name", "description", "author")
-    )
+    assert all(isinstance(front[key], str) and front[key] for key in ("name", "description", "author"))
     for key in ("containerImageUrl", "url", "icon"):
         assert front[key].startswith("https://"), key
 
@@ -94,9 +88,7 @@ def test_every_documented_setting_is_understood_by_the_woodpecker_adapter(settin
     _, body = _docs()
     assert setting in _settings_table(body)
     variable = f"PLUGIN_{setting.upper()}"
-    assert {variable} == {
-        source for source, _ in woodpecker.inputs({variable: SAMPLES[setting]}).values()
-    }
+    assert {variable} == {source for source, _ in woodpecker.inputs({variable: SAMPLES[setting]}).values()}
 
 
 def test_settings_table_covers_the_official_settings_and_nothing_unknown() -> None:
@@ -168,19 +160,11 @@ def test_executor_target_has_no_entrypoint_and_is_not_root() -> None:
     stages = _dockerfile_stages()
     executor = stages["orb-executor"]
     assert not [line for line in executor + stages["runtime"] if line.startswith("ENTRYPOINT")]
-    assert [line for line in executor if line.startswith("USER")][-1].split()[1].split(":")[
-        0
-    ] not in ("root", "0")
+    assert [line for line in executor if line.startswith("USER")][-1].split()[1].split(":")[0] not in ("root", "0")
     release = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8"))
-    targets = {
-        entry["target"] for entry in release["jobs"]["images"]["strategy"]["matrix"]["include"]
-    }
+    targets = {entry["target"] for entry in release["jobs"]["images"]["strategy"]["matrix"]["include"]}
     assert {"woodpecker-plugin", "orb-executor"} == targets
-    build = next(
-        step
-        for step in release["jobs"]["images"]["steps"]
-        if "build-push-action" in step.get("uses", "")
-    )
+    build = next(step for step in release["jobs"]["images"]["steps"] if "build-push-action" in step.get("uses", ""))
     assert "linux/amd64,linux/arm64" == build["with"]["platforms"]
     assert "adapters/woodpecker-plugin/Dockerfile" == build["with"]["file"]
 
@@ -190,9 +174,7 @@ def test_hadolint_passes_the_dockerfile() -> None:
     tool = Path(sys.executable).parent / "hadolint"
     if not tool.exists():
         pytest.skip(f"hadolint is not installed next to {sys.executable}")
-    result = subprocess.run(
-        [tool, PLUGIN / "Dockerfile"], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([tool, PLUGIN / "Dockerfile"], capture_output=True, text=True, check=False)
     assert 0 == result.returncode, result.stdout + result.stderr
 
 
