@@ -14,9 +14,9 @@ from gimlet_ci._flows import prepare, release, ship
 from gimlet_ci._manifests import read_manifests
 from gimlet_ci._retry import Deadline
 from gimlet_ci._settings import Settings
-from gimlet_ci.adapters import CIContext, adapter_by_name, detect_adapter
+from gimlet_ci.adapters import CIContext, CommitInfo, adapter_by_name, detect_adapter
 
-BUNDLED = Path(__file__).parent
+BUNDLED = Path(__file__).parent / "manifests"
 
 
 def _context(checkout: Path, env: Mapping[str, str]) -> CIContext:
@@ -34,6 +34,12 @@ def _context(checkout: Path, env: Mapping[str, str]) -> CIContext:
             sha="0" * 40,
             branch="main",
             event_name="push",
+            commit=CommitInfo(
+                message="Demo commit: not a git checkout, so gimlet-ci made this one up",
+                author_name="gimlet-ci demo",
+                committer_name="gimlet-ci demo",
+                created=int(time.time()),
+            ),
         )
     return ctx
 
