@@ -16,6 +16,7 @@ how, is decided here per request kind and paced by `gimlet_ci._retry`:
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ from gimlet_ci._retry import (
 )
 from gimlet_ci.exceptions import (
     BadResponse,
+    ConfigError,
     DeadlineExceeded,
     GimletAPIError,
     ServerUnreachable,
@@ -79,7 +81,15 @@ def make_http_client(
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     """The one ``httpx.Client``: bearer token, explicit timeouts, proxies from the environment, TLS verified."""
-    verify: bool | str = False if insecure else (ca_bundle or True)
+    verify: bool | ssl.SSLContext = True
+    if insecure:
+        verify = False
+    elif ca_bundle:
+        try:
+            verify = ssl.create_default_context(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as e:
+            msg = f"the CA bundle {ca_bundle!r} cannot be loaded: {e}"
+            raise ConfigError(msg, tip="GIMLET_CA_BUNDLE must be a PEM file of CA certificates") from None
     return httpx.Client(
         base_url=server,
         headers={"Authorization": f"Bearer {token}", "User-Agent": user_agent},

@@ -35,6 +35,7 @@ _SENTENCES = {
     "gimlet_ci.insecure": "TLS verification is OFF (--insecure): anyone on the path can read the token",
     "gimlet_ci.plain_http": "The token is sent over plain http to {server}: use https",
     "gimlet_ci.context_warning": "{warning}",
+    "gimlet_ci.secret_var_dropped": "Variable {name} holds the Gimlet token: it is left out of the artifact",
     "gimlet_ci.dev_server": "{message}",
 }
 

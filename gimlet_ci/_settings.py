@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import attrs
@@ -146,6 +147,10 @@ def load_settings(
         fields.extend(parse_pair(str(item), name="--field") for item in raw_fields)
 
     server = text("server")
+    ca_bundle = text("ca_bundle") or None
+    if ca_bundle is not None and not Path(ca_bundle).is_file():
+        msg = f"{sources['ca_bundle']}={ca_bundle!r} is not a readable file"
+        raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate")
     settings = Settings(
         server=_check_url(server, sources["server"]) if server else None,
         token=text("token") or None,
@@ -158,7 +163,7 @@ def load_settings(
         manifests=text("manifests") or DEFAULT_MANIFESTS,
         fields=tuple(fields),
         vars=tuple(parse_pair(item, name="--var") for item in extra_vars),
-        ca_bundle=text("ca_bundle") or None,
+        ca_bundle=ca_bundle,
         insecure=insecure,
         sources=sources,
     )

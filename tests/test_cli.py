@@ -294,3 +294,15 @@ def test_usage_errors_are_one_line_exit_2() -> None:
 
     assert 2 == code
     assert err.startswith("ERROR unrecognized arguments: --frobnicate")
+
+
+def test_ship_reports_manifest_problems_that_would_make_gimlet_fail(tmp_path: Path) -> None:
+    """Before sending, ship warns about a policy that can never fire and a variable nobody provides."""
+    broken = "app: shop\nenv: staging\ndeploy:\n  branch: main\nvalues:\n  tag: '{{ .NOPE }}'\n"
+    repo = make_repo(tmp_path, manifests={"staging.yaml": broken})
+    code, _, err = ship(repo, {}, "--dry-run")
+
+    assert 0 == code
+    warnings = [line for line in err.splitlines() if line.startswith("WARNING .gimlet/staging.yaml")]
+    assert any(":4: deploy.branch" in line for line in warnings), err
+    assert any("NOPE" in line for line in warnings), err
