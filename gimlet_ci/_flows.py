@@ -100,6 +100,7 @@ class _Watcher:
 
     def _report(self, status: TrackStatus, verdict: Verdict) -> bool:
         changed = False
+        elapsed = format_duration(round(self.deadline.elapsed(), 1))
         if status.status != self.status:
             self.status = status.status
             changed = True
@@ -108,6 +109,7 @@ class _Watcher:
                 what=self.what,
                 status=status.status or "new",
                 description=status.status_desc or None,
+                elapsed=elapsed,
             )
         for deploy in verdict.deploys:
             key = (deploy.app or "", deploy.env or "")
@@ -123,6 +125,7 @@ class _Watcher:
                     gitops_hash=deploy.gitops_hash,
                     gitops_status=deploy.gitops_status,
                     message=deploy.message,
+                    elapsed=elapsed,
                 )
         return changed
 

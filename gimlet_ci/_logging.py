@@ -60,7 +60,11 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
         f" (gitops {gitops_hash[:8]}{', ' + gitops_status if gitops_status else ''})" if gitops_hash else ""
     )
     values["app_or_all"] = values.get("app") or "every app"
-    return template.format_map(values)
+    text = template.format_map(values)
+    if values.get("elapsed") and "{elapsed}" not in template:
+        indent = text[: len(text) - len(text.lstrip())]
+        text = f"{indent}[{values['elapsed']}] {text.lstrip()}"
+    return text
 
 
 class ConsoleRenderer:

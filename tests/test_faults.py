@@ -215,3 +215,44 @@ def test_retry_log_lines_name_attempt_reason_and_wait(repo: Path) -> None:
 
 
 Check = Callable[[], None]
+
+
+def fault_table() -> str:
+    """The fault matrix as a Markdown table with the time each case took to exit (`python -m tests.test_faults`)."""
+    import tempfile  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from gimlet_ci._retry import set_testing  # noqa: PLC0415
+    from tests.helpers import PRODUCTION, STAGING  # noqa: PLC0415
+
+    set_testing(False)  # real retry and poll intervals: the times a pipeline would see
+    rows = ["| case | exit code | artifacts stored | time to exit |", "| --- | --- | --- | --- |"]
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = make_repo(
+            Path(tmp), manifests={"staging.yaml": STAGING, "production.yaml": PRODUCTION, "built.yaml": BUILT}
+        )
+        for name, case in CASES.items():
+            with GimletServer(token=TOKEN, processing_delay=0.5, reconcile_delay=1.0, **case.faults) as server:
+                env = {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": TOKEN}
+                started = time.monotonic()
+                code, _, _ = run(
+                    ["-q", "--platform", "local", "-C", str(repo), "ship", "--timeout", "60s", *case.args], env
+                )
+                took = time.monotonic() - started
+                rows.append(f"| {name} | {code} | {len(server.artifacts())} | {took:.1f} s |")
+        started = time.monotonic()
+        env = {"GIMLET_SERVER": f"http://127.0.0.1:{free_port()}", "GIMLET_TOKEN": TOKEN}
+        code, _, _ = run(["-q", "--platform", "local", "-C", str(repo), "ship", "--timeout", "60s"], env)
+        rows.append(f"| server down | {code} | 0 | {time.monotonic() - started:.1f} s |")
+        with GimletServer(token=TOKEN, processing_delay=30.0) as server:
+            env = {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": TOKEN}
+            started = time.monotonic()
+            code, _, _ = run(["-q", "--platform", "local", "-C", str(repo), "ship", "--wait", "--timeout", "3s"], env)
+            rows.append(
+                f"| deadline while waiting (3s) | {code} | {len(server.artifacts())} | {time.monotonic() - started:.1f} s |"
+            )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(fault_table())

@@ -1,0 +1,115 @@
+"""Waiting: the poll schedule, progress lines, and one deadline for the whole command (with a fake clock)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from structlog.testing import capture_logs
+
+from gimlet_ci._flows import watch
+from gimlet_ci._models import Outcome, Result, TrackStatus
+from gimlet_ci._retry import Deadline, PollSchedule, Timing
+from gimlet_ci.exceptions import DeadlineExceeded
+
+
+class Clock:
+    """Time moves only when the code sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def timing(self) -> Timing:
+        return Timing(clock=lambda: self.now, sleep=self.sleep, wall=lambda: self.now)
+
+
+def test_ten_minute_wait_costs_at_most_a_quarter_more_requests_than_a_5s_poll() -> None:
+    """The schedule polls fast at first and makes <= 150 requests over 10 minutes (a fixed 5 s poll: 120)."""
+    elapsed, count, first = 0.0, 0, []
+    for interval in PollSchedule().intervals():
+        if len(first) < 8:
+            first.append(interval)
+        elapsed += interval
+        count += 1
+        if elapsed >= 600:
+            break
+
+    assert count <= 150
+    assert all(interval <= 0.25 for interval in first)
+
+
+def test_progress_line_every_ten_seconds_while_nothing_changes() -> None:
+    """While the status stays `new`, one progress line about every 10 s, with the elapsed time."""
+    clock = Clock()
+    deadline = Deadline(35.0, clock.timing())
+    with capture_logs() as logs, pytest.raises(DeadlineExceeded) as e:
+        watch(
+            lambda: TrackStatus(status="new"),
+            what="the artifact",
+            on_demand=False,
+            deadline=deadline,
+            schedule=PollSchedule(),
+            outcome=Outcome(artifact_id="a"),
+        )
+
+    waiting = [entry for entry in logs if entry["event"] == "gimlet_ci.waiting"]
+    assert ["10s", "20s", "30s"] == [entry["elapsed"] for entry in waiting]
+    assert "not processed yet" in e.value.message
+    assert "timeout" == e.value.outcome.status  # type: ignore[attr-defined]
+
+
+def test_each_status_change_is_reported_once() -> None:
+    """A deploy going NotReconciled -> Progressing -> ReconciliationSucceeded is reported at each change only."""
+    clock = Clock()
+    answers = itertools.chain(
+        [TrackStatus(status="new")] * 3,
+        [
+            TrackStatus(
+                status="processed",
+                results=(Result(app="a", env="e", hash="h" * 40, status="success", gitops_commit_status=s),),
+            )
+            for s in ("NotReconciled", "NotReconciled", "Progressing", "Progressing", "ReconciliationSucceeded")
+        ],
+    )
+    with capture_logs() as logs:
+        verdict = watch(
+            lambda: next(answers),
+            what="the artifact",
+            on_demand=False,
+            deadline=Deadline(60.0, clock.timing()),
+            schedule=PollSchedule(),
+            outcome=Outcome(artifact_id="a"),
+        )
+
+    assert "done" == verdict.state
+    statuses = [entry["gitops_status"] for entry in logs if entry["event"] == "gimlet_ci.deploy_status"]
+    assert ["NotReconciled", "Progressing", "ReconciliationSucceeded"] == statuses
+    assert ["new", "processed"] == [entry["status"] for entry in logs if entry["event"] == "gimlet_ci.event_status"]
+
+
+def test_deadline_names_the_last_status_of_each_pending_deploy() -> None:
+    """On timeout, the error shows the last gitops status of every deploy still pending."""
+    clock = Clock()
+    pending = TrackStatus(
+        status="processed",
+        results=(
+            Result(
+                app="shop", env="staging", hash="h" * 40, status="success", gitops_commit_status="DependencyNotReady"
+            ),
+        ),
+    )
+    with pytest.raises(DeadlineExceeded, match="shop -> staging: DependencyNotReady") as e:
+        watch(
+            lambda: pending,
+            what="the artifact",
+            on_demand=False,
+            deadline=Deadline(20.0, clock.timing()),
+            schedule=PollSchedule(),
+            outcome=Outcome(artifact_id="a"),
+        )
+
+    assert 3 == e.value.exit_code
+    assert clock.now == pytest.approx(20.0)
