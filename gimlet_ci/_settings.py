@@ -32,7 +32,6 @@ _ENV_NAMES = {
 
 _OPTION_NAMES = {
     "server": "--server",
-    "token": "--token",
     "wait": "--wait",
     "deploy": "--deploy",
     "env": "--env",
