@@ -1,4 +1,5 @@
-"""Pure helpers the adapters share: first non-empty value, refs, numbers, git URLs, times."""
+"""Pure helpers the adapters share: first non-empty value, refs, numbers, git URLs, times, and the
+common end of every ``context()`` (`assemble`) and ``inputs()`` (`named_inputs`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters import CIContext, CommitInfo, platform_vars
 
-    from gimlet_ci.adapters import Event
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from gimlet_ci.adapters import Event, InputValue
+
+InputTable = tuple[tuple[str, tuple[str, ...]], ...]
+"""(canonical setting, the platform's variable names for it in order of preference) pairs."""
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _TRAILING_INT = re.compile(r"([0-9]{1,18})/?$")
@@ -25,6 +31,11 @@ def get(env: Mapping[str, str], *names: str) -> str | None:
         if value is not None and value.strip():
             return value
     return None
+
+
+def link_base(env: Mapping[str, str], name: str) -> str | None:
+    """The URL in *name* without trailing slashes, to append paths to; ``None`` if nothing is left."""
+    return (get(env, name) or "").rstrip("/") or None
 
 
 def non_empty(value: str | None) -> str | None:
@@ -213,3 +224,95 @@ def common_vars(
         "JOB": job,
     }
     return {name: value or "" for name, value in values.items()}
+
+
+def commit_or_none(info: CommitInfo) -> CommitInfo | None:
+    """*info*, or ``None`` when the platform gave none of its fields."""
+    return None if info == CommitInfo() else info
+
+
+def named_inputs(env: Mapping[str, str], table: InputTable, *, any_case: bool = False) -> dict[str, InputValue]:
+    """Each setting of *table* from the first of its names with a non-blank value in *env*.
+
+    With *any_case*, names match *env* without regard to case (the table's names are upper case);
+    the variable reported is the one as spelled in *env*.
+    """
+    by_name = {(name.upper() if any_case else name): (name, value) for name, value in env.items()}
+    found: dict[str, InputValue] = {}
+    for setting, names in table:
+        for name in names:
+            hit = by_name.get(name)
+            if hit is not None and hit[1].strip():
+                found[setting] = hit
+                break
+    return found
+
+
+def assemble(
+    name: str,
+    env: Mapping[str, str],
+    *,
+    contains: str | Sequence[str],
+    job_var: str | None,
+    repository: str | None,
+    owner: str | None,
+    sha: str | None,
+    branch: str | None,
+    event: Event,
+    event_name: str | None,
+    tag: str | None,
+    source_branch: str | None,
+    target_branch: str | None,
+    pr_number: int | None,
+    url: str | None,
+    ci_url: str | None,
+    actor: str | None,
+    job: str | None,
+    commit: CommitInfo | None,
+    warnings: tuple[str, ...] = (),
+) -> CIContext:
+    """The `CIContext` of platform *name*: the common end of every adapter's ``context()``.
+
+    Branches go through `branch_from_ref` (``source_branch`` only on PRs). Template vars are the
+    platform's own variables (`platform_vars` for each of *contains*, in order) followed by the
+    eight of `common_vars`, where ``EVENT`` is *event_name* or else *event* and ``JOB`` is
+    *job_var*.
+    """
+    branch = branch_from_ref(branch)
+    source_branch = branch_from_ref(source_branch) if event == "pr" else None
+    target_branch = branch_from_ref(target_branch)
+    template_vars: dict[str, str] = {}
+    for part in (contains,) if isinstance(contains, str) else contains:
+        template_vars.update(platform_vars(env, contains=part))
+    template_vars.update(
+        common_vars(
+            repo=repository,
+            owner=owner,
+            branch=branch,
+            tag=tag,
+            sha=sha,
+            actor=actor,
+            event=event_name or event,
+            job=job_var,
+        ),
+    )
+    return CIContext(
+        platform=name,
+        repository=repository,
+        owner=owner,
+        sha=sha,
+        branch=branch,
+        event=event,
+        event_name=event_name,
+        tag=tag,
+        source_branch=source_branch,
+        target_branch=target_branch,
+        pr_number=pr_number,
+        url=url,
+        ci_url=ci_url,
+        actor=actor,
+        job=job,
+        vars=template_vars,
+        commit=commit,
+        warnings=warnings,
+    )

@@ -16,12 +16,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
+    assemble,
     branch_from_ref,
+    commit_or_none,
     commit_url,
-    common_vars,
     get,
+    is_true,
     owner_of,
     pr_url,
     pull_ref_number,
@@ -38,7 +40,7 @@ NAME = "azure"
 
 def detect(env: Mapping[str, str]) -> bool:
     """``TF_BUILD=True``."""
-    return (env.get("TF_BUILD") or "").strip().lower() == "true"
+    return is_true(env, "TF_BUILD")
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
@@ -81,33 +83,19 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         )
     commit = None
     if event != "pr":  # on PR builds these describe the merge commit
-        info = CommitInfo(
-            message=get(env, "BUILD_SOURCEVERSIONMESSAGE"),
-            author_name=get(env, "BUILD_SOURCEVERSIONAUTHOR"),
+        commit = commit_or_none(
+            CommitInfo(
+                message=get(env, "BUILD_SOURCEVERSIONMESSAGE"),
+                author_name=get(env, "BUILD_SOURCEVERSIONAUTHOR"),
+            ),
         )
-        commit = None if info == CommitInfo() else info
-    actor = get(env, "BUILD_REQUESTEDFOR")
     job = get(env, "SYSTEM_JOBDISPLAYNAME", "AGENT_JOBNAME")
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
 
-    template_vars = platform_vars(env, contains="SYSTEM_")
-    template_vars.update(platform_vars(env, contains="BUILD_"))
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=event_name or event,
-            job=job,
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains=("SYSTEM_", "BUILD_"),
+        job_var=job,
         repository=repository,
         owner=owner,
         sha=sha,
@@ -120,9 +108,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         pr_number=pr_number,
         url=url,
         ci_url=ci_url,
-        actor=actor,
+        actor=get(env, "BUILD_REQUESTEDFOR"),
         job=job,
-        vars=template_vars,
         commit=commit,
     )
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gimlet_ci.adapters import CIContext, Event, InputValue, ReadFile, platform_vars
-from gimlet_ci.adapters._common import branch_from_ref, common_vars, get, owner_of, to_int
+from gimlet_ci.adapters import CIContext, Event, InputValue, ReadFile
+from gimlet_ci.adapters._common import assemble, get, owner_of, to_int
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,23 +49,12 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         elif sha:
             url = f"{origin}/commits/{sha}"
     ci_url = f"{origin}/addon/pipelines/home#!/results/{build.strip()}" if origin and build else None
-    branch = branch_from_ref(branch)
 
-    template_vars = platform_vars(env, contains="BITBUCKET_")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=None,
-            event=event,
-            job=build,
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains="BITBUCKET_",
+        job_var=build,
         repository=repository,
         owner=owner,
         sha=sha,
@@ -73,12 +62,14 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         event=event,
         event_name=event,
         tag=tag,
-        source_branch=branch if event == "pr" else None,
-        target_branch=branch_from_ref(get(env, "BITBUCKET_PR_DESTINATION_BRANCH")) if event == "pr" else None,
+        source_branch=branch,
+        target_branch=get(env, "BITBUCKET_PR_DESTINATION_BRANCH") if event == "pr" else None,
         pr_number=pr_number if event == "pr" else None,
         url=url,
         ci_url=ci_url,
-        vars=template_vars,
+        actor=None,  # BITBUCKET_STEP_TRIGGERER_UUID is an account UUID, not a login
+        job=None,
+        commit=None,
     )
 
 

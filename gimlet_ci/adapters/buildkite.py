@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
-    branch_from_ref,
+    assemble,
+    commit_or_none,
     commit_url,
-    common_vars,
     get,
     git_remote,
     is_true,
@@ -56,32 +56,20 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 
     commit = None
     if source in {None, "webhook"}:
-        info = CommitInfo(
-            message=get(env, "BUILDKITE_MESSAGE"),
-            author_name=get(env, "BUILDKITE_BUILD_AUTHOR"),
-            author_email=get(env, "BUILDKITE_BUILD_AUTHOR_EMAIL"),
+        commit = commit_or_none(
+            CommitInfo(
+                message=get(env, "BUILDKITE_MESSAGE"),
+                author_name=get(env, "BUILDKITE_BUILD_AUTHOR"),
+                author_email=get(env, "BUILDKITE_BUILD_AUTHOR_EMAIL"),
+            ),
         )
-        commit = None if info == CommitInfo() else info
-
-    actor = get(env, "BUILDKITE_BUILD_CREATOR")
     job = get(env, "BUILDKITE_LABEL")
-    branch = branch_from_ref(branch)
 
-    template_vars = platform_vars(env, contains="BUILDKITE")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=source or event,
-            job=job,
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains="BUILDKITE",
+        job_var=job,
         repository=repository,
         owner=owner,
         sha=sha,
@@ -89,14 +77,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         event=event,
         event_name=source,
         tag=tag,
-        source_branch=branch if event == "pr" else None,
-        target_branch=(branch_from_ref(get(env, "BUILDKITE_PULL_REQUEST_BASE_BRANCH")) if event == "pr" else None),
+        source_branch=branch,
+        target_branch=get(env, "BUILDKITE_PULL_REQUEST_BASE_BRANCH") if event == "pr" else None,
         pr_number=pr_number if event == "pr" else None,
         url=url,
         ci_url=get(env, "BUILDKITE_BUILD_URL"),
-        actor=actor,
+        actor=get(env, "BUILDKITE_BUILD_CREATOR"),
         job=job,
-        vars=template_vars,
         commit=commit,
     )
 

@@ -24,15 +24,15 @@ from gimlet_ci.adapters import (
     InputValue,
     PlatformOutputs,
     ReadFile,
-    platform_vars,
 )
 from gimlet_ci.adapters._common import (
-    branch_from_ref,
+    InputTable,
+    assemble,
     commit_url,
-    common_vars,
     get,
     git_remote,
     is_true,
+    named_inputs,
     non_empty,
     owner_of,
     to_int,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 NAME = "circleci"
 
-_INPUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_INPUTS: InputTable = (
     ("wait", ("PARAM_WAIT",)),
     ("deploy", ("PARAM_DEPLOY",)),
     ("env", ("PARAM_ENV",)),
@@ -115,26 +115,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     elif remote:
         base = web_base(get(env, "CIRCLE_REPOSITORY_URL"))
     url = pr_link.strip() if event == "pr" and pr_link else commit_url(base, sha)
-
-    actor = get(env, "CIRCLE_USERNAME")
     job = get(env, "CIRCLE_JOB")
-    branch = branch_from_ref(branch)
 
-    template_vars = platform_vars(env, contains="CIRCLE")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=event,
-            job=job,
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains="CIRCLE",
+        job_var=job,
         repository=repository,
         owner=owner,
         sha=sha,
@@ -142,28 +129,21 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         event=event,
         event_name=event,
         tag=tag,
-        source_branch=branch if event == "pr" else None,
+        source_branch=branch,
         target_branch=None,
         pr_number=pr_number if event == "pr" else None,
         url=url,
         ci_url=get(env, "CIRCLE_BUILD_URL"),
-        actor=actor,
+        actor=get(env, "CIRCLE_USERNAME"),
         job=job,
-        vars=template_vars,
+        commit=None,
         warnings=warnings,
     )
 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
     """The orb's ``PARAM_*`` → settings (``debug`` is ``dry_run``; booleans may be 1/0)."""
-    found: dict[str, InputValue] = {}
-    for setting, names in _INPUTS:
-        for name in names:
-            value = env.get(name)
-            if value is not None and value.strip():
-                found[setting] = (name, value)
-                break
-    return found
+    return named_inputs(env, _INPUTS)
 
 
 def outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:

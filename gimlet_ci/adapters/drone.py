@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
+    assemble,
     branch_from_ref,
+    commit_or_none,
     commit_url,
-    common_vars,
     get,
     is_true,
+    link_base,
     owner_of,
     pr_url,
     pull_ref_number,
@@ -45,7 +47,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     event_name = get(env, "DRONE_BUILD_EVENT")
     ref = get(env, "DRONE_COMMIT_REF")
     tag = get(env, "DRONE_TAG") or tag_from_ref(ref)
-    base = (get(env, "DRONE_REPO_LINK") or "").rstrip("/") or None
+    base = link_base(env, "DRONE_REPO_LINK")
 
     event: Event = "push"
     branch = source_branch = target_branch = None
@@ -68,33 +70,19 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 
     commit = None
     if event != "pr":
-        info = CommitInfo(
-            message=get(env, "DRONE_COMMIT_MESSAGE"),
-            author_name=get(env, "DRONE_COMMIT_AUTHOR_NAME"),
-            author_email=get(env, "DRONE_COMMIT_AUTHOR_EMAIL"),
+        commit = commit_or_none(
+            CommitInfo(
+                message=get(env, "DRONE_COMMIT_MESSAGE"),
+                author_name=get(env, "DRONE_COMMIT_AUTHOR_NAME"),
+                author_email=get(env, "DRONE_COMMIT_AUTHOR_EMAIL"),
+            ),
         )
-        commit = None if info == CommitInfo() else info
 
-    actor = get(env, "DRONE_COMMIT_AUTHOR")
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
-
-    template_vars = platform_vars(env, contains="DRONE_")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=event_name or event,
-            job=get(env, "DRONE_BUILD_NUMBER"),
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains="DRONE_",
+        job_var=get(env, "DRONE_BUILD_NUMBER"),
         repository=repository,
         owner=owner,
         sha=sha,
@@ -107,9 +95,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         pr_number=pr_number,
         url=url,
         ci_url=get(env, "DRONE_BUILD_LINK"),
-        actor=actor,
+        actor=get(env, "DRONE_COMMIT_AUTHOR"),
         job=get(env, "DRONE_STEP_NAME"),
-        vars=template_vars,
         commit=commit,
     )
 

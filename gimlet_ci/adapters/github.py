@@ -19,6 +19,8 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from gimlet_ci.adapters import (
     CIContext,
     CommitInfo,
@@ -26,15 +28,18 @@ from gimlet_ci.adapters import (
     InputValue,
     PlatformOutputs,
     ReadFile,
-    platform_vars,
 )
 from gimlet_ci.adapters._common import (
+    InputTable,
+    assemble,
     branch_from_ref,
-    common_vars,
+    commit_or_none,
     event_by_ref,
     get,
     is_sha,
     is_true,
+    link_base,
+    named_inputs,
     non_empty,
     owner_of,
     parse_time,
@@ -56,7 +61,7 @@ _PAYLOAD_EVENTS = _PR_EVENTS | {"merge_group", "release", "workflow_run", "deplo
 _QUEUE_PR = re.compile(r"/pr-([0-9]{1,18})-")
 
 # Official input ids (any case arrives upper-cased) and ours, in order of preference per setting.
-_INPUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_INPUTS: InputTable = (
     ("wait", ("INPUT_WAIT",)),
     ("deploy", ("INPUT_DEPLOY",)),
     ("env", ("INPUT_ENV",)),
@@ -118,15 +123,16 @@ def _load_payload(
 def _head_commit(commit: object) -> CommitInfo | None:
     if not isinstance(commit, dict):
         return None
-    info = CommitInfo(
-        message=_str(commit, "message"),
-        author_name=_str(commit, "author", "name"),
-        author_email=_str(commit, "author", "email"),
-        committer_name=_str(commit, "committer", "name"),
-        committer_email=_str(commit, "committer", "email"),
-        created=parse_time(_str(commit, "timestamp")),
+    return commit_or_none(
+        CommitInfo(
+            message=_str(commit, "message"),
+            author_name=_str(commit, "author", "name"),
+            author_email=_str(commit, "author", "email"),
+            committer_name=_str(commit, "committer", "name"),
+            committer_email=_str(commit, "committer", "email"),
+            created=parse_time(_str(commit, "timestamp")),
+        ),
     )
-    return None if info == CommitInfo() else info
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
@@ -135,7 +141,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
     payload, warnings = _load_payload(env, read_file, event_name)
     repository = get(env, "GITHUB_REPOSITORY")
     owner = get(env, "GITHUB_REPOSITORY_OWNER") or owner_of(repository)
-    server = (get(env, "GITHUB_SERVER_URL") or "").rstrip("/") or None
+    server = link_base(env, "GITHUB_SERVER_URL")
     if server is None:
         server = "https://github.com"
         warnings = (*warnings, "GITHUB_SERVER_URL is not set; links assume https://github.com")
@@ -218,28 +224,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
         url = f"{base}/commit/{sha}"
     run_id = get(env, "GITHUB_RUN_ID")
     ci_url = f"{base}/actions/runs/{run_id}" if base and run_id else None
-    actor = get(env, "GITHUB_ACTOR")
     job = get(env, "GITHUB_JOB")
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
 
-    template_vars = platform_vars(env, contains="GITHUB")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=github_sha or sha,
-            actor=actor,
-            event=event_name or event,
-            job=job,
-        ),
-    )
-    template_vars["GITHUB_BRANCH"] = branch or ""
-    return CIContext(
-        platform=NAME,
+    ctx = assemble(
+        NAME,
+        env,
+        contains="GITHUB",
+        job_var=job,
         repository=repository,
         owner=owner,
         sha=sha,
@@ -252,12 +243,15 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
         pr_number=pr_number,
         url=url,
         ci_url=ci_url,
-        actor=actor,
+        actor=get(env, "GITHUB_ACTOR"),
         job=job,
-        vars=template_vars,
         commit=commit,
         warnings=warnings,
     )
+    # As the official action: SHA is GITHUB_SHA (the test merge commit on pull_request), and
+    # GITHUB_BRANCH is the branch.
+    template_vars = {**ctx.vars, "SHA": github_sha or sha or "", "GITHUB_BRANCH": ctx.branch or ""}
+    return attrs.evolve(ctx, vars=template_vars)
 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
@@ -267,15 +261,7 @@ def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
     Names are matched without regard to case; ``debug`` is the official name of ``dry_run``; empty
     values are unset.
     """
-    by_upper = {name.upper(): (name, value) for name, value in env.items()}
-    found: dict[str, InputValue] = {}
-    for setting, names in _INPUTS:
-        for name in names:
-            hit = by_upper.get(name)
-            if hit is not None and hit[1].strip():
-                found[setting] = hit
-                break
-    return found
+    return named_inputs(env, _INPUTS, any_case=True)
 
 
 def startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001

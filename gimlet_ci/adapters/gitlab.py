@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
+    assemble,
     branch_from_ref,
-    common_vars,
+    commit_or_none,
     get,
     is_true,
+    link_base,
     non_empty,
     owner_of,
     parse_time,
@@ -57,7 +59,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     event_name = get(env, "CI_PIPELINE_SOURCE")
     commit_sha = get(env, "CI_COMMIT_SHA")
     tag = get(env, "CI_COMMIT_TAG")
-    project_url = (get(env, "CI_PROJECT_URL") or "").rstrip("/") or None
+    project_url = link_base(env, "CI_PROJECT_URL")
 
     event: Event = "push"
     sha = commit_sha
@@ -76,7 +78,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         )
         target_branch = get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
         pr_number = to_int(get(env, "CI_MERGE_REQUEST_IID"))
-        mr_project = (get(env, "CI_MERGE_REQUEST_PROJECT_URL") or "").rstrip("/") or project_url
+        mr_project = link_base(env, "CI_MERGE_REQUEST_PROJECT_URL") or project_url
         mr_path = get(env, "CI_MERGE_REQUEST_PROJECT_PATH")
         if mr_path is not None and mr_path != repository:
             # A fork's MR pipeline runs in the fork; the MR and the Gimlet repository are the
@@ -101,34 +103,20 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     commit = None
     if not merged_result:
         author_name, author_email = _author(get(env, "CI_COMMIT_AUTHOR"))
-        info = CommitInfo(
-            message=get(env, "CI_COMMIT_MESSAGE"),
-            author_name=author_name,
-            author_email=author_email,
-            created=parse_time(get(env, "CI_COMMIT_TIMESTAMP")),
+        commit = commit_or_none(
+            CommitInfo(
+                message=get(env, "CI_COMMIT_MESSAGE"),
+                author_name=author_name,
+                author_email=author_email,
+                created=parse_time(get(env, "CI_COMMIT_TIMESTAMP")),
+            ),
         )
-        commit = None if info == CommitInfo() else info
 
-    actor = get(env, "GITLAB_USER_LOGIN")
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
-
-    template_vars = platform_vars(env, contains="CI_")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=event_name or event,
-            job=get(env, "CI_PIPELINE_ID"),
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains="CI_",
+        job_var=get(env, "CI_PIPELINE_ID"),
         repository=repository,
         owner=owner,
         sha=sha,
@@ -141,9 +129,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         pr_number=pr_number,
         url=url,
         ci_url=get(env, "CI_PIPELINE_URL", "CI_JOB_URL"),
-        actor=actor,
+        actor=get(env, "GITLAB_USER_LOGIN"),
         job=get(env, "CI_JOB_NAME"),
-        vars=template_vars,
         commit=commit,
     )
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
+    assemble,
     branch_from_ref,
+    commit_or_none,
     commit_url,
-    common_vars,
     get,
     git_remote,
     owner_of,
@@ -66,37 +67,22 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         source_branch = branch = get(env, "CHANGE_BRANCH", "ghprbSourceBranch")
         target_branch = get(env, "CHANGE_TARGET", "ghprbTargetBranch")
         url = get(env, "CHANGE_URL", "ghprbPullLink")
-        info = CommitInfo(
-            author_name=get(env, "ghprbActualCommitAuthor"),
-            author_email=get(env, "ghprbActualCommitAuthorEmail"),
+        commit = commit_or_none(
+            CommitInfo(
+                author_name=get(env, "ghprbActualCommitAuthor"),
+                author_email=get(env, "ghprbActualCommitAuthorEmail"),
+            ),
         )
-        commit = None if info == CommitInfo() else info
     elif event == "push":
         branch = get(env, "BRANCH_NAME") or _strip_remote(get(env, "GIT_BRANCH"))
     url = url or commit_url(base, sha)
-    actor = get(env, "CHANGE_AUTHOR", "ghprbPullAuthorLogin", "BUILD_USER_ID")
     job = get(env, "JOB_NAME")
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
 
-    template_vars: dict[str, str] = {}
-    for part in _VAR_PARTS:
-        template_vars.update(platform_vars(env, contains=part))
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=event,
-            job=job,
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains=_VAR_PARTS,
+        job_var=job,
         repository=repository,
         owner=owner,
         sha=sha,
@@ -109,9 +95,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         pr_number=pr_number if event == "pr" else None,
         url=url,
         ci_url=get(env, "BUILD_URL"),
-        actor=actor,
+        actor=get(env, "CHANGE_AUTHOR", "ghprbPullAuthorLogin", "BUILD_USER_ID"),
         job=job,
-        vars=template_vars,
         commit=commit,
     )
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
-from gimlet_ci.adapters._common import branch_from_ref, common_vars, get, is_true, owner_of, to_int
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
+from gimlet_ci.adapters._common import assemble, commit_or_none, get, is_true, owner_of, to_int
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,28 +44,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         branch = get(env, "TRAVIS_BRANCH")
     commit = None
     if event != "pr":
-        message = get(env, "TRAVIS_COMMIT_MESSAGE")
-        commit = CommitInfo(message=message) if message else None
-    job = get(env, "TRAVIS_JOB_NAME")
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
+        commit = commit_or_none(CommitInfo(message=get(env, "TRAVIS_COMMIT_MESSAGE")))
 
-    template_vars = platform_vars(env, contains="TRAVIS")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=None,
-            event=event_name or event,
-            job=get(env, "TRAVIS_JOB_NUMBER"),
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains="TRAVIS",
+        job_var=get(env, "TRAVIS_JOB_NUMBER"),
         repository=repository,
         owner=owner,
         sha=sha,
@@ -76,9 +61,10 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number if event == "pr" else None,
+        url=None,  # Travis names no forge host
         ci_url=get(env, "TRAVIS_BUILD_WEB_URL", "TRAVIS_JOB_WEB_URL"),
-        job=job,
-        vars=template_vars,
+        actor=None,  # nor who triggered the build
+        job=get(env, "TRAVIS_JOB_NAME"),
         commit=commit,
     )
 

@@ -25,11 +25,14 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile, platform_vars
+from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
+    InputTable,
+    assemble,
     branch_from_ref,
-    common_vars,
+    commit_or_none,
     get,
+    named_inputs,
     non_empty,
     owner_of,
     parse_time,
@@ -49,7 +52,7 @@ _COMMIT_EVENTS = frozenset({"push", "tag"})
 _VERSION = re.compile(r"^v?([0-9]{1,4})\.")
 _LIST_ITEM_START = re.compile(r",(?=\s*[A-Za-z_][A-Za-z0-9_.\-]*=)")
 
-_INPUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_INPUTS: InputTable = (
     ("server", ("PLUGIN_GIMLET_SERVER",)),
     ("token", ("PLUGIN_GIMLET_TOKEN",)),
     ("wait", ("PLUGIN_WAIT",)),
@@ -131,38 +134,23 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     else:
         url = get(env, "CI_COMMIT_URL", "CI_COMMIT_LINK", "CI_PIPELINE_URL", "CI_BUILD_LINK")
         ci_url = None
-    actor = get(env, "CI_PIPELINE_AUTHOR", "CI_COMMIT_AUTHOR")
-    job = get(env, "CI_STEP_NAME")
 
     commit = None
     if event_name in _COMMIT_EVENTS:
-        info = CommitInfo(
-            message=get(env, "CI_COMMIT_MESSAGE"),
-            author_name=get(env, "CI_COMMIT_AUTHOR"),
-            author_email=get(env, "CI_COMMIT_AUTHOR_EMAIL"),
-            created=parse_time(get(env, "CI_COMMIT_TIMESTAMP")),
+        commit = commit_or_none(
+            CommitInfo(
+                message=get(env, "CI_COMMIT_MESSAGE"),
+                author_name=get(env, "CI_COMMIT_AUTHOR"),
+                author_email=get(env, "CI_COMMIT_AUTHOR_EMAIL"),
+                created=parse_time(get(env, "CI_COMMIT_TIMESTAMP")),
+            ),
         )
-        commit = None if info == CommitInfo() else info
 
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch) if event == "pr" or target_branch else None
-
-    template_vars = platform_vars(env, contains="CI_")
-    template_vars.update(
-        common_vars(
-            repo=repository,
-            owner=owner,
-            branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=event_name or event,
-            job=get(env, "CI_PIPELINE_NUMBER", "CI_BUILD_NUMBER"),
-        ),
-    )
-    return CIContext(
-        platform=NAME,
+    return assemble(
+        NAME,
+        env,
+        contains="CI_",
+        job_var=get(env, "CI_PIPELINE_NUMBER", "CI_BUILD_NUMBER"),
         repository=repository,
         owner=owner,
         sha=sha,
@@ -175,9 +163,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         pr_number=pr_number,
         url=url,
         ci_url=ci_url,
-        actor=actor,
-        job=job,
-        vars=template_vars,
+        actor=get(env, "CI_PIPELINE_AUTHOR", "CI_COMMIT_AUTHOR"),
+        job=get(env, "CI_STEP_NAME"),
         commit=commit,
     )
 
@@ -226,11 +213,8 @@ def normalise_fields(value: str) -> str:
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
     """``settings:`` as ``PLUGIN_*`` → settings, ``gimlet_server``/``gimlet_token`` included."""
-    found: dict[str, InputValue] = {}
-    for setting, names in _INPUTS:
-        for name in names:
-            value = env.get(name)
-            if value is not None and value.strip():
-                found[setting] = (name, normalise_fields(value) if setting == "fields" else value)
-                break
+    found = named_inputs(env, _INPUTS)
+    if "fields" in found:
+        name, value = found["fields"]
+        found["fields"] = (name, normalise_fields(value))
     return found
