@@ -9,7 +9,9 @@ The CLI (``gimlet-ci``) is a thin layer over these; see the API reference for a 
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "Artifact",
@@ -63,9 +65,9 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     """Import public names on first use, so that ``import gimlet_ci`` stays cheap; ``__version__`` from metadata."""
     if name == "__version__":
-        from importlib.metadata import version  # noqa: PLC0415
+        from gimlet_ci._version import __version__  # noqa: PLC0415
 
-        return version("gimlet-ci")
+        return __version__
     module = _LAZY.get(name)
     if module is None:
         msg = f"module 'gimlet_ci' has no attribute {name!r}"

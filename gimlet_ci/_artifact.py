@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
 import structlog
 
 from gimlet_ci._models import Artifact, Version
@@ -100,7 +99,7 @@ def with_local_vars(ctx: CIContext) -> CIContext:
     """Give a context whose adapter set no template vars (the local platform) the common ones."""
     if ctx.vars:
         return ctx
-    return attrs.evolve(ctx, vars=common_vars(ctx))
+    return ctx.evolve(vars=common_vars(ctx))
 
 
 def resolve_commit(ctx: CIContext, checkout: Path) -> CommitInfo | None:

@@ -1,19 +1,28 @@
-"""Commit metadata from git: the only place gimlet-ci starts a process."""
+"""Commit metadata from git: the only place gimlet-ci starts a process.
+
+For the local platform's context (sha, branch, origin), the common layouts of ``.git`` are read directly: two git
+processes cost ``gimlet-ci context`` more than its whole start-up budget. Anything unusual (a detached HEAD,
+config includes, a missing ref) falls back to asking git itself.
+"""
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
-import attrs
+import os
+import re
 
 from gimlet_ci.adapters import CIContext, CommitInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _FORMAT = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%ct%x00%B"
 _FIELDS = 7
 
 
-def _git(args: list[str], cwd: Path) -> str | None:
+def _git(args: list[str], cwd: str | Path) -> str | None:
+    import subprocess  # noqa: PLC0415 - not needed where .git is read directly
+
     try:
         done = subprocess.run(
             ["git", *args],
@@ -29,7 +38,7 @@ def _git(args: list[str], cwd: Path) -> str | None:
     return done.stdout.decode("utf-8", errors="replace")
 
 
-def commit_info(rev: str, cwd: Path) -> tuple[str, CommitInfo] | None:
+def commit_info(rev: str, cwd: str | Path) -> tuple[str, CommitInfo] | None:
     """Message, author, committer and committer date of *rev* with one ``git log -1``; None if git cannot tell."""
     out = _git(["log", "-1", f"--format={_FORMAT}", rev, "--"], cwd)
     if not out:
@@ -62,30 +71,117 @@ def _slug_from_remote(url: str) -> str | None:
     return path if "/" in path else None
 
 
-def local_context(ctx: CIContext, cwd: Path) -> CIContext:
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as f:  # noqa: PTH123 - no pathlib at start-up
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _git_dirs(cwd: str | Path) -> tuple[str, str] | None:
+    """The git dir and the common dir (they differ in worktrees) of the checkout around *cwd*."""
+    here = os.path.realpath(cwd)
+    while True:
+        dot_git = os.path.join(here, ".git")  # noqa: PTH118
+        if os.path.isdir(dot_git):  # noqa: PTH112
+            git_dir = dot_git
+            break
+        text = _read(dot_git)
+        if text is not None:
+            if not text.startswith("gitdir:"):
+                return None
+            git_dir = os.path.normpath(os.path.join(here, text[len("gitdir:") :].strip()))  # noqa: PTH118
+            break
+        parent = os.path.dirname(here)  # noqa: PTH120
+        if parent == here:
+            return None
+        here = parent
+    common = _read(os.path.join(git_dir, "commondir"))  # noqa: PTH118
+    common_dir = os.path.normpath(os.path.join(git_dir, common.strip())) if common else git_dir  # noqa: PTH118
+    return git_dir, common_dir
+
+
+_SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+
+
+def _ref(dirs: tuple[str, str], ref: str) -> str | None:
+    for base in dict.fromkeys(dirs):
+        text = _read(os.path.join(base, ref))  # noqa: PTH118
+        if text is not None and _SHA.match(text.strip()):
+            return text.strip()
+    packed = _read(os.path.join(dirs[1], "packed-refs")) or ""  # noqa: PTH118
+    for line in packed.splitlines():
+        sha, _, name = line.partition(" ")
+        if name == ref and _SHA.match(sha):
+            return sha
+    return None
+
+
+def _origin_url(common_dir: str) -> str | None:
+    """``remote.origin.url`` from a plain config file; None where includes or odd syntax need git itself."""
+    config = _read(os.path.join(common_dir, "config"))  # noqa: PTH118
+    if config is None or "[include" in config.lower():
+        return None
+    section = None
+    for raw in config.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line.lower().replace(" ", "")
+        elif section == '[remote"origin"]' and "=" in line:
+            key, _, value = line.partition("=")
+            if key.strip().lower() == "url":
+                value = value.strip()
+                return None if value.startswith('"') or "\\" in value or ";" in value or "#" in value else value
+    return ""
+
+
+def _head(cwd: str | Path) -> tuple[str, str | None, str | None] | None:
+    """(sha, branch or None when detached, origin URL or None when unknown) read from ``.git``; None to ask git."""
+    dirs = _git_dirs(cwd)
+    if dirs is None:
+        return None
+    head = (_read(os.path.join(dirs[0], "HEAD")) or "").strip()  # noqa: PTH118
+    if head.startswith("ref: refs/heads/"):
+        sha = _ref(dirs, head[len("ref: ") :])
+        branch: str | None = head[len("ref: refs/heads/") :]
+    else:
+        sha, branch = (head, None) if _SHA.match(head) else (None, None)
+    if sha is None:
+        return None
+    return sha, branch, _origin_url(dirs[1])
+
+
+def local_context(ctx: CIContext, cwd: str | Path) -> CIContext:
     """Fill what a run outside CI leaves empty from the checkout: sha, branch, tag, repository."""
-    head = _git(["rev-parse", "HEAD"], cwd)
-    if head is None:
-        return ctx
-    sha = ctx.sha or head.strip()
+    read = _head(cwd)
+    if read is not None:
+        commit, name, remote = read
+    else:
+        # One process for the commit and the branch (`HEAD` when detached).
+        head = _git(["rev-parse", "HEAD", "--abbrev-ref", "HEAD"], cwd)
+        if head is None:
+            return ctx
+        commit, _, name = head.strip().partition("\n")
+        remote = None
+    sha = ctx.sha or commit
     branch = ctx.branch
     tag = ctx.tag
     if branch is None and tag is None:
-        name = (_git(["symbolic-ref", "--short", "-q", "HEAD"], cwd) or "").strip()
-        branch = name or None
-        tags = (_git(["tag", "--points-at", "HEAD"], cwd) or "").split()
-        if not branch and tags:
-            tag = tags[0]
+        branch = name if name and name != "HEAD" else None
+        if branch is None:
+            tags = (_git(["tag", "--points-at", "HEAD"], cwd) or "").split()
+            tag = tags[0] if tags else None
     repository = ctx.repository
     if repository is None:
-        remote = _git(["config", "--get", "remote.origin.url"], cwd)
+        if remote is None:
+            remote = _git(["config", "--get", "remote.origin.url"], cwd)
         repository = _slug_from_remote(remote) if remote else None
         if repository is None:
-            repository = f"local/{cwd.resolve().name}"
+            repository = f"local/{os.path.basename(os.path.realpath(cwd))}"  # noqa: PTH119 - no pathlib at start-up
     owner = ctx.owner or repository.rsplit("/", 1)[0]
     event = "tag" if tag and not branch else ctx.event
-    return attrs.evolve(
-        ctx,
+    return ctx.evolve(
         sha=sha,
         branch=branch,
         tag=tag,

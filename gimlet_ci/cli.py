@@ -6,16 +6,16 @@ Heavy imports (httpx, YAML, the flows) happen inside the commands, so ``--versio
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing, pathlib and json cost more start-up time than `--version` may take
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
+    from types import ModuleType
+    from typing import Any, NoReturn, TextIO
+
     from gimlet_ci._models import Outcome
     from gimlet_ci._settings import Settings
     from gimlet_ci.adapters import CIContext
@@ -23,30 +23,32 @@ if TYPE_CHECKING:
 EXIT_INTERNAL = 70
 """A bug in gimlet-ci (an exception we did not expect); the message asks for a report."""
 
-COMMANDS = (
-    "context",
-    "ship",
-    "track",
-    "deploy",
-    "rollback",
-    "lint",
-    "explain",
-    "dev-server",
-    "demo",
-)
-
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+    from gimlet_ci._version import __version__  # noqa: PLC0415
 
-    try:
-        return version("gimlet-ci")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
+    return __version__
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as our one-line error with exit code 2."""
+    """argparse that reports usage errors as our one-line error with exit code 2.
+
+    argparse asks ``shutil`` for the terminal's width on every ``add_argument``; only help text needs it, so it is
+    asked for there, and start-up skips the import.
+    """
+
+    _columns = 78
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        if self.formatter_class is not argparse.HelpFormatter:
+            return super()._get_formatter()
+        return argparse.HelpFormatter(self.prog, width=self._columns)
+
+    def format_help(self) -> str:
+        import shutil  # noqa: PLC0415
+
+        self._columns = shutil.get_terminal_size().columns - 2
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
@@ -114,8 +116,97 @@ def _add_server_options(p: argparse.ArgumentParser, *, output: bool = True) -> N
         )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line; the CLI reference in the docs is generated from it."""
+def _context_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", choices=("text", "json"), default="text")
+
+
+def _ship_args(p: argparse.ArgumentParser) -> None:
+    _add_ship_options(p)
+    _add_server_options(p)
+
+
+def _track_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("artifact_id", nargs="?", metavar="ARTIFACT_ID")
+    p.add_argument("--release", metavar="ID", help="track a release or rollback instead of an artifact")
+    p.add_argument("--wait", action="store_true", help="wait until Gimlet reaches a verdict")
+    _add_server_options(p)
+
+
+def _deploy_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--artifact", required=True, metavar="ID", help="the shipped artifact's id")
+    p.add_argument("--env", help="environment to release to")
+    p.add_argument("--app", help="app to release (default: every app of the env)")
+    p.add_argument("--no-wait", action="store_true", help="queue the release and exit")
+    _add_server_options(p)
+
+
+def _rollback_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", required=True)
+    p.add_argument("--app", required=True)
+    p.add_argument("--to", required=True, metavar="SHA", help="the gitops commit to roll back to")
+    p.add_argument("--wait", action="store_true", help="track the rollback to the end")
+    _add_server_options(p)
+
+
+def _lint_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+
+
+def _explain_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
+    p.add_argument("--branch", help="evaluate for this branch")
+    p.add_argument("--tag", help="evaluate for this tag")
+    p.add_argument("--event", choices=("push", "pr", "tag"), help="evaluate for this event")
+    p.add_argument("--message", help="evaluate for this commit message")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+
+
+def _dev_server_args(p: argparse.ArgumentParser) -> None:
+    from gimlet_ci._devserver_args import add_arguments  # noqa: PLC0415
+
+    add_arguments(p)
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fast", action="store_true", help="short server delays")
+
+
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "context": ("print the normalised CI context of this run", _context_args),
+    "ship": ("build the artifact, post it, and wait/deploy by the mode", _ship_args),
+    "track": ("read (or --wait for) the status of an artifact or a release", _track_args),
+    "deploy": ("on-demand release of a shipped artifact, tracked to the end", _deploy_args),
+    "rollback": ("roll an app back to an earlier gitops commit", _rollback_args),
+    "lint": ("check the .gimlet/ manifests; FILE:LINE: KEY: message per problem", _lint_args),
+    "explain": ("which manifests' deploy policies fire for this context, and why", _explain_args),
+    "dev-server": ("run a local Gimlet-compatible server on loopback", _dev_server_args),
+    "demo": ("ship this checkout to an embedded local server, wait, deploy, show the result", _demo_args),
+}
+_GLOBAL_VALUE_OPTIONS = frozenset({"--platform", "--log-format", "-C"})
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command word of *argv*, if it can be told without parsing (global options skipped)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _GLOBAL_VALUE_OPTIONS:
+            skip = True
+        elif word in ("-h", "--help"):
+            return None
+        elif not word.startswith("-"):
+            return word if word in _COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; the CLI reference in the docs is generated from it.
+
+    With *command*, only that command's options are added (the others are listed, for help and errors): building
+    every option of every command costs more start-up time than ``gimlet-ci context`` may take.
+    """
     parser = _Parser(
         prog="gimlet-ci",
         description="Ship Gimlet artifacts from any CI, wait for their deploys, or release on demand.",
@@ -131,53 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="count", default=0, help="less detail (repeatable)")
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = sub.add_parser("context", help="print the normalised CI context of this run")
-    p.add_argument("--output", choices=("text", "json"), default="text")
-
-    p = sub.add_parser("ship", help="build the artifact, post it, and wait/deploy by the mode")
-    _add_ship_options(p)
-    _add_server_options(p)
-
-    p = sub.add_parser("track", help="read (or --wait for) the status of an artifact or a release")
-    p.add_argument("artifact_id", nargs="?", metavar="ARTIFACT_ID")
-    p.add_argument("--release", metavar="ID", help="track a release or rollback instead of an artifact")
-    p.add_argument("--wait", action="store_true", help="wait until Gimlet reaches a verdict")
-    _add_server_options(p)
-
-    p = sub.add_parser("deploy", help="on-demand release of a shipped artifact, tracked to the end")
-    p.add_argument("--artifact", required=True, metavar="ID", help="the shipped artifact's id")
-    p.add_argument("--env", help="environment to release to")
-    p.add_argument("--app", help="app to release (default: every app of the env)")
-    p.add_argument("--no-wait", action="store_true", help="queue the release and exit")
-    _add_server_options(p)
-
-    p = sub.add_parser("rollback", help="roll an app back to an earlier gitops commit")
-    p.add_argument("--env", required=True)
-    p.add_argument("--app", required=True)
-    p.add_argument("--to", required=True, metavar="SHA", help="the gitops commit to roll back to")
-    p.add_argument("--wait", action="store_true", help="track the rollback to the end")
-    _add_server_options(p)
-
-    p = sub.add_parser("lint", help="check the .gimlet/ manifests; FILE:LINE: KEY: message per problem")
-    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
-    p.add_argument("--output", choices=("text", "json"), default="text")
-
-    p = sub.add_parser("explain", help="which manifests' deploy policies fire for this context, and why")
-    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
-    p.add_argument("--branch", help="evaluate for this branch")
-    p.add_argument("--tag", help="evaluate for this tag")
-    p.add_argument("--event", choices=("push", "pr", "tag"), help="evaluate for this event")
-    p.add_argument("--message", help="evaluate for this commit message")
-    p.add_argument("--output", choices=("text", "json"), default="text")
-
-    p = sub.add_parser("dev-server", help="run a local Gimlet-compatible server on loopback")
-    from gimlet_ci._devserver import add_arguments  # noqa: PLC0415 - stdlib only
-
-    add_arguments(p)
-
-    p = sub.add_parser("demo", help="ship this checkout to an embedded local server, wait, deploy, show the result")
-    p.add_argument("--fast", action="store_true", help="short server delays")
+    for name, (text, add_arguments) in _COMMANDS.items():
+        p = sub.add_parser(name, help=text)
+        if command is None or command == name:
+            add_arguments(p)
     return parser
 
 
@@ -195,6 +243,9 @@ class _Run:
         self.adapter: ModuleType | None = None
         self.outcome: Outcome | None = None
         self.output = "text"
+        self.command: str | None = None
+        self.logging = False
+        """Whether structlog is configured (every command but the fast `context`)."""
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -208,29 +259,37 @@ class _Run:
     def out(self, text: str) -> None:
         print(self.scrub(text), file=self.stdout)
 
+    def warn(self, text: str) -> None:
+        """A warning: a structlog event where logging is set up, else one plain line."""
+        if self.logging:
+            import structlog  # noqa: PLC0415
 
-@contextlib.contextmanager
-def _handle_errors(run: _Run) -> Iterator[list[int]]:
-    code = [0]
+            structlog.get_logger("gimlet_ci").warning("gimlet_ci.context_warning", warning=text)
+        else:
+            self.say(f"WARNING {text}")
+
+
+def _guarded(run: _Run, call: Callable[[], int]) -> int:
+    """Run *call*; turn every exception into one ERROR line (plus a TIP) and its exit code."""
     from gimlet_ci.exceptions import GimletCIError  # noqa: PLC0415
 
     try:
-        yield code
+        return call()
     except GimletCIError as e:
-        code[0] = e.exit_code
         if e.outcome is not None:
             run.outcome = e.outcome  # type: ignore[assignment]
         _report_error(run, e.message, e.tip)
+        return e.exit_code
     except KeyboardInterrupt:
-        code[0] = 130
         run.say("ERROR interrupted")
+        return 130
     except Exception as e:  # noqa: BLE001 - the one place that turns a bug into one line
-        code[0] = EXIT_INTERNAL
         _report_error(
             run,
             f"internal error: {type(e).__name__}: {e}",
             "this is a bug in gimlet-ci; please report it with the command you ran",
         )
+        return EXIT_INTERNAL
 
 
 def _report_error(run: _Run, message: str, tip: str | None) -> None:
@@ -249,21 +308,25 @@ def _adapter(run: _Run, name: str) -> ModuleType:
     return detect_adapter(run.env) if name == "auto" else adapter_by_name(name)
 
 
+def _json(value: object, **options: Any) -> str:
+    import json  # noqa: PLC0415
+
+    return json.dumps(value, **options)
+
+
 def _read_file(path: str) -> bytes:
-    return Path(path).read_bytes()
+    with open(path, "rb") as f:  # noqa: PTH123 - pathlib stays off the fast path
+        return f.read()
 
 
-def _context(run: _Run, adapter: ModuleType, checkout: Path) -> CIContext:
-
+def _context(run: _Run, adapter: ModuleType, checkout: str) -> CIContext:
     ctx: CIContext = adapter.context(run.env, _read_file)
     if not ctx.sha or not ctx.repository or ctx.platform == "local":
         from gimlet_ci._git import local_context  # noqa: PLC0415
 
         ctx = local_context(ctx, checkout)
-    import structlog  # noqa: PLC0415
-
     for warning in ctx.warnings:
-        structlog.get_logger("gimlet_ci").warning("gimlet_ci.context_warning", warning=warning)
+        run.warn(warning)
     return ctx
 
 
@@ -327,12 +390,12 @@ def _missing_tip(ctx_platform: str, env: Mapping[str, str]) -> str:
     return tips.get(ctx_platform, "set GIMLET_SERVER and GIMLET_TOKEN in the environment")
 
 
-def cmd_context(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_context(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     adapter = _adapter(run, args.platform)
     ctx = _context(run, adapter, checkout)
     data = ctx.as_json()
     if args.output == "json":
-        run.out(json.dumps(data))
+        run.out(_json(data))
     else:
         width = max(len(k) for k in data)
         for key, value in data.items():
@@ -340,7 +403,9 @@ def cmd_context(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     return 0
 
 
-def cmd_ship(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
     import structlog  # noqa: PLC0415
 
     from gimlet_ci._converter import to_wire  # noqa: PLC0415
@@ -352,7 +417,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     adapter = run.adapter = _adapter(run, args.platform)
     settings = _settings(run, adapter, args)
     ctx = _context(run, adapter, checkout)
-    prepared = prepare(ctx, settings, checkout=checkout)
+    prepared = prepare(ctx, settings, checkout=Path(checkout))
     artifact = prepared.artifact
     log.info(
         "gimlet_ci.artifact_built",
@@ -364,7 +429,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
         log.warning("gimlet_ci.manifest_problem", problem=problem)
     if settings.dry_run:
         run.outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
-        run.out(json.dumps(to_wire(artifact), indent=2, ensure_ascii=False))
+        run.out(_json(to_wire(artifact), indent=2, ensure_ascii=False))
         return 0
     try:
         client = _client(settings)
@@ -377,7 +442,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     return 0
 
 
-def cmd_track(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_track(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     from gimlet_ci._flows import track  # noqa: PLC0415
     from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
 
@@ -393,7 +458,7 @@ def cmd_track(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     return 0
 
 
-def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     from gimlet_ci._flows import release  # noqa: PLC0415
     from gimlet_ci._models import Outcome  # noqa: PLC0415
     from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
@@ -417,7 +482,7 @@ def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     return 0
 
 
-def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     from gimlet_ci._flows import rollback  # noqa: PLC0415
 
     del checkout
@@ -429,22 +494,24 @@ def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     return 0
 
 
-def _manifests_dir(run: _Run, args: argparse.Namespace, checkout: Path) -> tuple[Path, str]:
+def _manifests_dir(run: _Run, args: argparse.Namespace, checkout: str) -> tuple[Path, str]:
     """The manifests folder, and how to show it in messages (as the user wrote it: ``.gimlet/x.yaml``)."""
+    from pathlib import Path  # noqa: PLC0415
+
     from gimlet_ci._settings import DEFAULT_MANIFESTS  # noqa: PLC0415
 
     label = args.manifests or run.env.get("GIMLET_MANIFESTS") or DEFAULT_MANIFESTS
     directory = Path(label)
-    return (directory if directory.is_absolute() else checkout / directory), label
+    return (directory if directory.is_absolute() else Path(checkout) / directory), label
 
 
-def cmd_lint(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_lint(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     from gimlet_ci import _lint  # noqa: PLC0415
 
     directory, label = _manifests_dir(run, args, checkout)
     problems = _lint.lint(directory, label=label)
     if args.output == "json":
-        run.out(json.dumps(_lint.as_json(problems)))
+        run.out(_json(_lint.as_json(problems)))
     elif problems:
         run.out(_lint.format_text(problems))
     else:
@@ -452,7 +519,7 @@ def cmd_lint(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     return _lint.exit_code(problems)
 
 
-def cmd_explain(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_explain(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     from gimlet_ci import _explain  # noqa: PLC0415
     from gimlet_ci._manifests import read_manifests  # noqa: PLC0415
 
@@ -477,23 +544,25 @@ def cmd_explain(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
     directory, label = _manifests_dir(run, args, checkout)
     explanations = _explain.explain(read_manifests(directory, label=label), version)
     if args.output == "json":
-        run.out(json.dumps(_explain.as_json(explanations)))
+        run.out(_json(_explain.as_json(explanations)))
     else:
         run.out(_explain.format_text(explanations))
     return 0
 
 
-def cmd_dev_server(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_dev_server(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     from gimlet_ci import _devserver  # noqa: PLC0415
 
     del checkout
     return _devserver.run(args, out=run.stderr)
 
 
-def cmd_demo(run: _Run, args: argparse.Namespace, checkout: Path) -> int:
+def cmd_demo(run: _Run, args: argparse.Namespace, checkout: str) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
     from gimlet_ci._demo import run_demo  # noqa: PLC0415
 
-    return run_demo(checkout=checkout, env=run.env, out=run.stderr, fast=args.fast)
+    return run_demo(checkout=Path(checkout), env=run.env, out=run.stderr, fast=args.fast)
 
 
 _HANDLERS = {
@@ -509,12 +578,13 @@ _HANDLERS = {
 }
 
 
-def _write_platform_outputs(run: _Run) -> None:
-    if run.adapter is None or run.outcome is None:
-        return
+def _write_platform_outputs(run: _Run) -> int:
+    """Append the adapter's outputs (``$GITHUB_OUTPUT``, ``$BASH_ENV``, ...) and print its log lines."""
+    from pathlib import Path  # noqa: PLC0415
+
     outputs = getattr(run.adapter, "outputs", None)
     if outputs is None:
-        return
+        return 0
     result = outputs(run.env, run.outcome)
     for line in result.log_lines:
         run.say(line)
@@ -524,6 +594,36 @@ def _write_platform_outputs(run: _Run) -> None:
                 f.write(run.scrub(text))
         except OSError as e:
             run.say(f"WARNING could not write {path}: {e.strerror}")
+    return 0
+
+
+def _run_command(run: _Run, argv: list[str]) -> int:
+
+    try:
+        args = build_parser(_command_in(argv)).parse_args(argv)
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
+    if args.command is None:
+        build_parser().print_help(run.stderr)
+        return 2
+    run.command = args.command
+    run.output = getattr(args, "output", "text")
+    if args.platform != "auto":
+        run.adapter = _adapter(run, args.platform)
+    startup = getattr(run.adapter or _adapter(run, "auto"), "startup_lines", None)
+    if startup is not None:
+        for line in startup(run.env, list(run.secrets)):
+            print(line, file=run.stderr)
+    if args.command != "context":  # `context` starts fast: it logs nothing but warnings
+        from gimlet_ci._logging import configure_logging  # noqa: PLC0415
+
+        verbosity = args.verbose - args.quiet
+        if run.env.get("RUNNER_DEBUG") == "1":
+            verbosity = max(verbosity, 1)
+        configure_logging(log_format=args.log_format, verbosity=verbosity, stream=run.stderr, secrets=run.secrets)
+        run.logging = True
+    checkout = os.path.realpath(args.directory or ".")  # os.path: pathlib costs `context` start-up time
+    return _HANDLERS[args.command](run, args, checkout)
 
 
 def main(
@@ -534,44 +634,17 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run one ``gimlet-ci`` command and return its exit code; never raises, never prints a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # the fast path: no argparse, no logging set-up
+        print(f"gimlet-ci {_version()}", file=stdout or sys.stdout)
+        return 0
     run = _Run(os.environ if env is None else env, stdout or sys.stdout, stderr or sys.stderr)
-    args: argparse.Namespace | None = None
-    with _handle_errors(run) as code:
-        try:
-            args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-        except SystemExit as e:  # --help and --version
-            return int(e.code or 0)
-        if args.command is None:
-            build_parser().print_help(run.stderr)
-            return 2
-        adapter_name = args.platform
-        if adapter_name != "auto":
-            run.adapter = _adapter(run, adapter_name)
-        startup = getattr(run.adapter or _adapter(run, "auto"), "startup_lines", None)
-        if startup is not None:
-            for line in startup(run.env, list(run.secrets)):
-                print(line, file=run.stderr)
-        from gimlet_ci._logging import configure_logging  # noqa: PLC0415
-
-        verbosity = args.verbose - args.quiet
-        if run.env.get("RUNNER_DEBUG") == "1":
-            verbosity = max(verbosity, 1)
-        configure_logging(log_format=args.log_format, verbosity=verbosity, stream=run.stderr, secrets=run.secrets)
-        checkout = Path(args.directory or ".").resolve()
-        run.output = getattr(args, "output", "text")
-        code[0] = _HANDLERS[args.command](run, args, checkout)
-    if args is not None and args.command in ("ship", "track", "deploy", "rollback"):
-        _finish(run)
-    return code[0]
-
-
-def _finish(run: _Run) -> None:
-    if run.outcome is None:
-        return
-    if run.output == "json" and run.outcome.status != "dry-run":
-        run.out(json.dumps(run.outcome.as_json()))
-    with _handle_errors(run):
-        _write_platform_outputs(run)
+    code = _guarded(run, lambda: _run_command(run, args))
+    if run.command in ("ship", "track", "deploy", "rollback") and run.outcome is not None:
+        if run.output == "json" and run.outcome.status != "dry-run":
+            run.out(_json(run.outcome.as_json()))
+        _guarded(run, lambda: _write_platform_outputs(run))
+    return code
 
 
 def entrypoint() -> NoReturn:

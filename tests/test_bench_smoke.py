@@ -25,29 +25,29 @@ def bench() -> ModuleType:
     return module
 
 
-def test_projected_polls_counts_the_first_request_and_each_interval_that_fits(bench):
+def test_projected_polls_counts_the_first_request_and_each_interval_that_fits(bench: ModuleType) -> None:
     """A fixed 5 s poll makes 121 requests over ten minutes: one at once and one after each wait."""
     assert 121 == bench.projected_polls(iter([5.0] * 1000), 600.0)
 
 
-def test_default_schedule_stays_within_the_ten_minute_budget(bench):
+def test_default_schedule_stays_within_the_ten_minute_budget(bench: ModuleType) -> None:
     """The default poll schedule makes no more than 150 track requests over a ten-minute wait."""
     assert bench.projected_polls(PollSchedule().intervals(), 600.0) <= 150
 
 
-def test_forbidden_finds_httpx_and_yaml_submodules_only(bench):
+def test_forbidden_finds_httpx_and_yaml_submodules_only(bench: ModuleType) -> None:
     """The import check flags httpx, its transport and the YAML library, not look-alike names."""
     found = bench.forbidden(["httpx._client", "yaml", "_yaml", "h11", "httpcore", "json", "yamlish"])
     assert ["_yaml", "h11", "httpcore", "httpx._client", "yaml"] == found
 
 
-def test_dominant_ranks_top_level_imports_the_bare_interpreter_does_not_make(bench):
+def test_dominant_ranks_top_level_imports_the_bare_interpreter_does_not_make(bench: ModuleType) -> None:
     """The dominant imports are top-level modules absent from ``python -c pass``, costliest first."""
     modules = {"site": (0, 900), "attrs": (0, 15000), "attr": (1, 14000), "argparse": (0, 6000)}
     assert "attrs 15ms, argparse 6ms" == bench.dominant(modules, baseline=["site"])
 
 
-def test_table_marks_budgets_over_and_rows_without_budget(bench):
+def test_table_marks_budgets_over_and_rows_without_budget(bench: ModuleType) -> None:
     """The table shows ok, OVER, and a dash for figures reported without a budget."""
     rows = [
         bench.Row("fast", "1 s", "<= 2 s", ok=True),

@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-import attrs
-
 from gimlet_ci._flows import prepare, release, ship
 from gimlet_ci._manifests import read_manifests
 from gimlet_ci._retry import Deadline
@@ -27,8 +25,7 @@ def _context(checkout: Path, env: Mapping[str, str]) -> CIContext:
     if not ctx.sha or not ctx.repository:
         ctx = local_context(adapter_by_name("local").context(env, lambda _: b""), checkout)
     if not ctx.sha:  # not a git checkout: a made-up commit of the bundled example
-        ctx = attrs.evolve(
-            ctx,
+        ctx = ctx.evolve(
             repository="demo/demo-app",
             owner="demo",
             sha="0" * 40,

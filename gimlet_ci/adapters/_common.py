@@ -3,15 +3,14 @@ common end of every ``context()`` (`assemble`) and ``inputs()`` (`named_inputs`)
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from gimlet_ci.adapters import CIContext, CommitInfo, platform_vars
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from urllib.parse import SplitResult
 
     from gimlet_ci.adapters import Event, InputValue
 
@@ -109,6 +108,8 @@ def parse_time(value: str | None) -> int | None:
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
+        import datetime as dt  # noqa: PLC0415 - off the start-up path
+
         parsed = dt.datetime.fromisoformat(text)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.timezone.utc)
@@ -316,3 +317,10 @@ def assemble(
         commit=commit,
         warnings=warnings,
     )
+
+
+def urlsplit(text: str) -> SplitResult:
+    """`urllib.parse.urlsplit`, imported on first use: it is not on the start-up path of `gimlet-ci context`."""
+    from urllib.parse import urlsplit as split  # noqa: PLC0415
+
+    return split(text)

@@ -13,9 +13,6 @@ GitHub, the bare repository name for Azure Repos (then ``owner`` is the team pro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from urllib.parse import quote
-
 from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
     assemble,
@@ -32,6 +29,7 @@ from gimlet_ci.adapters._common import (
     web_base,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -78,8 +76,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     ci_url = None
     if collection and project and build_id:
         ci_url = (
-            f"{collection.strip().rstrip('/')}/{quote(project.strip())}"
-            f"/_build/results?buildId={quote(build_id.strip())}"
+            f"{collection.strip().rstrip('/')}/{_quote(project.strip())}"
+            f"/_build/results?buildId={_quote(build_id.strip())}"
         )
     commit = None
     if event != "pr":  # on PR builds these describe the merge commit
@@ -117,3 +115,9 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
     """No Azure task is published: settings come from ``GIMLET_*``, which the core reads."""
     return {}
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote  # noqa: PLC0415 - off the start-up path
+
+    return quote(text)

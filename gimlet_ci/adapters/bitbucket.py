@@ -11,11 +11,10 @@ event) and no login of who triggered (``BITBUCKET_STEP_TRIGGERER_UUID`` is an ac
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gimlet_ci.adapters import CIContext, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import assemble, get, owner_of, to_int
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

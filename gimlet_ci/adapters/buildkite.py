@@ -12,8 +12,6 @@ is taken from webhook builds only (elsewhere the message is typed by a person).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
     assemble,
@@ -27,6 +25,7 @@ from gimlet_ci.adapters._common import (
     to_int,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -14,10 +14,6 @@ only; GitHub App, GitLab and Bitbucket Data Center projects lack ``CIRCLE_PULL_R
 
 from __future__ import annotations
 
-import shlex
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
-
 from gimlet_ci.adapters import (
     CIContext,
     Event,
@@ -37,9 +33,11 @@ from gimlet_ci.adapters._common import (
     owner_of,
     to_int,
     trailing_int,
+    urlsplit,
     web_base,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -150,7 +148,7 @@ def outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:
     """``export GIMLET_ARTIFACT_ID=…`` and ``…RELEASE_ID=…`` (shell-quoted) for ``$BASH_ENV``."""
     path = get(env, "BASH_ENV")
     lines = [
-        f"export {name}={shlex.quote(value)}\n"
+        f"export {name}={_shell_quote(value)}\n"
         for name, value in (
             ("GIMLET_ARTIFACT_ID", outcome.artifact_id),
             ("GIMLET_RELEASE_ID", outcome.release_id),
@@ -160,3 +158,9 @@ def outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:
     if path is None or not lines:
         return PlatformOutputs()
     return PlatformOutputs(files=((path, "".join(lines)),))
+
+
+def _shell_quote(text: str) -> str:
+    import shlex  # noqa: PLC0415 - only when writing outputs
+
+    return shlex.quote(text)

@@ -14,12 +14,7 @@ fallback; a missing or broken payload only adds a warning.
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
-from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from gimlet_ci.adapters import (
     CIContext,
@@ -47,8 +42,10 @@ from gimlet_ci.adapters._common import (
     tag_from_ref,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from typing import Any
 
     from gimlet_ci._models import Outcome
 
@@ -112,6 +109,8 @@ def _load_payload(
     except OSError as e:
         return {}, (f"cannot read the event file {path} ({e.strerror or e}); using variables only",)
     try:
+        import json  # noqa: PLC0415 - only with an event file
+
         payload = json.loads(raw)
     except (ValueError, RecursionError):
         return {}, (f"the event file {path} is not valid JSON; using variables only",)
@@ -251,7 +250,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
     # As the official action: SHA is GITHUB_SHA (the test merge commit on pull_request), and
     # GITHUB_BRANCH is the branch.
     template_vars = {**ctx.vars, "SHA": github_sha or sha or "", "GITHUB_BRANCH": ctx.branch or ""}
-    return attrs.evolve(ctx, vars=template_vars)
+    return ctx.evolve(vars=template_vars)
 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
@@ -298,6 +297,8 @@ def _code(text: str | None) -> str:
 
 
 def _uuid4() -> str:
+    import uuid  # noqa: PLC0415 - only when writing outputs
+
     return str(uuid.uuid4())
 
 

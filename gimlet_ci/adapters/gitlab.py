@@ -14,7 +14,6 @@ head is ``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (empty in plain MR pipelines);
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
@@ -30,6 +29,7 @@ from gimlet_ci.adapters._common import (
     to_int,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

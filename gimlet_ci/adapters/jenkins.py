@@ -13,8 +13,6 @@ the target (the head SHA is not exposed), while ghprb gives ``ghprbActualCommit`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
     assemble,
@@ -28,6 +26,7 @@ from gimlet_ci.adapters._common import (
     to_int,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -6,10 +6,9 @@ repository, SHA, branch and commit metadata from git, because adapters never sta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gimlet_ci.adapters import CIContext, InputValue, ReadFile
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -10,11 +10,10 @@ so ``url`` stays ``None`` rather than assuming github.com; there is no actor var
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import assemble, commit_or_none, get, is_true, owner_of, to_int
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

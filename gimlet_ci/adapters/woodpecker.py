@@ -21,9 +21,7 @@ Checked against the code at v0.15, v1.0.0, v2.0.0, v2.8, v3.0.0 and later 3.x ta
 
 from __future__ import annotations
 
-import json
 import re
-from typing import TYPE_CHECKING, Any
 
 from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
@@ -41,8 +39,10 @@ from gimlet_ci.adapters._common import (
     to_int,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 NAME = "woodpecker"
 
@@ -172,6 +172,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value
+    import json  # noqa: PLC0415 - only for map settings
+
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -201,6 +203,8 @@ def normalise_fields(value: str) -> str:
     text = value.strip()
     if text.startswith(("{", "[")):
         try:
+            import json  # noqa: PLC0415 - only for map settings
+
             pairs = _pairs_from_json(json.loads(text))
         except (ValueError, RecursionError):
             pairs = None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import attrs
 import pytest
 
 from gimlet_ci.adapters import ADAPTERS, CommitInfo, adapter_by_name
@@ -68,11 +67,11 @@ def test_golden(env_path: Path) -> None:
     absent = [name for name in expected.get("vars_absent", []) if name in ctx.vars]
     assert [] == absent
     if "commit" in expected:
-        actual_commit = None if ctx.commit is None else attrs.asdict(ctx.commit)
+        actual_commit = None if ctx.commit is None else ctx.commit.as_dict()
         expected_commit = expected["commit"]
         if expected_commit is not None:
             expected_commit = {
-                **dict.fromkeys(attrs.asdict(ctx.commit or CommitInfo())),
+                **dict.fromkeys((ctx.commit or CommitInfo()).as_dict()),
                 **expected_commit,
             }
         assert expected_commit == actual_commit

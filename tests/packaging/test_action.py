@@ -126,7 +126,9 @@ def test_python_is_private_and_the_cache_can_never_fail_a_deploy(action: dict[st
     assert "false" == setup["with"]["update-environment"]
     caches = [step for step in steps if step.get("uses", "").startswith("actions/cache/")]
     assert ["restore", "save"] == [step["uses"].split("/")[2].split("@")[0] for step in caches]
-    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE)
+    version = re.search(
+        r'^__version__ = "([^"]+)"', (ROOT / "gimlet_ci" / "_version.py").read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert version
     for step in caches:
         assert step["continue-on-error"] is True

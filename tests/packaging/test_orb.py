@@ -53,7 +53,9 @@ def _components(orb: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def _pyproject_version() -> str:
-    match = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE)
+    match = re.search(
+        r'^__version__ = "([^"]+)"', (ROOT / "gimlet_ci" / "_version.py").read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert match
     return match.group(1)
 

@@ -1,0 +1,78 @@
+"""The ``dev-server`` command's options, apart from the server so that building the CLI parser stays cheap."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from gimlet_ci._parse import parse_duration
+
+__all__ = ["GITOPS_FAILURES", "add_arguments"]
+
+GITOPS_FAILURES: Mapping[str, str] = {
+    "ReconciliationFailed": "kustomize build failed: accumulating resources: missing Resource metadata",
+    "ValidationFailed": "dry-run failed: Deployment.apps is invalid:"
+    " spec.template.spec.containers[0].image: Required value",
+    "HealthCheckFailed": "Health check failed after 5m0s: timeout waiting for:"
+    " [Deployment/default/app status: 'InProgress']",
+}
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        return parse_duration(value, name="delay")
+    if seconds < 0:
+        msg = f"{value!r} is negative"
+        raise argparse.ArgumentTypeError(msg)
+    return seconds
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``dev-server`` options to *parser*."""
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9000, help="port (default 9000, Gimlet's; 0 picks a free one)")
+    parser.add_argument("--token", default=None, help="the API token to accept (default: a random one, printed)")
+    parser.add_argument(
+        "--processing-delay", type=_seconds, default=1.0, metavar="SECONDS",
+        help="how long events stay 'new' (seconds or Go duration; default 1s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reconcile-delay", type=_seconds, default=2.0, metavar="SECONDS",
+        help="how long a gitops commit takes to reconcile (default 2s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--environments", default="staging,production",
+        help="comma-separated environments the server knows (default staging,production)",
+    )  # fmt: skip
+    faults = parser.add_argument_group("fault knobs")
+    faults.add_argument("--fail-first", type=int, default=0, metavar="N", help="answer N requests with 500")
+    faults.add_argument("--fail-path", default=None, help="only count requests to this path for --fail-first")
+    faults.add_argument(
+        "--drop-after-store", type=int, default=0, metavar="N",
+        help="store N artifacts, then close the connection without answering",
+    )  # fmt: skip
+    faults.add_argument("--latency", type=_seconds, default=0.0, help="seconds to wait before every response")
+    faults.add_argument(
+        "--force-status",
+        type=int,
+        default=None,
+        metavar="CODE",
+        help="answer every /api request so",
+    )
+    faults.add_argument("--truncated-body", action="store_true", help="cut track responses in half")
+    faults.add_argument("--non-json-body", action="store_true", help="answer track requests with HTML")
+    faults.add_argument("--processing-error", default=None, metavar="TEXT", help="events end in error with TEXT")
+    faults.add_argument("--fail-results", action="store_true", help="deploy results fail (git push failed)")
+    faults.add_argument(
+        "--gitops-failure", choices=sorted(GITOPS_FAILURES), default=None,
+        help="terminal gitops status instead of ReconciliationSucceeded",
+    )  # fmt: skip
+    faults.add_argument(
+        "--health-check-recovers", action="store_true",
+        help="HealthCheckFailed first, then ReconciliationSucceeded",
+    )  # fmt: skip
+    faults.add_argument("--image-build-error", action="store_true", help="image builds end in error")
+    faults.add_argument("--no-track-endpoints", action="store_true", help="behave like a pre-v0.18 server")
+    faults.add_argument("--release-without-type", action="store_true", help="release make answers {id} only")
