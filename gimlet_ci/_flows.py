@@ -76,7 +76,7 @@ class _Watcher:
 
     def run(self) -> Verdict:
         intervals = self.schedule.intervals()
-        last_progress = self.deadline.elapsed()
+        last_progress = next_poll = self.deadline.elapsed()
         while True:
             status = self.fetch()
             verdict = judge(status, on_demand=self.on_demand)
@@ -96,7 +96,9 @@ class _Watcher:
                     pending=sum(1 for d in verdict.deploys if d.status == "pending"),
                 )
                 last_progress = elapsed
-            self.deadline.sleep(next(intervals), f"waiting for {self.what}")
+            # Polls keep to the schedule's points in time: the time a request takes does not push later polls back.
+            next_poll = max(next_poll + next(intervals), elapsed)
+            self.deadline.sleep(next_poll - elapsed, f"waiting for {self.what}")
 
     def _report(self, status: TrackStatus, verdict: Verdict) -> bool:
         changed = False

@@ -113,3 +113,25 @@ def test_deadline_names_the_last_status_of_each_pending_deploy() -> None:
 
     assert 3 == e.value.exit_code
     assert clock.now == pytest.approx(20.0)
+
+
+def test_slow_requests_do_not_push_later_polls_back() -> None:
+    """Polls keep to the schedule's points in time even when each request takes 0.1 s."""
+    clock = Clock()
+    polled: list[float] = []
+
+    def fetch() -> TrackStatus:
+        polled.append(round(clock.now, 3))
+        clock.now += 0.1
+        return TrackStatus(status="new" if len(polled) < 6 else "processed")
+
+    watch(
+        fetch,
+        what="the artifact",
+        on_demand=False,
+        deadline=Deadline(60.0, clock.timing()),
+        schedule=PollSchedule(fast=0.25, fast_for=1.0, steady=1.0),
+        outcome=Outcome(artifact_id="a"),
+    )
+
+    assert [0.0, 0.25, 0.5, 0.75, 1.0, 2.0] == polled
