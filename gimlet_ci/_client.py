@@ -25,7 +25,7 @@ import attrs
 import httpx
 import structlog
 
-from gimlet_ci._converter import from_wire, to_wire
+from gimlet_ci._converter import artifact_body, from_wire, to_wire
 from gimlet_ci._models import Artifact, ReleaseRequest, ReleaseTicket, TrackStatus
 from gimlet_ci._retry import (
     Deadline,
@@ -123,14 +123,21 @@ class GimletClient:
 
     def post_artifact(self, artifact: Artifact) -> Artifact:
         """``POST /api/artifact``: store the artifact; returns the server's echo, with ``id`` and ``created``."""
-        body = to_wire(artifact)
+        body = artifact_body(artifact)
         first_attempt = self.timing.wall()
 
         def attempt() -> Artifact:
             try:
-                response = self._request("POST", "/api/artifact", json_body=body, stored_on="none-or-500")
+                response = self._request("POST", "/api/artifact", content=body, stored_on="none-or-500")
             except _UnknownOutcome as e:
-                found = self._find_stored(artifact, since=first_attempt - CLOCK_SKEW)
+                try:
+                    found = self._find_stored(artifact, since=first_attempt - CLOCK_SKEW)
+                except GimletAPIError:
+                    e.final.tip = (
+                        "the artifact may have been stored, and looking it up failed too: check Gimlet for an artifact "
+                        f"of {artifact.version.sha[:12]} before running this again, a second one could deploy twice"
+                    )
+                    raise e.final from None
                 if found is not None:
                     log.warning("gimlet_ci.artifact_adopted", artifact_id=found.id, reason=e.reason)
                     return found
@@ -182,23 +189,26 @@ class GimletClient:
 
     def make_release(self, request: ReleaseRequest) -> ReleaseTicket:
         """``POST /api/releases``: queue an on-demand release of a shipped artifact."""
-        return self._post_once("/api/releases", json_body=to_wire(request), params=None, what="release")
+        body = json.dumps(to_wire(request)).encode()
+        return self._post_once("/api/releases", content=body, params=None, what="release")
 
     def rollback(self, *, env: str, app: str, sha: str) -> ReleaseTicket:
         """``POST /api/rollback``: roll *app* in *env* back to the gitops commit *sha*."""
         return self._post_once(
             "/api/rollback",
-            json_body=None,
+            content=None,
             params={"env": env, "app": app, "sha": sha},
             what="rollback",
         )
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
-    def _post_once(self, path: str, *, json_body: Any, params: Mapping[str, str] | None, what: str) -> ReleaseTicket:
+    def _post_once(
+        self, path: str, *, content: bytes | None, params: Mapping[str, str] | None, what: str
+    ) -> ReleaseTicket:
         def attempt() -> ReleaseTicket:
             try:
-                response = self._request("POST", path, json_body=json_body, params=params, stored_on="none")
+                response = self._request("POST", path, content=content, params=params, stored_on="none")
             except _UnknownOutcome as e:
                 e.final.tip = (
                     f"the {what} may have been queued anyway; check Gimlet before running this again, "
@@ -248,7 +258,7 @@ class GimletClient:
         path: str,
         *,
         stored_on: str,
-        json_body: Any = None,
+        content: bytes | None = None,
         params: Mapping[str, str] | None = None,
         subject: str | None = None,
     ) -> httpx.Response:
@@ -262,8 +272,8 @@ class GimletClient:
                 method,
                 path,
                 params=params,
-                content=json.dumps(json_body).encode() if json_body is not None else None,
-                headers={"Content-Type": "application/json"} if json_body is not None else None,
+                content=content,
+                headers={"Content-Type": "application/json"} if content is not None else None,
                 timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             )
         except httpx.TimeoutException as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -99,6 +100,14 @@ def _version_structure(converter: cattrs.Converter, structure_event: Any) -> Any
 
 
 converter = _make_converter()
+
+
+def artifact_body(artifact: Artifact) -> bytes:
+    """The exact bytes posted to ``POST /api/artifact`` and printed by ``--dry-run``.
+
+    Two-space indentation, as the official CLI's artifact file has (it posts that file as it is), and UTF-8.
+    """
+    return json.dumps(to_wire(artifact), indent=2, ensure_ascii=False).encode()
 
 
 def to_wire(obj: Any) -> Any:

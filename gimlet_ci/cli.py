@@ -408,7 +408,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
 
     import structlog  # noqa: PLC0415
 
-    from gimlet_ci._converter import to_wire  # noqa: PLC0415
+    from gimlet_ci._converter import artifact_body  # noqa: PLC0415
     from gimlet_ci._flows import prepare, ship  # noqa: PLC0415
     from gimlet_ci._models import Outcome  # noqa: PLC0415
     from gimlet_ci.exceptions import MissingSettingsError  # noqa: PLC0415
@@ -429,7 +429,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
         log.warning("gimlet_ci.manifest_problem", problem=problem)
     if settings.dry_run:
         run.outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
-        run.out(_json(to_wire(artifact), indent=2, ensure_ascii=False))
+        run.out(artifact_body(artifact).decode())
         return 0
     try:
         client = _client(settings)
