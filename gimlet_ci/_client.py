@@ -239,7 +239,7 @@ class GimletClient:
         # Gimlet writes JSON as text/plain: parse by content, never by header.
         try:
             return json.loads(response.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             msg = (
                 f"the server's {what} to {response.request.method} {response.url.path} is not JSON "
                 f"(HTTP {response.status_code}, body starts {_trim(_body_text(response), 80)!r})"
@@ -305,6 +305,10 @@ class GimletClient:
             )
             msg = "connection failed"
             raise Retryable(msg, final) from None
+        except httpx.LocalProtocolError:
+            # Never show str(e): it quotes the header values, the token among them.
+            msg = f"{where} could not be sent: a header value is not valid HTTP"
+            raise ConfigError(msg, tip="check that GIMLET_TOKEN holds only the token") from None
         except httpx.TransportError as e:
             final = ServerUnreachable(
                 f"{where} to {server} failed: {_trim(str(e), 160) or type(e).__name__}", url=server
@@ -314,6 +318,9 @@ class GimletClient:
                 raise Retryable(msg, final) from None
             msg = "the connection dropped before an answer"
             raise _UnknownOutcome(msg, final) from None
+        except httpx.RequestError as e:  # a body that cannot be decoded, too many redirects, a bad URL
+            msg = f"{where} to {server} failed: {type(e).__name__}: {_trim(str(e), 160)}"
+            raise ServerUnreachable(msg, url=server) from None
 
         status = response.status_code
         if status < 300:  # noqa: PLR2004

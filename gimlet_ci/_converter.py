@@ -106,8 +106,9 @@ def artifact_body(artifact: Artifact) -> bytes:
     """The exact bytes posted to ``POST /api/artifact`` and printed by ``--dry-run``.
 
     Two-space indentation, as the official CLI's artifact file has (it posts that file as it is), and UTF-8.
+    NaN and Infinity raise ``ValueError``: they are not JSON, and Gimlet would store an empty artifact.
     """
-    return json.dumps(to_wire(artifact), indent=2, ensure_ascii=False).encode()
+    return json.dumps(to_wire(artifact), indent=2, ensure_ascii=False, allow_nan=False).encode()
 
 
 def to_wire(obj: Any) -> Any:

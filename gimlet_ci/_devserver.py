@@ -452,6 +452,12 @@ class DevServer:
             choices = ", ".join(GITOPS_FAILURES)
             msg = f"gitops_failure={faults['gitops_failure']!r}; use one of {choices}"
             raise ValueError(msg)
+        delays = {"processing_delay": processing_delay, "reconcile_delay": reconcile_delay}
+        delays["latency"] = faults.get("latency", 0.0)
+        for name, delay in delays.items():
+            if not (math.isfinite(delay) and delay >= 0):
+                msg = f"{name}={delay!r}; use a finite number of seconds, 0 or more"
+                raise ValueError(msg)
         self.token = token
         self.processing_delay = processing_delay
         self.reconcile_delay = reconcile_delay
@@ -739,18 +745,18 @@ class DevServer:
         return handlers[request.path](request, now)
 
     def _authorized(self, request: _Request) -> bool:
+        """Gimlet's order: a ``Bearer``/``BEARER`` header, else ``access_token=`` (the first that has a token)."""
         header = request.headers.get("Authorization", "")
-        if header:
-            token = header.removeprefix("Bearer ").removeprefix("BEARER ")
-        else:
+        token = next((header[len(p) :] for p in ("Bearer ", "BEARER ") if header.startswith(p)), "")
+        if not token:
             token = request.query.get("access_token", [""])[0]
         return bool(token) and secrets.compare_digest(token.encode(), self.token.encode())
 
     def _post_artifact(self, request: _Request, now: float) -> _Response:
         try:
-            raw = json.loads(request.body or b"null")
+            raw = _go_loads(request.body or b"null")
         except ValueError:
-            raw = None
+            raw = None  # Gimlet ignores decode errors and stores an empty artifact
         version = raw.get("version") if isinstance(raw, dict) else None
         repository = _string(version.get("repositoryName")) if isinstance(version, dict) else ""
         artifact_id = f"{repository}-{uuid.uuid4()}"
@@ -793,7 +799,7 @@ class DevServer:
 
     def _post_release(self, request: _Request, now: float) -> _Response:
         try:
-            body = json.loads(request.body)
+            body = _go_loads(request.body)
         except ValueError:
             return _error(400, "Bad Request")
         fields = ("env", "app", "artifactId", "triggeredBy")
@@ -880,6 +886,16 @@ class DevServer:
         return _Response(200, go_json(page, keep_order=True))
 
 
+def _reject_constant(name: str) -> Any:
+    msg = f"invalid character {name[:1]!r} looking for beginning of value"
+    raise ValueError(msg)
+
+
+def _go_loads(body: bytes) -> Any:
+    """``json.loads`` that, like Go's ``encoding/json``, rejects ``NaN``, ``Infinity`` and ``-Infinity``."""
+    return json.loads(body, parse_constant=_reject_constant)
+
+
 def _image_strategy(manifest: Mapping[str, Any]) -> str:
     values = manifest.get("values")
     image = values.get("image") if isinstance(values, Mapping) else None
@@ -955,6 +971,10 @@ def _not_found_quirk() -> _Response:
     return _Response(404, b"Not Found\n" + empty, nosniff=True)
 
 
+_DIGITS = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9a-fA-F]+")
+
+
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -980,28 +1000,57 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response_only(code, message)
         self.send_header("Date", self.date_time_string())
 
-    def _read_body(self) -> bytes:
+    def _read_body(self) -> bytes | None:
+        """The request body; None for a malformed ``Content-Length`` (Go answers 400 before any handler).
+
+        A malformed chunked body reaches the handler cut short, as Go's body reader fails mid-way; the
+        connection is closed after the answer since its framing is lost.
+        """
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks: list[bytes] = []
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                size_text = self.rfile.readline().split(b";")[0].strip()
+                if not _HEX.fullmatch(size_text):
+                    self.close_connection = True
+                    return b"".join(chunks)
+                size = int(size_text, 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     return b"".join(chunks)
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or ()}
+        if not lengths:
+            return b""
+        length = lengths.pop()
+        if lengths or not _DIGITS.fullmatch(length):
+            return None
+        return self.rfile.read(int(length))
+
+    def _bad_request(self) -> None:
+        """Go's answer to a request it cannot frame: 400, ``Connection: close``, no handler, no count."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.send_response(400)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"400 Bad Request")
+            self.wfile.flush()
 
     def _serve(self) -> None:
+        body = self._read_body()
+        if body is None:
+            self._bad_request()
+            return
         split = urllib.parse.urlsplit(self.path)
         request = _Request(
             method=self.command,
             path=urllib.parse.unquote(split.path),
             query=urllib.parse.parse_qs(split.query, keep_blank_values=True),
             headers={k: v for k, v in self.headers.items()},  # noqa: C416 - a plain dict of the headers
-            body=self._read_body(),
+            body=body,
         )
         response = self.server.app.handle(request)
         if response.drop:
@@ -1017,6 +1066,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             ("X-Accel-Expires", "0"),
         ):
             self.send_header(name, value)
+        if self.close_connection:  # the request's framing was lost, or the client asked
+            self.send_header("Connection", "close")
         if response.content_type is not None and (response.body or response.nosniff):
             self.send_header("Content-Type", response.content_type)
         if response.nosniff:
@@ -1073,6 +1124,9 @@ def run(args: argparse.Namespace, *, out: TextIO) -> int:
     )
     try:
         server.start()
+    except OverflowError as e:  # the socket module's answer to a port beyond 65535
+        msg = f"--port {args.port!r} is not a port number"
+        raise ConfigError(msg, tip="use --port 1-65535, or 0 to pick a free one") from e
     except OSError as e:
         msg = f"cannot listen on {args.host}:{args.port}: {e.strerror or e}"
         raise ConfigError(msg, tip="pick another --port (0 chooses a free one)") from e

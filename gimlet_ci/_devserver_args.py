@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
 
 from gimlet_ci._parse import parse_duration
+from gimlet_ci.exceptions import ConfigError
 
 __all__ = ["GITOPS_FAILURES", "add_arguments"]
 
@@ -18,28 +21,53 @@ GITOPS_FAILURES: Mapping[str, str] = {
 }
 
 
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        return parse_duration(value, name="delay")
-    if seconds < 0:
-        msg = f"{value!r} is negative"
-        raise argparse.ArgumentTypeError(msg)
-    return seconds
+_GO_DURATION = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
+_MAX_PORT = 65535
+
+
+def _delay(option: str) -> Callable[[str], float]:
+    """A parser for *option*: zero or more seconds (``1.5``) or a Go duration (``500ms``, ``0s``)."""
+
+    def parse(value: str) -> float:
+        text = value.strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            if _GO_DURATION.fullmatch(text) is None:
+                seconds = math.nan
+            else:
+                try:
+                    seconds = parse_duration(text, name=option)
+                except ConfigError:  # a well-formed duration that is not positive: zero
+                    seconds = 0.0
+        if not math.isfinite(seconds) or seconds < 0:
+            msg = f"{option} {value!r} is not a delay"
+            raise ConfigError(msg, tip=f"give {option} seconds (1.5) or a Go duration (500ms, 2s); 0 means none")
+        return seconds
+
+    return parse
+
+
+def _port(value: str) -> int:
+    """``--port``: 0-65535, where 0 picks a free port."""
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or int(text) > _MAX_PORT:
+        msg = f"--port {value!r} is not a port number"
+        raise ConfigError(msg, tip="use --port 1-65535, or 0 to pick a free one")
+    return int(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``dev-server`` options to *parser*."""
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=9000, help="port (default 9000, Gimlet's; 0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=9000, help="port (default 9000, Gimlet's; 0 picks a free one)")
     parser.add_argument("--token", default=None, help="the API token to accept (default: a random one, printed)")
     parser.add_argument(
-        "--processing-delay", type=_seconds, default=1.0, metavar="SECONDS",
+        "--processing-delay", type=_delay("--processing-delay"), default=1.0, metavar="SECONDS",
         help="how long events stay 'new' (seconds or Go duration; default 1s)",
     )  # fmt: skip
     parser.add_argument(
-        "--reconcile-delay", type=_seconds, default=2.0, metavar="SECONDS",
+        "--reconcile-delay", type=_delay("--reconcile-delay"), default=2.0, metavar="SECONDS",
         help="how long a gitops commit takes to reconcile (default 2s)",
     )  # fmt: skip
     parser.add_argument(
@@ -53,7 +81,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--drop-after-store", type=int, default=0, metavar="N",
         help="store N artifacts, then close the connection without answering",
     )  # fmt: skip
-    faults.add_argument("--latency", type=_seconds, default=0.0, help="seconds to wait before every response")
+    faults.add_argument(
+        "--latency", type=_delay("--latency"), default=0.0, help="seconds to wait before every response"
+    )
     faults.add_argument(
         "--force-status",
         type=int,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
@@ -10,12 +11,14 @@ import structlog
 
 from gimlet_ci._artifact import build_artifact, resolve_commit, with_local_vars
 from gimlet_ci._client import GimletClient
+from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
 from gimlet_ci._settings import Settings
 from gimlet_ci._track import Verdict, describe, judge
 from gimlet_ci.adapters import CIContext
 from gimlet_ci.exceptions import (
+    ConfigError,
     DeadlineExceeded,
     DeployFailedError,
     GimletCIError,
@@ -49,6 +52,13 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
     ctx = with_local_vars(ctx)
     commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
+    try:
+        artifact_body(artifact)
+    except ValueError:
+        msg = "a manifest holds .nan or .inf, which JSON cannot carry (Gimlet would store an empty artifact)"
+        raise ConfigError(
+            msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string"
+        ) from None
     problems: tuple[str, ...] = ()
     try:
         from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415
@@ -201,8 +211,8 @@ def ship(
     schedule: PollSchedule | None = None,
 ) -> Outcome:
     """Post the artifact; then, by the mode, wait for its deploys or release it on demand and track that."""
+    settings.check_mode()
     schedule = schedule or default_schedule()
-    deadline = client.deadline
     artifact = prepared.artifact
     stored = client.post_artifact(artifact)
     outcome = Outcome(
@@ -219,20 +229,27 @@ def ship(
     )
     if not settings.wait and not settings.deploy:
         return outcome
+    with _reported(outcome):
+        return _after_shipping(client, stored.id, settings, schedule, outcome)
 
+
+def _after_shipping(
+    client: GimletClient, artifact_id: str, settings: Settings, schedule: PollSchedule, outcome: Outcome
+) -> Outcome:
+    deadline = client.deadline
     if settings.deploy:
         assert settings.env is not None  # noqa: S101 - load_settings guarantees it
-        _wait_processed(client, stored.id, deadline, schedule, outcome)
+        _wait_processed(client, artifact_id, deadline, schedule, outcome)
         return release(
             client,
-            artifact_id=stored.id,
+            artifact_id=artifact_id,
             env=settings.env,
             app=settings.app,
             schedule=schedule,
             outcome=outcome,
         )
     verdict = watch(
-        lambda: client.track_artifact(stored.id),
+        lambda: client.track_artifact(artifact_id),
         what="the artifact",
         on_demand=False,
         deadline=deadline,
@@ -240,8 +257,19 @@ def ship(
         outcome=outcome,
     )
     if verdict.no_match:
-        log.info("gimlet_ci.no_policy_fired", artifact_id=stored.id)
+        log.info("gimlet_ci.no_policy_fired", artifact_id=artifact_id)
     return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+
+
+@contextlib.contextmanager
+def _reported(outcome: Outcome) -> Iterator[None]:
+    """Give an error that carries no result yet the *outcome* so far: ids already made reach --output json."""
+    try:
+        yield
+    except GimletCIError as e:
+        if e.outcome is None:
+            e.outcome = attrs.evolve(outcome, status="error", message=e.message)
+        raise
 
 
 def _wait_processed(
@@ -283,20 +311,22 @@ def release(
     """Make an on-demand release of a shipped artifact and track it to the end."""
     schedule = schedule or default_schedule()
     outcome = outcome or Outcome(artifact_id=artifact_id)
-    ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
+    with _reported(outcome):
+        ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
     outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
     log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
     if not wait:
         return outcome
-    verdict = watch(
-        lambda: client.track_release(ticket.id),
-        what="the release",
-        on_demand=True,
-        deadline=client.deadline,
-        schedule=schedule,
-        outcome=outcome,
-        refetch=lambda rid: lambda: client.track_release(rid),
-    )
+    with _reported(outcome):
+        verdict = watch(
+            lambda: client.track_release(ticket.id),
+            what="the release",
+            on_demand=True,
+            deadline=client.deadline,
+            schedule=schedule,
+            outcome=outcome,
+            refetch=lambda rid: lambda: client.track_release(rid),
+        )
     return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
 
 
@@ -315,14 +345,15 @@ def rollback(
     log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
     if not wait:
         return outcome
-    verdict = watch(
-        lambda: client.track_release(ticket.id),
-        what="the rollback",
-        on_demand=False,
-        deadline=client.deadline,
-        schedule=schedule or default_schedule(),
-        outcome=outcome,
-    )
+    with _reported(outcome):
+        verdict = watch(
+            lambda: client.track_release(ticket.id),
+            what="the rollback",
+            on_demand=False,
+            deadline=client.deadline,
+            schedule=schedule or default_schedule(),
+            outcome=outcome,
+        )
     return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
 
 
@@ -351,17 +382,19 @@ def track(
 
         on_demand, what = False, "the artifact"
     if wait:
-        verdict = watch(
-            fetch,
-            what=what,
-            on_demand=on_demand,
-            deadline=client.deadline,
-            schedule=schedule or default_schedule(),
-            outcome=outcome,
-            refetch=(lambda rid: lambda: client.track_release(rid)) if release_id else None,
-        )
+        with _reported(outcome):
+            verdict = watch(
+                fetch,
+                what=what,
+                on_demand=on_demand,
+                deadline=client.deadline,
+                schedule=schedule or default_schedule(),
+                outcome=outcome,
+                refetch=(lambda rid: lambda: client.track_release(rid)) if release_id else None,
+            )
         return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
-    status = fetch()
+    with _reported(outcome):
+        status = fetch()
     verdict = judge(status, on_demand=on_demand)
     for deploy in verdict.deploys:
         log.info(

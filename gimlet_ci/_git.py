@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _FORMAT = "%H%x00%an%x00%ae%x00%cn%x00%ce%x00%ct%x00%B"
 _FIELDS = 7
+_REV = re.compile(r"[0-9a-fA-F]{4,64}")
 
 
 def _git(args: list[str], cwd: str | Path) -> str | None:
@@ -40,7 +41,9 @@ def _git(args: list[str], cwd: str | Path) -> str | None:
 
 def commit_info(rev: str, cwd: str | Path) -> tuple[str, CommitInfo] | None:
     """Message, author, committer and committer date of *rev* with one ``git log -1``; None if git cannot tell."""
-    out = _git(["log", "-1", f"--format={_FORMAT}", rev, "--"], cwd)
+    if rev != "HEAD" and not _REV.fullmatch(rev):
+        return None  # a "sha" from the environment that is not hex could be read by git as an option
+    out = _git(["log", "-1", f"--format={_FORMAT}", "--end-of-options", rev, "--"], cwd)
     if not out:
         return None
     parts = out.split("\x00", 6)

@@ -80,9 +80,10 @@ class Problem:
     """True when Gimlet would fail on it, lose the value, or never fire the policy."""
 
     def __str__(self) -> str:
+        """``FILE:LINE: KEY: severity: message``; KEY is ``-`` for a whole file or document, so that the fields
+        always stand in the same places (the severity opens the message)."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        key = f" {self.key}:" if self.key else ""
-        return f"{where}:{key} {self.severity}: {self.message}"
+        return f"{where}: {self.key or '-'}: {self.severity}: {self.message}"
 
 
 # --- the schema of dx.Manifest ---------------------------------------------------------------

@@ -84,8 +84,12 @@ class ConsoleRenderer:
         if level in ("warning", "error"):
             prefix = "WARNING " if level == "warning" else "ERROR "
             text = prefix + text
-        # One event is one line: server text cannot start a new line (nor a CI workflow command).
-        return text.replace("\r", " ").replace("\n", " ")
+        # One event is one line, and no line may start with `::`: server text cannot become a workflow command
+        # (GitHub's runner strips leading white space before it looks for one).
+        text = text.replace("\r", " ").replace("\n", " ")
+        if text.lstrip().startswith("::"):
+            text = text.replace("::", ": :", 1)
+        return text
 
 
 class Redactor:

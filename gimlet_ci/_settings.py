@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,6 +68,12 @@ class Settings:
     sources: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     """Where each setting came from (``--timeout``, ``GIMLET_TIMEOUT``, ``INPUT_TIMEOUT``), for messages."""
 
+    def check_mode(self) -> None:
+        """An on-demand deploy (``deploy`` on) needs an environment: say so before anything is sent."""
+        if self.deploy and not self.env:
+            msg = f"{self.sources.get('deploy', 'deploy')} is on but no environment is set"
+            raise ConfigError(msg, tip="an on-demand deploy needs --env / GIMLET_ENV (and optionally an app)")
+
     def require(self, *names: str) -> None:
         """Raise one `MissingSettingsError` listing every setting in *names* that has no value."""
         missing = [_ENV_NAMES[name] for name in names if not getattr(self, name)]
@@ -94,11 +101,31 @@ def _pick(
 
 
 def _check_url(value: str, source: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value.strip())
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+        parts = urlsplit("")
+    if parts.username is not None or parts.password is not None:
+        # The value is not shown: it holds a password.
+        msg = f"{source} contains a user name or password"
+        raise ConfigError(msg, tip="put only Gimlet's address there; the API token goes in GIMLET_TOKEN")
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         msg = f"{source}={value.strip()!r} is not an http(s) URL"
         raise ConfigError(msg, tip="set it to your Gimlet's address, for example https://gimlet.example.com")
     return value.strip().rstrip("/")
+
+
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def _check_token(value: str, source: str) -> str:
+    if not _TOKEN.fullmatch(value):
+        # The value is not shown, not even in part: it is the secret.
+        msg = f"{source} holds characters an API token cannot have (spaces, line breaks or non-ASCII)"
+        raise ConfigError(msg, tip="copy the token again from your Gimlet's /settings page")
+    return value
 
 
 def load_settings(
@@ -150,9 +177,9 @@ def load_settings(
     if ca_bundle is not None and not Path(ca_bundle).is_file():
         msg = f"{sources['ca_bundle']}={ca_bundle!r} is not a readable file"
         raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate")
-    settings = Settings(
+    return Settings(
         server=_check_url(server, sources["server"]) if server else None,
-        token=text("token") or None,
+        token=_check_token(token, sources["token"]) if (token := text("token")) else None,
         wait=flag("wait"),
         deploy=flag("deploy"),
         env=text("env") or None,
@@ -166,7 +193,3 @@ def load_settings(
         insecure=insecure,
         sources=sources,
     )
-    if settings.deploy and not settings.env:
-        msg = f"{sources['deploy']} is on but no environment is set"
-        raise ConfigError(msg, tip="an on-demand deploy needs --env / GIMLET_ENV (and optionally an app)")
-    return settings

@@ -136,13 +136,14 @@ def _deploy_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--artifact", required=True, metavar="ID", help="the shipped artifact's id")
     p.add_argument("--env", help="environment to release to")
     p.add_argument("--app", help="app to release (default: every app of the env)")
+    p.add_argument("--wait", action="store_true", help="track the release to the end (the default)")
     p.add_argument("--no-wait", action="store_true", help="queue the release and exit")
     _add_server_options(p)
 
 
 def _rollback_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", required=True)
-    p.add_argument("--app", required=True)
+    p.add_argument("--env", help="environment of the app (or GIMLET_ENV)")
+    p.add_argument("--app", help="app to roll back (or GIMLET_APP)")
     p.add_argument("--to", required=True, metavar="SHA", help="the gitops commit to roll back to")
     p.add_argument("--wait", action="store_true", help="track the rollback to the end")
     _add_server_options(p)
@@ -278,6 +279,10 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
     except GimletCIError as e:
         if e.outcome is not None:
             run.outcome = e.outcome  # type: ignore[assignment]
+        if run.outcome is not None and run.outcome.message is None:
+            import attrs  # noqa: PLC0415
+
+            run.outcome = attrs.evolve(run.outcome, message=e.message)
         _report_error(run, e.message, e.tip)
         return e.exit_code
     except KeyboardInterrupt:
@@ -416,6 +421,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     log = structlog.get_logger("gimlet_ci")
     adapter = run.adapter = _adapter(run, args.platform)
     settings = _settings(run, adapter, args)
+    settings.check_mode()
     ctx = _context(run, adapter, checkout)
     prepared = prepare(ctx, settings, checkout=Path(checkout))
     artifact = prepared.artifact
@@ -454,7 +460,7 @@ def cmd_track(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     settings = _settings(run, adapter, args)
     client = _client(settings)
     with client.http:
-        run.outcome = track(client, artifact_id=args.artifact_id, release_id=args.release, wait=args.wait)
+        run.outcome = track(client, artifact_id=args.artifact_id, release_id=args.release, wait=settings.wait)
     return 0
 
 
@@ -488,9 +494,14 @@ def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     del checkout
     adapter = run.adapter = _adapter(run, args.platform)
     settings = _settings(run, adapter, args)
+    if not settings.env or not settings.app:
+        from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+        msg = "rollback needs an environment and an app"
+        raise ConfigError(msg, tip="pass --env ENV --app APP (or set GIMLET_ENV and GIMLET_APP)")
     client = _client(settings)
     with client.http:
-        run.outcome = rollback(client, env=args.env, app=args.app, sha=args.to, wait=args.wait)
+        run.outcome = rollback(client, env=settings.env, app=settings.app, sha=args.to, wait=settings.wait)
     return 0
 
 

@@ -306,3 +306,62 @@ def test_ship_reports_manifest_problems_that_would_make_gimlet_fail(tmp_path: Pa
     warnings = [line for line in err.splitlines() if line.startswith("WARNING .gimlet/staging.yaml")]
     assert any(":4: deploy.branch" in line for line in warnings), err
     assert any("NOPE" in line for line in warnings), err
+
+
+def test_failure_after_shipping_keeps_the_artifact_id_in_the_result(repo: Path, server: GimletServer) -> None:
+    """When tracking fails after the POST, --output json still has the artifact id, the status and the reason."""
+    server.faults.fail_first = 1000
+    server.faults.fail_path = "/api/eventArtifactTrack"
+    code, out, err = ship(repo, creds(server), "--wait", "--output", "json")
+
+    assert 4 == code, err
+    result = json.loads(out)
+    assert server.artifacts()[0]["id"] == result["artifact_id"]
+    assert "error" == result["status"]
+    assert "500" in result["message"]
+
+
+def test_job_level_deploy_flag_does_not_break_track(repo: Path, server: GimletServer) -> None:
+    """GIMLET_DEPLOY=true set for the whole job applies to ship only; track still works."""
+    env = creds(server)
+    _, out, _ = ship(repo, env, "--output", "json")
+    artifact_id = json.loads(out)["artifact_id"]
+
+    code, _, err = run(["track", artifact_id], {**env, "GIMLET_DEPLOY": "true"})
+
+    assert 0 == code, err
+
+
+def test_rollback_reads_env_and_app_from_variables(repo: Path, server: GimletServer) -> None:
+    """rollback takes GIMLET_ENV/GIMLET_APP like every setting; without them it says what is missing (exit 2)."""
+    env = creds(server)
+    _, out, _ = ship(repo, env, "--deploy", "--env", "production", "--app", "shop", "--output", "json")
+    gitops_hash = json.loads(out)["deploys"][0]["gitops_hash"]
+
+    code, _, err = run(["rollback", "--to", gitops_hash], {**env, "GIMLET_ENV": "production", "GIMLET_APP": "shop"})
+    assert 0 == code, err
+
+    code, _, err = run(["rollback", "--to", gitops_hash], env)
+    assert 2 == code
+    assert "rollback needs an environment and an app" in err
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        pytest.param({"GIMLET_TOKEN": "abc\ndef-secret"}, "GIMLET_TOKEN holds characters", id="newline-in-token"),
+        pytest.param({"GIMLET_TOKEN": "tökén-secret"}, "GIMLET_TOKEN holds characters", id="non-ascii-token"),
+        pytest.param(
+            {"GIMLET_SERVER": "https://admin:hunter2@g.example"}, "contains a user name or password", id="userinfo"
+        ),
+    ],
+)
+def test_bad_credentials_are_refused_without_showing_them(repo: Path, env: dict[str, str], expected: str) -> None:
+    """A token with spaces or non-ASCII, or a password in the server URL, is exit 2 and the value is not shown."""
+    full = {"GIMLET_SERVER": "https://g.example", "GIMLET_TOKEN": "tok", **env}
+    code, out, err = ship(repo, full)
+
+    assert 2 == code
+    assert expected in err
+    assert "secret" not in out + err
+    assert "hunter2" not in out + err

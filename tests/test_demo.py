@@ -52,3 +52,17 @@ def test_no_command_prints_help_and_exits_2() -> None:
 
     assert 2 == code
     assert "ship" in err.getvalue()
+
+
+def test_demo_when_every_manifest_deploys_by_policy(tmp_path: Path) -> None:
+    """If step 3's policies deploy everything, the demo says there is nothing to release and still exits 0."""
+    both = "app: shop\nenv: {env}\ndeploy: {{branch: main, event: push}}\nchart: {{name: onechart}}\n"
+    repo = make_repo(
+        tmp_path,
+        manifests={"staging.yaml": both.format(env="staging"), "production.yaml": both.format(env="production")},
+    )
+    err = io.StringIO()
+    code = main(["-C", str(repo), "demo", "--fast"], {}, stdout=io.StringIO(), stderr=err)
+
+    assert 0 == code, err.getvalue()
+    assert "nothing to release" in err.getvalue()

@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import re
+import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -167,10 +168,13 @@ def test_fresh_id_per_post(client: httpx.Client, gimlet_server: GimletServer) ->
         pytest.param({}, {"access_token": TOKEN}, 200, id="query"),
         pytest.param({"Authorization": "Bearer wrong"}, {}, 401, id="wrong-token"),
         pytest.param({}, {}, 401, id="none"),
+        pytest.param({"Authorization": "Basic dXNlcjpwdw=="}, {"access_token": TOKEN}, 200, id="basic-then-query"),
+        pytest.param({"Authorization": "Bearer wrong"}, {"access_token": TOKEN}, 401, id="header-token-wins"),
+        pytest.param({"Authorization": TOKEN}, {}, 401, id="bare-token-header"),
     ],
 )
 def test_auth(gimlet_server: GimletServer, headers: dict[str, str], params: dict[str, str], status: int) -> None:
-    """Only 'Bearer'/'BEARER' headers or access_token authenticate; else 401 Unauthorized."""
+    """A 'Bearer'/'BEARER' header's token, else access_token, authenticates; else 401 Unauthorized."""
     response = httpx.get(gimlet_server.url + "/api/artifacts", headers=headers, params=params)
     assert status == response.status_code
     if status == 401:
@@ -632,3 +636,120 @@ def test_cli_options() -> None:
         args.port,
         args.host,
     )
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.mark.parametrize("port", ["70000", "65536", "-1", "http", "\uff18\uff10"])
+def test_cli_port_out_of_range(port: str) -> None:
+    """A --port outside 0-65535 is a usage error naming --port."""
+    with pytest.raises(ConfigError, match=r"^--port '.*' is not a port number$"):
+        _parse("--port", port)
+
+
+def test_cli_port_out_of_range_exit_code() -> None:
+    """`gimlet-ci dev-server --port 70000` exits 2 with one ERROR line naming --port, not an internal error."""
+    from gimlet_ci.cli import main  # noqa: PLC0415
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["dev-server", "--port", "70000"], {}, stdout=out, stderr=err)
+    assert 2 == code
+    assert "--port '70000' is not a port number" in err.getvalue()
+    assert "internal error" not in err.getvalue()
+
+
+def test_run_port_overflow_is_config_error() -> None:
+    """run() turns the socket module's OverflowError for a too-large port into a ConfigError naming --port."""
+    args = _parse("--port", "0")
+    args.port = 70000
+    with pytest.raises(ConfigError, match="--port 70000"):
+        run(args, out=io.StringIO())
+
+
+@pytest.mark.parametrize("option", ["--processing-delay", "--reconcile-delay", "--latency"])
+@pytest.mark.parametrize("value", ["abc", "nan", "inf", "-inf", "Infinity", "1e400", "-1", "-1s", "1x", ""])
+def test_cli_bad_delay_names_option(option: str, value: str) -> None:
+    """A delay that is not a finite number of seconds >= 0 is a usage error naming the option."""
+    with pytest.raises(ConfigError, match=f"^{option} '.*' is not a delay$"):
+        _parse(f"{option}={value}")
+
+
+@pytest.mark.parametrize("option", ["--processing-delay", "--reconcile-delay", "--latency"])
+@pytest.mark.parametrize("value", ["0", "0.0", "0s", "0ms", "0h0m", ".0s"])
+def test_cli_zero_delay(option: str, value: str) -> None:
+    """Zero delays are accepted, in seconds or as a Go duration."""
+    args = _parse(option, value)
+    assert 0.0 == getattr(args, option.removeprefix("--").replace("-", "_"))
+
+
+@pytest.mark.parametrize("knob", ["processing_delay", "reconcile_delay", "latency"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0])
+def test_server_rejects_bad_delays(knob: str, value: float) -> None:
+    """The server refuses delays that are not finite and >= 0 (events would never be processed)."""
+    with pytest.raises(ValueError, match=knob):
+        GimletServer(**{knob: value})
+
+
+def _raw_request(server: GimletServer, head: str, body: bytes = b"") -> bytes:
+    """Send one hand-written HTTP/1.1 request and read until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + body)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [["abc"], ["-1"], ["+5"], ["5 5"], ["0x5"], ["5", "6"]],
+    ids=["letters", "negative", "plus", "two-numbers", "hex", "conflicting"],
+)
+def test_malformed_content_length_is_400(
+    gimlet_server: GimletServer, capfd: pytest.CaptureFixture[str], lengths: list[str]
+) -> None:
+    """A malformed Content-Length gets Go's 400 and a closed connection, no traceback, nothing stored."""
+    headers = "".join(f"Content-Length: {length}\n" for length in lengths)
+    head = f"POST /api/artifact HTTP/1.1\nHost: x\nAuthorization: Bearer {TOKEN}\n{headers}\n"
+    answer = _raw_request(gimlet_server, head, b"{}{}{}")
+    status, _, rest = answer.partition(b"\r\n")
+    response_head, _, body = rest.partition(b"\r\n\r\n")
+    assert b"HTTP/1.1 400 Bad Request" == status
+    assert b"connection: close" in response_head.lower()
+    assert b"400 Bad Request" == body
+    assert [] == gimlet_server.artifacts()
+    assert 200 == httpx.get(gimlet_server.url + "/health").status_code
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_malformed_chunked_body_is_cut_short(gimlet_server: GimletServer, capfd: pytest.CaptureFixture[str]) -> None:
+    """A chunked body with a bad chunk size reaches Gimlet cut short: an empty artifact is stored, 201."""
+    head = f"POST /api/artifact HTTP/1.1\nHost: x\nAuthorization: Bearer {TOKEN}\nTransfer-Encoding: chunked\n\n"
+    answer = _raw_request(gimlet_server, head, b"zz\r\n{}\r\n")
+    assert answer.startswith(b"HTTP/1.1 201 Created\r\n")
+    assert b"\r\nconnection: close\r\n" in answer.lower()
+    assert re.fullmatch(r"-[0-9a-f-]{36}", gimlet_server.artifacts()[0]["id"])
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_artifact_with_nan_is_stored_empty(client: httpx.Client, gimlet_server: GimletServer, constant: str) -> None:
+    """NaN/Infinity are invalid JSON for Go: the decode fails and Gimlet stores an empty artifact (201)."""
+    body = f'{{"version":{{"repositoryName":"acme/shop","sha":"{SHA}"}},"vars":{{"x":{constant}}}}}'
+    response = client.post("/api/artifact", content=body.encode())
+    assert 201 == response.status_code
+    stored = gimlet_server.artifacts()
+    assert [{"id": response.json()["id"], "created": stored[0]["created"], "version": {}}] == stored
+    assert response.json()["id"].startswith("-")
+
+
+def test_release_with_nan_is_bad_request(client: httpx.Client) -> None:
+    """A release request carrying NaN does not decode in Go: 400 Bad Request, no event."""
+    artifact_id = _ship(client)
+    body = f'{{"env":"staging","artifactId":"{artifact_id}","extra":NaN}}'
+    response = client.post("/api/releases", content=body.encode())
+    assert (400, b"Bad Request\n") == (response.status_code, response.content)

@@ -101,3 +101,12 @@ def test_a_repository_without_commits_fills_nothing(tmp_path: Path) -> None:
     git(git_dir, "init", "-q")
 
     assert LOCAL == local_context(LOCAL, git_dir)
+
+
+def test_a_sha_that_looks_like_an_option_never_reaches_git(tmp_path: Path) -> None:
+    """A hostile GITHUB_SHA such as --output=FILE is not passed to git (no file is written)."""
+    repo = make_repo(tmp_path)
+    target = tmp_path / "pwned"
+
+    assert commit_info(f"--output={target}", repo) is None
+    assert not target.exists()

@@ -69,18 +69,25 @@ def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool 
         client = build_client(server=server.url, token=token, deadline=Deadline(60.0), user_agent="gimlet-ci-demo")
         with client.http:
             shipped = ship(prepared, settings, client=client)
-            target = next((d for d in docs if d.data.get("env") == "production"), docs[0] if docs else None)
-            if target is None:
-                say("No manifests to deploy on demand.")
-                return 0
-            t_env, t_app = str(target.data.get("env")), str(target.data.get("app") or "") or None
-            say(
-                f"\n[4/4] On-demand mode: gimlet-ci deploy --artifact {shipped.artifact_id} --env {t_env} --app {t_app}"
-            )
-            released = release(client, artifact_id=shipped.artifact_id or "", env=t_env, app=t_app)
+            deployed = {(d.env, d.app) for d in shipped.deploys}
+            # Release on demand what the policies did not deploy in step 3 (production first): releasing the same
+            # artifact to the same app and env again would change nothing, which Gimlet reports as a failure.
+            candidates = [d for d in docs if (d.data.get("env"), d.data.get("app")) not in deployed]
+            candidates.sort(key=lambda d: d.data.get("env") != "production")
+            released_count = 0
+            release_id = None
+            if candidates:
+                t_env = str(candidates[0].data.get("env") or "")
+                t_app = str(candidates[0].data.get("app") or "") or None
+                command = f"gimlet-ci deploy --artifact {shipped.artifact_id} --env {t_env} --app {t_app}"
+                say(f"\n[4/4] On-demand mode: {command}")
+                released = release(client, artifact_id=shipped.artifact_id or "", env=t_env, app=t_app)
+                released_count, release_id = len(released.deploys), released.release_id
+            else:
+                say("\n[4/4] On-demand mode: every manifest was deployed by its policy in step 3; nothing to release")
         say(
             f"\nDone in {time.monotonic() - started:.1f}s: artifact {shipped.artifact_id}, "
-            f"release {released.release_id}, {len(shipped.deploys) + len(released.deploys)} deploy(s) reconciled."
+            f"release {release_id or '-'}, {len(shipped.deploys) + released_count} deploy(s) reconciled."
         )
         say(
             "Next: run `gimlet-ci dev-server` in one terminal, then in this checkout\n"
