@@ -11,26 +11,24 @@ import structlog
 from gimlet_ci._models import Artifact, Version
 from gimlet_ci._settings import Settings
 from gimlet_ci.adapters import CIContext, CommitInfo
+from gimlet_ci.adapters._common import common_vars
 from gimlet_ci.exceptions import ConfigError
 
 log = structlog.get_logger("gimlet_ci")
 
-COMMON_VARS = ("REPO", "OWNER", "BRANCH", "TAG", "SHA", "ACTOR", "EVENT", "JOB")
-"""The template variables every official plugin sets."""
 
-
-def common_vars(ctx: CIContext) -> dict[str, str]:
-    """REPO, OWNER, BRANCH, TAG, SHA, ACTOR, EVENT and JOB from the context, for platforms whose adapter has none."""
-    return {
-        "REPO": ctx.repository or "",
-        "OWNER": ctx.owner or "",
-        "BRANCH": ctx.branch or "",
-        "TAG": ctx.tag or "",
-        "SHA": ctx.sha or "",
-        "ACTOR": ctx.actor or "",
-        "EVENT": ctx.event_name or ctx.event,
-        "JOB": ctx.job or "",
-    }
+def _common_vars(ctx: CIContext) -> dict[str, str]:
+    """REPO, OWNER, BRANCH, TAG, SHA, ACTOR, EVENT and JOB from the context, for a platform (local) that sets none."""
+    return common_vars(
+        repo=ctx.repository,
+        owner=ctx.owner,
+        branch=ctx.branch,
+        tag=ctx.tag,
+        sha=ctx.sha,
+        actor=ctx.actor,
+        event=ctx.event_name or ctx.event,
+        job=ctx.job,
+    )
 
 
 def build_artifact(
@@ -43,9 +41,10 @@ def build_artifact(
 ) -> Artifact:
     """The artifact for *ctx*: version from the context and the commit, manifests, template vars, links.
 
-    Vars, later winning: the platform's variables and REPO, SHA, …; ``--var`` additions; then ``.gimlet/vars``
-    (merged last, as the official plugins do). ``context`` carries the same vars without ``.gimlet/vars``, as the
-    official CLI's ``--var`` does. The CI run is an ``items`` entry ``{"name": "CI", "url": …}`` and ``vars.name``
+    Vars, later winning: the platform's variables and REPO, SHA, … (the adapter's, or from the context for the
+    local platform); ``.gimlet/vars`` (which the official plugins merge last); then ``--var`` additions, because an
+    explicit option wins. ``context`` carries the same vars without ``.gimlet/vars``, as the official CLI's
+    ``--var`` does. The CI run is an ``items`` entry ``{"name": "CI", "url": …}`` and ``vars.name``
     / ``vars.url``; each ``--field NAME=URL`` adds one more ``items`` entry.
     """
     if not ctx.repository or not ctx.sha:
@@ -69,7 +68,7 @@ def build_artifact(
         message=commit.message or "",
         url=ctx.url or "",
     )
-    context_vars: dict[str, str] = {**common_vars(ctx), **ctx.vars}
+    context_vars: dict[str, str] = dict(ctx.vars) if ctx.vars else _common_vars(ctx)
     context_vars.update(settings.vars)
     items: list[dict[str, str]] = []
     link_vars: dict[str, str] = {}
@@ -93,13 +92,6 @@ def build_artifact(
         items=tuple(items),
         vars=dict(sorted(all_vars.items())),
     )
-
-
-def with_local_vars(ctx: CIContext) -> CIContext:
-    """Give a context whose adapter set no template vars (the local platform) the common ones."""
-    if ctx.vars:
-        return ctx
-    return ctx.evolve(vars=common_vars(ctx))
 
 
 def resolve_commit(ctx: CIContext, checkout: Path) -> CommitInfo | None:

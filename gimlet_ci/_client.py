@@ -71,6 +71,16 @@ def _body_text(response: httpx.Response) -> str:
     return response.content[:400].decode("utf-8", errors="replace")
 
 
+def _same_content(stored: Artifact, sent: Artifact) -> bool:
+    """Whether *stored* is the artifact *sent* (not another job's for the same commit): the same version, vars and
+    links. The CI run's URL is among the links, so a parallel job or a re-run does not match."""
+    return (stored.version, dict(stored.vars), list(stored.items)) == (
+        sent.version,
+        dict(sent.vars),
+        [dict(item) for item in sent.items],
+    )
+
+
 def make_http_client(
     server: str,
     token: str,
@@ -231,7 +241,11 @@ class GimletClient:
         if not version.repository_name or not version.sha:
             return None
         for candidate in self.list_artifacts(repository=version.repository_name, sha=version.sha):
-            if candidate.created >= since and candidate.id not in self.shipped_ids:
+            if (
+                candidate.created >= since
+                and candidate.id not in self.shipped_ids
+                and _same_content(candidate, artifact)
+            ):
                 return candidate
         return None
 
@@ -267,6 +281,7 @@ class GimletClient:
         timeout = max(0.001, min(self.request_timeout, self.deadline.remaining()))
         where = f"{method} {path}"
         server = str(self.http.base_url).rstrip("/")
+        started = self.timing.clock()
         try:
             response = self.http.request(
                 method,
@@ -323,8 +338,24 @@ class GimletClient:
             raise ServerUnreachable(msg, url=server) from None
 
         status = response.status_code
+        log.debug(
+            "gimlet_ci.http",
+            method=method,
+            path=path,
+            status=status,
+            ms=round((self.timing.clock() - started) * 1000),
+        )
         if status < 300:  # noqa: PLR2004
             return response
+        if status < 400:  # noqa: PLR2004
+            location = response.headers.get("Location", "")
+            msg = f"Gimlet answered {status} {response.reason_phrase} to {where}, redirecting to {location or '?'}"
+            raise GimletAPIError(
+                msg,
+                status=status,
+                url=f"{server}{path}",
+                tip="set GIMLET_SERVER to the address Gimlet answers on (https:// rather than http://?)",
+            )
         body = _body_text(response)
         url = f"{server}{path}"
         if status in (401, 403):

@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 import structlog
 
-from gimlet_ci._artifact import build_artifact, resolve_commit, with_local_vars
+from gimlet_ci._artifact import build_artifact, resolve_commit
 from gimlet_ci._client import GimletClient
 from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
@@ -48,17 +48,24 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
     if not directory.is_absolute():
         directory = checkout / directory
     docs = read_manifests(directory, label=settings.manifests)
-    repo_vars = read_vars(directory, label=settings.manifests)
-    ctx = with_local_vars(ctx)
+    # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
+    # expanded from the environment for the official plugins.
+    repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars)
     commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
     try:
-        artifact_body(artifact)
+        body = artifact_body(artifact)
     except ValueError:
         msg = "a manifest holds .nan or .inf, which JSON cannot carry (Gimlet would store an empty artifact)"
         raise ConfigError(
             msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string"
         ) from None
+    if settings.token and settings.token.encode() in body:
+        # Variables holding it were dropped already; this is in a manifest, a --field link or the commit message.
+        msg = (
+            "the artifact would carry the Gimlet token (in a manifest, a link or the commit message); nothing was sent"
+        )
+        raise ConfigError(msg, tip="remove the token from what gimlet-ci ships; it belongs in GIMLET_TOKEN only")
     problems: tuple[str, ...] = ()
     try:
         from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415
@@ -142,15 +149,17 @@ class _Watcher:
         return changed
 
 
-def _fail(verdict: Verdict, outcome: Outcome, *, on_demand: bool) -> GimletCIError:
+def _fail(verdict: Verdict, outcome: Outcome) -> GimletCIError:
     failed = [d for d in verdict.deploys if d.status == "failed"]
     message = verdict.message or "Gimlet reported a failure"
     error: GimletCIError
-    if verdict.no_match or (on_demand and failed and all(not d.gitops_hash for d in failed) and "no gitops" in message):
-        error = NoManifestMatchedError(
-            message,
-            tip="check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)",
+    if verdict.no_match or verdict.no_commit:
+        tip = (
+            "check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)"
+            if verdict.no_match
+            else "this artifact may be deployed there already; ship a new commit, or roll back first"
         )
+        error = NoManifestMatchedError(message, tip=tip)
     elif failed:
         error = DeployFailedError(f"deploy failed: {describe(failed[0])}")
     else:
@@ -199,7 +208,7 @@ def watch(
             )
             continue
         if verdict.state == "failed":
-            raise _fail(verdict, outcome, on_demand=on_demand)
+            raise _fail(verdict, outcome)
         return verdict
 
 
@@ -407,7 +416,7 @@ def track(
             message=deploy.message,
         )
     if verdict.state == "failed":
-        raise _fail(verdict, outcome, on_demand=on_demand)
+        raise _fail(verdict, outcome)
     state: OutcomeStatus = "succeeded" if verdict.state == "done" else "shipped"
     log.info(
         "gimlet_ci.event_status",

@@ -86,7 +86,7 @@ def manifest_files(directory: Path) -> list[Path]:
         error.tip = "pass the directory that holds the manifests with --manifests DIR"
         raise error from None
     except OSError as e:
-        msg = f"cannot read directory: {e.strerror}"
+        msg = f"cannot read directory: {e.strerror or e}"
         raise ManifestError(msg, file=directory.as_posix()) from None
     names = sorted(
         entry.name
@@ -101,7 +101,7 @@ def read_text(path: Path, *, display: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        msg = f"cannot read file: {e.strerror}"
+        msg = f"cannot read file: {e.strerror or e}"
         raise ManifestError(msg, file=display) from None
     try:
         return raw.decode("utf-8-sig")

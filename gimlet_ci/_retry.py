@@ -15,7 +15,7 @@ import attrs
 import backoff
 import structlog
 
-from gimlet_ci.exceptions import DeadlineExceeded
+from gimlet_ci.exceptions import DeadlineExceeded, GimletCIError
 
 log = structlog.get_logger("gimlet_ci")
 
@@ -174,12 +174,13 @@ def call_with_retries(
             wait = next(delays)
             if wait >= deadline.remaining():
                 log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason)
-                error = DeadlineExceeded(
-                    f"the {format_duration(deadline.seconds)} deadline passed while retrying {what} "
-                    f"(last failure: {e.final})",
-                    tip="check that Gimlet is up; raise --timeout / GIMLET_TIMEOUT to retry for longer",
-                )
-                raise error from None
+                # The server is failing, not slow to deploy: its error (exit 4) says more than "deadline" would.
+                if isinstance(e.final, GimletCIError) and e.final.tip is None:
+                    e.final.tip = (
+                        f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
+                        "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
+                    )
+                raise e.final from None
             log.warning(
                 "gimlet_ci.retry",
                 request=what,

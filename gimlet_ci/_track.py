@@ -29,9 +29,11 @@ class Verdict:
     """An image build finished: track this release id next."""
     no_match: bool = False
     """Processed with no result at all."""
+    no_commit: bool = False
+    """An on-demand release whose result made no gitops commit."""
 
 
-def _outcome(result: Result, *, on_demand: bool) -> DeployOutcome:
+def _outcome(result: Result) -> DeployOutcome:
     gitops = result.gitops_commit_status or None
     common = {
         "app": result.app or None,
@@ -58,12 +60,6 @@ def _outcome(result: Result, *, on_demand: bool) -> DeployOutcome:
                 **common,
                 status="image-build",
                 message=f"image build triggered; deploy {result.triggered_deploy_request_id}",
-            )
-        if on_demand:
-            return DeployOutcome(
-                **common,
-                status="failed",
-                message="the release generated no gitops commit (is this version deployed already?)",
             )
         return DeployOutcome(**common, status="no-change", message="no gitops change")
     if gitops == SUCCEEDED:
@@ -95,14 +91,23 @@ def judge(status: TrackStatus, *, on_demand: bool) -> Verdict:
                 return Verdict(state="pending", follow=follow, message="image build succeeded")
             return Verdict(state="failed", message="image build succeeded but Gimlet named no deploy to follow")
         return Verdict(state="pending", message="image build in progress")
-    deploys = tuple(_outcome(r, on_demand=on_demand) for r in status.results)
+    on_demand = on_demand and status.type != "rollback"  # a rollback is judged like an automated deploy
+    deploys = tuple(_outcome(r) for r in status.results)
     if status.status == "error":
         return Verdict(state="failed", deploys=deploys, message=status.status_desc or "processing failed")
     failed = [d for d in deploys if d.status == "failed"]
     if failed:
-        return Verdict(state="failed", deploys=deploys, message=_describe(failed[0]))
+        return Verdict(state="failed", deploys=deploys, message=describe(failed[0]))
     if status.status == "new":
         return Verdict(state="pending", deploys=deploys)
+    unchanged = [d for d in deploys if d.status == "no-change"]
+    if on_demand and unchanged:
+        return Verdict(
+            state="failed",
+            deploys=deploys,
+            no_commit=True,
+            message=f"{describe(unchanged[0])}: the release generated no gitops commit (is it deployed already?)",
+        )
     if not deploys:
         if on_demand:
             return Verdict(
@@ -116,15 +121,11 @@ def judge(status: TrackStatus, *, on_demand: bool) -> Verdict:
     return Verdict(state="pending", deploys=deploys)
 
 
-def _describe(deploy: DeployOutcome) -> str:
+def describe(deploy: DeployOutcome) -> str:
+    """One line for a deploy, as shown on stderr and in errors."""
     parts = [f"{deploy.app or '?'} -> {deploy.env or '?'}"]
     if deploy.gitops_hash:
         parts.append(f"gitops {deploy.gitops_hash[:8]}")
     if deploy.gitops_status:
         parts.append(deploy.gitops_status)
     return f"{', '.join(parts)}: {deploy.message or 'failed'}"
-
-
-def describe(deploy: DeployOutcome) -> str:
-    """One line for a deploy, as shown on stderr and in errors."""
-    return _describe(deploy)

@@ -380,7 +380,7 @@ def _client(settings: Settings) -> Any:
     )
 
 
-def _missing_tip(ctx_platform: str, env: Mapping[str, str]) -> str:
+def _missing_tip(ctx_platform: str) -> str:
     tips = {
         "github": "add GIMLET_SERVER and GIMLET_TOKEN as repository secrets and pass them in the step's env:; "
         "pull requests from forks and Dependabot get no secrets",
@@ -391,7 +391,6 @@ def _missing_tip(ctx_platform: str, env: Mapping[str, str]) -> str:
         "gitlab": "add GIMLET_SERVER and GIMLET_TOKEN as CI/CD variables; protected variables reach only "
         "protected branches and tags",
     }
-    del env
     return tips.get(ctx_platform, "set GIMLET_SERVER and GIMLET_TOKEN in the environment")
 
 
@@ -440,7 +439,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     try:
         client = _client(settings)
     except MissingSettingsError as e:
-        e.tip = _missing_tip(ctx.platform, run.env)
+        e.tip = _missing_tip(ctx.platform)
         raise
     run.outcome = Outcome(status="error", repository=ctx.repository, sha=ctx.sha)
     with client.http:

@@ -9,13 +9,13 @@ import httpx
 import pytest
 
 from gimlet_ci._client import GimletClient, build_client
-from gimlet_ci._converter import artifact_body
+from gimlet_ci._converter import artifact_body, to_wire
 from gimlet_ci._models import Artifact, ReleaseRequest, Version
 from gimlet_ci._retry import Deadline, RetryPolicy
 from gimlet_ci.exceptions import GimletAPIError, ServerUnreachable, Unauthorized
 
 ARTIFACT = Artifact(version=Version(repository_name="acme/shop", sha="a" * 40, message="ünïcode & <tags>"))
-STORED = {"id": "acme/shop-1", "created": 2_000_000_000, "version": {"repositoryName": "acme/shop", "sha": "a" * 40}}
+STORED = {**to_wire(ARTIFACT), "id": "acme/shop-1", "created": 2_000_000_000}
 
 
 def client(handler: Callable[[httpx.Request], httpx.Response]) -> GimletClient:
@@ -162,3 +162,32 @@ def test_reads_retry_5xx_then_succeed() -> None:
 def test_repr_never_shows_the_token() -> None:
     """The client's repr leaves the HTTP client (and its Authorization header) out."""
     assert "tok" not in repr(client(lambda _: text_plain(200, {})))
+
+
+def test_another_jobs_artifact_for_the_same_commit_is_not_adopted() -> None:
+    """After an unknown outcome, an artifact of the same sha with other vars (another job) is not taken for ours."""
+    calls: list[str] = []
+    other = {**STORED, "id": "acme/shop-other", "vars": {"JOB": "another-job"}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if request.method == "POST" and calls.count("POST") == 1:
+            msg = "read timed out"
+            raise httpx.ReadTimeout(msg, request=request)
+        return text_plain(201, STORED) if request.method == "POST" else text_plain(200, [other])
+
+    assert "acme/shop-1" == client(handler).post_artifact(ARTIFACT).id
+    assert ["POST", "GET", "POST"] == calls
+
+
+def test_redirect_names_where_it_points_and_what_to_do() -> None:
+    """A 301 (an http URL for an https Gimlet) is an error naming the Location, with a tip, never followed."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(301, headers={"Location": "https://gimlet.example.com/api/artifact"})
+
+    with pytest.raises(GimletAPIError, match=r"redirecting to https://gimlet\.example\.com/api/artifact") as e:
+        client(handler).post_artifact(ARTIFACT)
+
+    assert e.value.tip is not None
+    assert "GIMLET_SERVER" in e.value.tip

@@ -22,7 +22,7 @@ from gimlet_ci._retry import Deadline, RetryPolicy, Timing
 from gimlet_ci._settings import Settings
 from gimlet_ci.adapters import CIContext
 from gimlet_ci.cli import main
-from gimlet_ci.exceptions import DeadlineExceeded, ServerUnreachable
+from gimlet_ci.exceptions import GimletAPIError, ServerUnreachable
 from gimlet_ci.testing import GimletServer
 from tests.helpers import git, make_repo
 
@@ -165,8 +165,8 @@ def prepared_for(repo: Path) -> Any:
     return prepare(ctx, Settings(), checkout=repo)
 
 
-def test_deadline_during_a_retry_is_exit_3(repo: Path) -> None:
-    """A server that keeps failing while the deadline runs out ends with DeadlineExceeded naming the last failure."""
+def test_deadline_during_retries_reports_the_server_error(repo: Path) -> None:
+    """A server that keeps failing while the deadline runs out: its error (exit 4), with a tip naming the deadline."""
     fake = FakeTiming()
     with GimletServer(token=TOKEN, force_status=503) as server:
         client = build_client(
@@ -176,14 +176,13 @@ def test_deadline_during_a_retry_is_exit_3(repo: Path) -> None:
             user_agent="t",
             retry=RetryPolicy(base=2.0, factor=2.0, cap=30.0, attempts=50),
         )
-        with (
-            client.http,
-            pytest.raises(DeadlineExceeded, match="deadline passed while retrying POST /api/artifact") as e,
-        ):
+        with client.http, pytest.raises(GimletAPIError, match="Gimlet answered 503") as e:
             ship(prepared_for(repo), Settings(), client=client)
         stored = len(server.artifacts())
 
-    assert 3 == e.value.exit_code
+    assert 4 == e.value.exit_code
+    assert e.value.tip is not None
+    assert "retries stopped early: the 20s deadline" in e.value.tip
     assert 0 == stored
     assert sum(fake.slept) <= 20.0
     assert len(fake.slept) >= 2

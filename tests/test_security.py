@@ -169,3 +169,13 @@ def test_a_variable_holding_the_token_never_reaches_the_artifact(repo: Path) -> 
     assert "HARMLESS" not in body["vars"]
     assert TOKEN not in out + err
     assert "Variable ALSO holds the Gimlet token" in err
+
+
+def test_a_manifest_holding_the_token_is_refused(repo: Path) -> None:
+    """A token pasted into a manifest is caught before sending: exit 2, and the token is not printed."""
+    (repo / ".gimlet" / "oops.yaml").write_text(f"app: x\nenv: staging\nvalues:\n  password: {TOKEN}\n")
+    code, out, err = run(["--platform", "local", "-C", str(repo), "ship", "--dry-run"], {"GIMLET_TOKEN": TOKEN})
+
+    assert 2 == code
+    assert "the artifact would carry the Gimlet token" in err
+    assert TOKEN not in out + err

@@ -124,3 +124,16 @@ def test_no_op_result_is_reported_as_no_change() -> None:
     [deploy] = judge(status("processed", ok("", hash="")), on_demand=False).deploys
 
     assert ("no-change", "no gitops change") == (deploy.status, deploy.message)
+
+
+def test_a_rollback_is_judged_like_an_automated_deploy() -> None:
+    """`track --release` on a rollback id: no result and no-op results are done, not an unmatched release."""
+    assert "done" == judge(status("processed", kind="rollback"), on_demand=True).state
+    assert "done" == judge(status("processed", ok("", hash=""), kind="rollback"), on_demand=True).state
+
+
+def test_on_demand_no_op_is_flagged_for_the_exit_code() -> None:
+    """An on-demand release that made no gitops commit is flagged (exit 1 as "matched nothing"), not a crash."""
+    verdict = judge(status("processed", ok("", hash="")), on_demand=True)
+
+    assert (True, "no-change") == (verdict.no_commit, verdict.deploys[0].status)
