@@ -108,7 +108,7 @@ class NoManifestMatchedError(GimletFailure):
 
 
 class DeadlineExceeded(GimletCIError):
-    """Raised when the command's single deadline passes while waiting or retrying."""
+    """Raised when the command's single deadline passes while waiting (retries it cuts short end in the server's error)."""
 
     exit_code = 3
 
