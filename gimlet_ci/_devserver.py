@@ -891,9 +891,25 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(msg)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _go_strings(value: Any) -> Any:
+    """Replace lone UTF-16 surrogates (``"\\ud800"``) with U+FFFD in every string, keys too, as Go decodes them."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_go_strings(k): _go_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_strings(item) for item in value]
+    return value
+
+
 def _go_loads(body: bytes) -> Any:
-    """``json.loads`` that, like Go's ``encoding/json``, rejects ``NaN``, ``Infinity`` and ``-Infinity``."""
-    return json.loads(body, parse_constant=_reject_constant)
+    """Decode JSON as Go's ``encoding/json`` does: ``NaN``, ``Infinity`` and ``-Infinity`` are errors; invalid
+    UTF-8 and lone surrogates become U+FFFD."""
+    text = body.decode("utf-8", "replace")
+    return _go_strings(json.loads(text, parse_constant=_reject_constant))
 
 
 def _image_strategy(manifest: Mapping[str, Any]) -> str:

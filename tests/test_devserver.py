@@ -690,8 +690,9 @@ def test_cli_zero_delay(option: str, value: str) -> None:
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0])
 def test_server_rejects_bad_delays(knob: str, value: float) -> None:
     """The server refuses delays that are not finite and >= 0 (events would never be processed)."""
+    options: dict[str, Any] = {knob: value}
     with pytest.raises(ValueError, match=knob):
-        GimletServer(**{knob: value})
+        GimletServer(**options)
 
 
 def _raw_request(server: GimletServer, head: str, body: bytes = b"") -> bytes:
@@ -753,3 +754,15 @@ def test_release_with_nan_is_bad_request(client: httpx.Client) -> None:
     body = f'{{"env":"staging","artifactId":"{artifact_id}","extra":NaN}}'
     response = client.post("/api/releases", content=body.encode())
     assert (400, b"Bad Request\n") == (response.status_code, response.content)
+
+
+def test_artifact_with_bad_unicode_is_stored_with_replacement_characters(
+    client: httpx.Client, gimlet_server: GimletServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Lone surrogates and invalid UTF-8 become U+FFFD, as Go decodes them; the artifact is stored and echoed."""
+    body = b'{"version":{"repositoryName":"\\ud800shop","message":"caf\xe9"}}'
+    response = client.post("/api/artifact", content=body)
+    assert 201 == response.status_code
+    assert {"repositoryName": "\ufffdshop", "message": "caf\ufffd"} == response.json()["version"]
+    assert response.json()["id"].startswith("\ufffdshop-")
+    assert "Traceback" not in capfd.readouterr().err

@@ -283,17 +283,30 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]()!|~#$:.+-"})
+"""Backslash-escaped in server text: inline Markdown (emphasis, code, links, images, strikethrough, math,
+emoji), ``|`` (table cells), ``:`` and ``.`` (GFM autolinks), and block markers that could start the line.
+``&``, ``<``, ``>`` become entities first; ``;`` and ``&`` stay, so those entities survive."""
+_CODE_SAFE = re.compile(r"[A-Za-z0-9._/@+=:-]+")
+
+
 def _md(text: str | None) -> str:
-    """Text safe inside a Markdown table cell: one line, ``|`` escaped."""
-    if text is None or not text:
+    """Server text shown literally in the step summary: one line, no HTML, no Markdown, ``|`` escaped.
+
+    GitHub renders the summary as GFM with HTML allowed, so raw text could inject tags, images or links.
+    """
+    if text is None or not text.strip():
         return "—"
-    return " ".join(text.splitlines()).replace("\\", "\\\\").replace("|", "\\|")
+    import html  # noqa: PLC0415 - only when writing outputs
+
+    return html.escape(" ".join(text.split()), quote=False).translate(_MD_ESCAPES)
 
 
 def _code(text: str | None) -> str:
+    """An id or hash in a code span; anything but plain id characters is shown as `_md` text instead."""
     if text is None or not text:
         return "—"
-    return f"`{_md(text).replace('`', '')}`"
+    return f"`{text}`" if _CODE_SAFE.fullmatch(text) else _md(text)
 
 
 def _uuid4() -> str:

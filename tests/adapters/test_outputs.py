@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import subprocess
 from pathlib import Path
@@ -98,6 +99,68 @@ def test_github_step_summary_table_escapes_server_text() -> None:
     assert "| api\\|x | st age | failed | — |" in summary
     assert "| Repository | acme/web |" in summary
     assert "| Commit | `abc123` |" in summary
+
+
+_MARKUP = set("\\`*_[]()!|~#$:.+-<>")
+"""Characters that may only appear backslash-escaped in summary text (``<`` and ``>`` never: entities)."""
+
+
+def _read_markdown_text(line: str) -> str:
+    """The text CommonMark shows for *line*, failing on any character that could start markup."""
+    shown: list[str] = []
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if char == "\\" and i + 1 < len(line) and line[i + 1] in _MARKUP - set("<>"):
+            shown.append(line[i + 1])
+            i += 2
+        elif char == "&":
+            end = line.index(";", i)
+            entity = line[i : end + 1]
+            assert entity in {"&amp;", "&lt;", "&gt;"}, entity
+            shown.append(html.unescape(entity))
+            i = end + 1
+        else:
+            assert char not in _MARKUP, f"unescaped {char!r} in {line!r}"
+            assert char not in "\r\n"
+            shown.append(char)
+            i += 1
+    return "".join(shown)
+
+
+def _summary_message_line(message: str) -> str:
+    outcome = Outcome(artifact_id="art-1", status="failed", message=message)
+    lines = dict(github.outputs(ENV, outcome).files)["/summary"].split("\n")
+    return lines[lines.index("| Commit | — |") + 2]
+
+
+def test_github_step_summary_neutralises_html_and_links() -> None:
+    """Server text cannot inject HTML, images or links into the step summary: it shows literally."""
+    message = '<img src=x onerror="alert(1)"> [docs](https://evil.example) ![px](https://evil.example/p.png) `x`'
+    outcome = Outcome(
+        artifact_id="acme/web-1",
+        status="failed",
+        message=message,
+        deploys=(DeployOutcome(app="<b>web</b>", env="[prod](https://x)", status="failed", gitops_hash="<i>h</i>"),),
+    )
+    summary = dict(github.outputs(ENV, outcome).files)["/summary"]
+    assert (
+        '&lt;img src=x onerror="alert\\(1\\)"&gt; \\[docs\\]\\(https\\://evil\\.example\\) '
+        "\\!\\[px\\]\\(https\\://evil\\.example/p\\.png\\) \\`x\\`"
+    ) == _summary_message_line(message)
+    assert "| &lt;b&gt;web&lt;/b&gt; | \\[prod\\]\\(https\\://x\\) | failed | &lt;i&gt;h&lt;/i&gt; |" in summary
+    assert "| Artifact | `acme/web-1` |" in summary
+    markdown = pytest.importorskip("markdown")
+    rendered = markdown.markdown(summary, extensions=["tables"])
+    for tag in ("<img", "<a ", "<b>", "<i>", "<code>x"):
+        assert tag not in rendered
+
+
+@given(st.text(min_size=1))
+def test_github_step_summary_shows_any_server_text_literally(message: str) -> None:
+    """Any server message appears in the summary as exactly its text on one line, with no live markup."""
+    expected = " ".join(message.split()) or "—"
+    assert expected == _read_markdown_text(_summary_message_line(message))
 
 
 @pytest.mark.parametrize("status", ["failed", "timeout", "error"])

@@ -354,7 +354,7 @@ def test_github_shim_names_the_input_of_a_bad_value(tmp_path: Path) -> None:
 def test_github_install_shim_creates_the_private_venv_from_the_action_checkout(
     tmp_path: Path,
 ) -> None:
-    """The install shim makes $RUNNER_TEMP/gimlet-ci-venv with setup-python's interpreter and pip-installs the repo."""
+    """The install shim makes $RUNNER_TEMP/gimlet-ci-venv with setup-python's Python, pip-installs the repo pinned."""
     log = tmp_path / "calls.log"
     fake_python = tmp_path / "python"
     # A stand-in for setup-python's interpreter: `-m venv DIR` makes DIR/bin/python, which records its arguments.
@@ -385,6 +385,10 @@ def test_github_install_shim_creates_the_private_venv_from_the_action_checkout(
     assert f"setup-python -m venv {venv}" == calls[0]
     assert calls[1].startswith("venv-python -m pip install ")
     assert ROOT == Path(calls[1].split()[-1]).resolve()
+    pip_args = calls[1].split()
+    constraints = Path(pip_args[pip_args.index("-c") + 1]).resolve()
+    assert ROOT / "adapters" / "github-action" / "constraints.txt" == constraints
+    assert constraints.is_file()
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -10,11 +12,14 @@ from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from gimlet_ci.adapters import github
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_FILE = ROOT / "adapters/github-action/action.yml"
+CONSTRAINTS_FILE = ROOT / "adapters/github-action/constraints.txt"
 OFFICIAL_INPUTS = {
     "wait": "false",
     "deploy": "false",
@@ -134,7 +139,80 @@ def test_python_is_private_and_the_cache_can_never_fail_a_deploy(action: dict[st
         assert step["continue-on-error"] is True
         assert "${{ runner.os }}" in step["with"]["key"]
         assert "${{ steps.python.outputs.python-version }}" in step["with"]["key"]
-        assert step["with"]["key"].endswith(f"-{version.group(1)}")
+        assert re.search(rf"-{re.escape(version.group(1))}-[0-9a-f]{{12}}$", step["with"]["key"])
+
+
+def _constraints() -> dict[str, str]:
+    """constraints.txt as {normalized name: pinned version}; every line a comment or an exact `name==version`."""
+    pins: dict[str, str] = {}
+    for line in CONSTRAINTS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        requirement = Requirement(line)
+        (specifier,) = requirement.specifier
+        assert ("==", None) == (specifier.operator, requirement.marker), line
+        name = canonicalize_name(requirement.name)
+        assert name not in pins, f"{name} is pinned twice"
+        pins[name] = specifier.version
+    return pins
+
+
+def _runtime_requirements() -> list[Requirement]:
+    """pyproject.toml's [project] dependencies (read without tomllib, which Python 3.10 lacks)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.MULTILINE | re.DOTALL)
+    assert block
+    return [Requirement(item) for item in re.findall(r'"([^"]+)"', block.group(1))]
+
+
+def test_pip_cache_key_changes_with_the_constraints(action: dict[str, Any]) -> None:
+    """Both pip cache keys end with the first 12 hex digits of constraints.txt's sha256, so new pins get a new cache."""
+    digest = hashlib.sha256(CONSTRAINTS_FILE.read_bytes()).hexdigest()[:12]
+    keys = [
+        step["with"]["key"] for step in action["runs"]["steps"] if step.get("uses", "").startswith("actions/cache/")
+    ]
+    assert 2 == len(keys)
+    assert [] == [key for key in keys if not key.endswith(f"-{digest}")], f"set the key suffix to -{digest}"
+
+
+def test_constraints_pin_every_runtime_dependency_within_pyproject_ranges() -> None:
+    """Each dependency of pyproject.toml is pinned in constraints.txt, at a version its range admits."""
+    pins = _constraints()
+    requirements = _runtime_requirements()
+    assert requirements
+    missing = [str(r) for r in requirements if canonicalize_name(r.name) not in pins]
+    assert [] == missing
+    outside = [
+        f"{r.name}=={pins[canonicalize_name(r.name)]} is outside {r.specifier}"
+        for r in requirements
+        if not r.specifier.contains(pins[canonicalize_name(r.name)], prereleases=True)
+    ]
+    assert [] == outside
+
+
+def test_constraints_pin_the_whole_dependency_closure(action: dict[str, Any]) -> None:
+    """Every package the pinned dependencies pull in on the action's Python is pinned too, and nothing else is."""
+    pins = _constraints()
+    python = str(next(s for s in action["runs"]["steps"] if s.get("id") == "python")["with"]["python-version"])
+    environment = {"python_version": python, "python_full_version": f"{python}.0", "extra": ""}
+    closure: set[str] = set()
+    todo = [canonicalize_name(r.name) for r in _runtime_requirements()]
+    while todo:
+        name = todo.pop()
+        if name in closure:
+            continue
+        closure.add(name)
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pytest.skip(f"{name} is not installed here, so its dependencies cannot be read")
+        if pins.get(name) != installed:
+            pytest.skip(f"{name} {installed} is installed here, not the pinned {pins.get(name)}")
+        for line in importlib.metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate(environment):
+                todo.append(canonicalize_name(requirement.name))
+    assert sorted(closure) == sorted(pins)
 
 
 @pytest.mark.parametrize(

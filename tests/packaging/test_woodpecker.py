@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -167,6 +169,51 @@ def test_executor_target_has_no_entrypoint_and_is_not_root() -> None:
     build = next(step for step in release["jobs"]["images"]["steps"] if "build-push-action" in step.get("uses", ""))
     assert "linux/amd64,linux/arm64" == build["with"]["platforms"]
     assert "adapters/woodpecker-plugin/Dockerfile" == build["with"]["file"]
+
+
+def _git_trust() -> tuple[dict[str, str], list[str]]:
+    """The runtime stage's GIT_CONFIG_* variables, and the comment lines right above the ENV that sets them."""
+    lines = (PLUGIN / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("ENV GIT_CONFIG_COUNT="))
+    comment: list[str] = []
+    for line in reversed(lines[:start]):
+        if not line.startswith("#"):
+            break
+        comment.insert(0, line.lstrip("# "))
+    stage = next(line for line in _dockerfile_stages()["runtime"] if line.startswith("ENV GIT_CONFIG_COUNT="))
+    variables = dict(item.split("=", 1) for item in stage.split()[1:])
+    return {k: v for k, v in variables.items() if k.startswith("GIT_CONFIG_")}, comment
+
+
+def test_git_trusts_the_workspace_by_a_documented_decision() -> None:
+    """safe.directory=* is the one git setting, and the comment above it says why and why it is not narrower."""
+    variables, comment = _git_trust()
+    assert {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": "*"} == variables
+    text = " ".join(comment)
+    assert text.startswith("Decision:")
+    for reason in ("/woodpecker", "another user", "2.39", "2.46", "orb-executor"):
+        assert reason in text
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown a repository")
+def test_git_trust_lets_another_user_read_the_workspace(tmp_path: Path) -> None:
+    """With the image's GIT_CONFIG_* variables, git reads a repository another user owns (without them it refuses)."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "woodpecker" / "src"
+    repo.mkdir(parents=True)
+    env = {"HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x"}
+    env |= {"GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@x"}
+    subprocess.run([git, "init", "-q"], cwd=repo, env=env, check=True)
+    subprocess.run([git, "commit", "-q", "--allow-empty", "-m", "built"], cwd=repo, env=env, check=True)
+    for path in [tmp_path / "woodpecker", *(tmp_path / "woodpecker").rglob("*")]:
+        os.chown(path, 10002, 10002)
+    log = [git, "log", "-1", "--format=%s"]
+    refused = subprocess.run(log, cwd=repo, env=env, capture_output=True, text=True, check=False)
+    trusted = subprocess.run(log, cwd=repo, env=env | _git_trust()[0], capture_output=True, text=True, check=False)
+    assert "dubious ownership" in refused.stderr
+    assert (0, "built\n") == (trusted.returncode, trusted.stdout)
 
 
 def test_hadolint_passes_the_dockerfile() -> None:
