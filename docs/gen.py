@@ -510,7 +510,10 @@ _EXIT_MEANING = {
     0: "Done: shipped; when waiting, every triggered deploy reconciled; `lint` found no error.",
     1: "Gimlet reported a failure (or `lint` found an error).",
     2: "Usage or configuration error, found before anything was sent.",
-    3: "The deadline (`--timeout`, `GIMLET_TIMEOUT`, default `10m`) passed while waiting; retries it cuts short end with exit 4.",
+    3: (
+        "The deadline (`--timeout`, `GIMLET_TIMEOUT`, default `10m`) passed while waiting; "
+        "retries it cuts short end with exit 4."
+    ),
     4: "The server could not be reached or answered with an error, after retries.",
 }
 

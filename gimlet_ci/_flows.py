@@ -42,7 +42,8 @@ class Prepared:
 
 def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
     """Read the manifests and the commit, and build the artifact; nothing is sent."""
-    from gimlet_ci._manifests import read_manifests, read_vars  # noqa: PLC0415 - YAML stays off cheap paths
+    from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
+    from gimlet_ci._manifests import read_manifests, read_vars  # noqa: PLC0415
 
     directory = Path(settings.manifests)
     if not directory.is_absolute():
@@ -66,15 +67,8 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
             "the artifact would carry the Gimlet token (in a manifest, a link or the commit message); nothing was sent"
         )
         raise ConfigError(msg, tip="remove the token from what gimlet-ci ships; it belongs in GIMLET_TOKEN only")
-    problems: tuple[str, ...] = ()
-    try:
-        from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - lint ships with the package
-        pass
-    else:
-        found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
-        problems = tuple(str(p) for p in found)
-    return Prepared(artifact=artifact, problems=problems)
+    found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
+    return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found))
 
 
 @attrs.define

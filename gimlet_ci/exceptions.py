@@ -108,7 +108,10 @@ class NoManifestMatchedError(GimletFailure):
 
 
 class DeadlineExceeded(GimletCIError):
-    """Raised when the command's single deadline passes while waiting (retries it cuts short end in the server's error)."""
+    """Raised when the command's single deadline passes while waiting.
+
+    Retries that the deadline cuts short end with the server's error instead (`GimletAPIError`, exit 4).
+    """
 
     exit_code = 3
 
