@@ -78,9 +78,9 @@ def build_artifact(
     items.extend({"name": name, "url": url} for name, url in settings.fields)
     all_vars = {**context_vars, **link_vars, **repo_vars}
     all_vars.update(settings.vars)
-    if settings.token:
+    if guarded := settings.guarded_token:
         # A second line of defence behind the secret-name rule: no variable may carry the token's value.
-        leaked = sorted(name for name, value in all_vars.items() if settings.token in value)
+        leaked = sorted(name for name, value in all_vars.items() if guarded in value)
         for name in leaked:
             log.warning("gimlet_ci.secret_var_dropped", name=name)
             all_vars.pop(name)

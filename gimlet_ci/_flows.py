@@ -61,7 +61,8 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
         raise ConfigError(
             msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string"
         ) from None
-    if settings.token and settings.token.encode() in body:
+    guarded = settings.guarded_token
+    if guarded and guarded.encode() in body:
         # Variables holding it were dropped already; this is in a manifest, a --field link or the commit message.
         msg = (
             "the artifact would carry the Gimlet token (in a manifest, a link or the commit message); nothing was sent"

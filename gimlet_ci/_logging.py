@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import structlog
 
-REDACTED = "[redacted]"
+from gimlet_ci._secrets import guarded, scrub
 
 _SENTENCES = {
     "gimlet_ci.artifact_built": "Built the artifact for {repository}@{sha_short}: {manifests} manifest(s)",
@@ -96,15 +96,13 @@ class Redactor:
     """Replace every secret value in an event, keys and nested values included."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = [s for s in secrets if s]
+        self.secrets = guarded(secrets)
 
     def scrub(self, value: Any) -> Any:
         if not self.secrets:
             return value
         if isinstance(value, str):
-            for secret in self.secrets:
-                value = value.replace(secret, REDACTED)
-            return value
+            return scrub(value, self.secrets)
         if isinstance(value, dict):
             return {self.scrub(k): self.scrub(v) for k, v in value.items()}
         if isinstance(value, list | tuple):

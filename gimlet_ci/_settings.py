@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from gimlet_ci._parse import parse_bool, parse_duration, parse_fields, parse_pair
+from gimlet_ci._secrets import MIN_SECRET_LENGTH
 from gimlet_ci.adapters import InputValue
 from gimlet_ci.exceptions import ConfigError, MissingSettingsError
 
@@ -67,6 +68,12 @@ class Settings:
     insecure: bool = False
     sources: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     """Where each setting came from (``--timeout``, ``GIMLET_TIMEOUT``, ``INPUT_TIMEOUT``), for messages."""
+
+    @property
+    def guarded_token(self) -> str | None:
+        """The token, when long enough to look for in what is sent (Gimlet's are JWTs; a short string occurs by
+        chance, and looking for it would refuse harmless artifacts)."""
+        return self.token if self.token and len(self.token) >= MIN_SECRET_LENGTH else None
 
     def check_mode(self) -> None:
         """An on-demand deploy (``deploy`` on) needs an environment: say so before anything is sent."""

@@ -249,10 +249,9 @@ class _Run:
         """Whether structlog is configured (every command but the fast `context`)."""
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        return text
+        from gimlet_ci._secrets import scrub  # noqa: PLC0415
+
+        return scrub(text, self.secrets)
 
     def say(self, line: str) -> None:
         print(self.scrub(line), file=self.stderr)

@@ -179,3 +179,11 @@ def test_a_manifest_holding_the_token_is_refused(repo: Path) -> None:
     assert 2 == code
     assert "the artifact would carry the Gimlet token" in err
     assert TOKEN not in out + err
+
+
+def test_a_short_token_is_not_hunted_for_in_the_artifact(repo: Path) -> None:
+    """A one-letter token occurs in any artifact by chance: it does not make the artifact refused."""
+    code, out, err = run(["--platform", "local", "-C", str(repo), "ship", "--dry-run"], {"GIMLET_TOKEN": "e"})
+
+    assert 0 == code, err
+    assert "acme/shop" == json.loads(out)["version"]["repositoryName"]  # not garbled by redacting every "e"
