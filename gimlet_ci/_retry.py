@@ -7,6 +7,7 @@ behind this one module makes a swap a one-file change.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -93,18 +94,19 @@ class RetryPolicy:
 class PollSchedule:
     """When to ask again while waiting for Gimlet.
 
-    Fast at first (a finished deploy is seen within a fraction of a second), a steady one-second pace through the
-    first minute (where most deploys finish), then growing by *growth* to *cap*: over a ten-minute wait this makes
-    about 135 requests, against 120 for the official CLI's fixed 5 s poll, which notices a finished deploy 2.5 s late
-    on average.
+    Fast at first, then a steady pace of 0.75 s through the first minute, where most deploys finish (a finished
+    deploy is seen about 0.4 s after it finished), then growing by *growth* to *cap*: over a ten-minute wait this makes
+    about 140 requests, against 120 for the official CLI's fixed 5 s poll, which notices a finished deploy 2.5 s late
+    on average. Each interval varies by ±*jitter* so that the pipelines of a busy Gimlet do not poll in step.
     """
 
     fast: float = 0.25
     fast_for: float = 2.0
-    steady: float = 1.0
+    steady: float = 0.75
     steady_for: float = 60.0
     growth: float = 1.5
-    cap: float = 8.0
+    cap: float = 11.0
+    jitter: float = 0.2
 
     def intervals(self) -> Iterator[float]:
         """Each wait between two polls, forever."""
@@ -117,12 +119,13 @@ class PollSchedule:
                 interval = self.steady
             else:
                 interval = min(self.cap, max(interval, self.steady) * self.growth)
-            elapsed += interval
-            yield interval
+            wait = interval * random.uniform(1 - self.jitter, 1 + self.jitter) if self.jitter else interval  # noqa: S311
+            elapsed += wait
+            yield wait
 
 
 TEST_RETRY = RetryPolicy(base=0.0, factor=1.0, cap=0.0, attempts=6)
-TEST_POLL = PollSchedule(fast=0.0, fast_for=0.0, steady=0.0, steady_for=float("inf"), growth=1.0, cap=0.0)
+TEST_POLL = PollSchedule(fast=0.0, fast_for=0.0, steady=0.0, steady_for=float("inf"), growth=1.0, cap=0.0, jitter=0.0)
 """The test mode: every interval zero, so tests never sleep."""
 
 _testing = [False]
