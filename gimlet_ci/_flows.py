@@ -93,7 +93,7 @@ class _Watcher:
             status = self.fetch()
             verdict = judge(status, on_demand=self.on_demand)
             self.last = verdict
-            changed = self._report(status, verdict)
+            changed = self.report(status, verdict)
             if verdict.state != "pending" or verdict.follow:
                 return verdict
             elapsed = self.deadline.elapsed()
@@ -112,7 +112,8 @@ class _Watcher:
             next_poll = max(next_poll + next(intervals), elapsed)
             self.deadline.sleep(next_poll - elapsed, f"waiting for {self.what}")
 
-    def _report(self, status: TrackStatus, verdict: Verdict) -> bool:
+    def report(self, status: TrackStatus, verdict: Verdict) -> bool:
+        """Log what changed since the last poll (everything, the first time); whether anything did."""
         changed = False
         elapsed = format_duration(round(self.deadline.elapsed(), 1))
         if status.status != self.status:
@@ -321,17 +322,14 @@ def release(
     log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
     if not wait:
         return outcome
-    with _reported(outcome):
-        verdict = watch(
-            lambda: client.track_release(ticket.id),
-            what="the release",
-            on_demand=True,
-            deadline=client.deadline,
-            schedule=schedule,
-            outcome=outcome,
-            refetch=lambda rid: lambda: client.track_release(rid),
-        )
-    return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+    return _waited(
+        client,
+        lambda: client.track_release(ticket.id),
+        what="the release",
+        on_demand=True,
+        schedule=schedule,
+        outcome=outcome,
+    )
 
 
 def rollback(
@@ -349,16 +347,14 @@ def rollback(
     log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
     if not wait:
         return outcome
-    with _reported(outcome):
-        verdict = watch(
-            lambda: client.track_release(ticket.id),
-            what="the rollback",
-            on_demand=False,
-            deadline=client.deadline,
-            schedule=schedule or default_schedule(),
-            outcome=outcome,
-        )
-    return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+    return _waited(
+        client,
+        lambda: client.track_release(ticket.id),
+        what="the rollback",
+        on_demand=False,
+        schedule=schedule or default_schedule(),
+        outcome=outcome,
+    )
 
 
 def track(
@@ -385,41 +381,42 @@ def track(
             return client.track_artifact(artifact_id)
 
         on_demand, what = False, "the artifact"
+    schedule = schedule or default_schedule()
     if wait:
-        with _reported(outcome):
-            verdict = watch(
-                fetch,
-                what=what,
-                on_demand=on_demand,
-                deadline=client.deadline,
-                schedule=schedule or default_schedule(),
-                outcome=outcome,
-                refetch=(lambda rid: lambda: client.track_release(rid)) if release_id else None,
-            )
-        return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
+        return _waited(client, fetch, what=what, on_demand=on_demand, schedule=schedule, outcome=outcome)
     with _reported(outcome):
         status = fetch()
     verdict = judge(status, on_demand=on_demand)
-    for deploy in verdict.deploys:
-        log.info(
-            "gimlet_ci.deploy_status",
-            app=deploy.app,
-            env=deploy.env,
-            status=deploy.status,
-            gitops_hash=deploy.gitops_hash,
-            gitops_status=deploy.gitops_status,
-            message=deploy.message,
-        )
+    _Watcher(fetch=fetch, what=what, on_demand=on_demand, deadline=client.deadline, schedule=schedule).report(
+        status, verdict
+    )
     if verdict.state == "failed":
         raise _fail(verdict, outcome)
     state: OutcomeStatus = "succeeded" if verdict.state == "done" else "shipped"
-    log.info(
-        "gimlet_ci.event_status",
-        what=what,
-        status=status.status or "new",
-        description=status.status_desc or None,
-    )
     return attrs.evolve(outcome, status=state, deploys=verdict.deploys, message=verdict.message)
+
+
+def _waited(
+    client: GimletClient,
+    fetch: Callable[[], TrackStatus],
+    *,
+    what: str,
+    on_demand: bool,
+    schedule: PollSchedule,
+    outcome: Outcome,
+) -> Outcome:
+    """Watch a release, rollback or artifact to its verdict (following image builds); the outcome it reached."""
+    with _reported(outcome):
+        verdict = watch(
+            fetch,
+            what=what,
+            on_demand=on_demand,
+            deadline=client.deadline,
+            schedule=schedule,
+            outcome=outcome,
+            refetch=lambda rid: lambda: client.track_release(rid),
+        )
+    return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
 
 
 __all__ = ["DeployOutcome", "Prepared", "prepare", "release", "rollback", "ship", "track", "watch"]
