@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # typing, pathlib and json cost more start-up time than `--ve
     from types import ModuleType
     from typing import Any, NoReturn, TextIO
 
+    from gimlet_ci._client import GimletClient
     from gimlet_ci._models import Outcome
     from gimlet_ci._settings import Settings
     from gimlet_ci.adapters import CIContext
@@ -355,7 +356,7 @@ def _settings(run: _Run, adapter: ModuleType, args: argparse.Namespace) -> Setti
     return settings
 
 
-def _client(settings: Settings) -> Any:
+def _client(settings: Settings) -> GimletClient:
     import structlog  # noqa: PLC0415
 
     from gimlet_ci._client import build_client, is_loopback  # noqa: PLC0415
