@@ -65,7 +65,7 @@ def build_artifact(
         author_email=commit.author_email or "",
         committer_name=commit.committer_name or "",
         committer_email=commit.committer_email or "",
-        message=commit.message or "",
+        message=(commit.message or "").rstrip("\n"),  # as `$(git log -1 --pretty=%B)` sent it
         url=ctx.url or "",
     )
     context_vars: dict[str, str] = dict(ctx.vars) if ctx.vars else _common_vars(ctx)

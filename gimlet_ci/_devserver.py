@@ -38,9 +38,12 @@ from typing import Any, ClassVar, TextIO
 import attrs
 
 from gimlet_ci._devserver_args import GITOPS_FAILURES, add_arguments
-from gimlet_ci._policy import apply_preview, evaluate, git_event
 from gimlet_ci._template import TemplateError, resolve_manifest, template_vars
 from gimlet_ci.exceptions import ConfigError
+from gimlet_ci.gimlet import dx
+from gimlet_ci.gimlet.gojson import Decoder, GoPanic, RawSyntaxError, encode, go_float, go_string, parse, plain
+from gimlet_ci.gimlet.reading import Reading, read_body
+from gimlet_ci.gimlet.worker import IMAGE_BUILD_STRATEGIES, extract_image_strategy, prep_preview
 
 __all__ = [
     "GITOPS_FAILURES",
@@ -57,34 +60,12 @@ __all__ = [
 _SUCCEEDED_DESC = "Reconciliation finished in 1.2s, next run in 1m0s"
 _PROGRESSING_DESC = "Reconciliation in progress"
 _NO_CHANGES = "No changes made to the gitops state. Maybe this is the current version already?"
-_IMAGE_STRATEGIES = frozenset({"buildpacks", "dockerfile"})
+_USER = "dev-server"
+"""The login of the token's user: it triggers releases and rollbacks (automated deploys are ``policy``)."""
 
 
 # -------------------------------------------------------------------------------------------------
 # Go's encoding/json, over plain dicts
-
-
-def _go_float(value: float) -> str:
-    if math.isnan(value) or math.isinf(value):
-        return "null"  # Go refuses these; a JSON client never sends them
-    if value == int(value) and abs(value) < 1e21:  # noqa: PLR2004
-        return str(int(value))
-    if 1e-6 <= abs(value) < 1e21:  # noqa: PLR2004
-        return repr(value)
-    mantissa, _, exponent = f"{value!r}".partition("e")
-    sign = "-" if exponent.startswith("-") else "+"
-    return f"{mantissa}e{sign}{int(exponent.lstrip('+-')):02d}"
-
-
-def _go_str(value: str) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
 
 
 def _go_encode(value: Any, out: list[str], *, keep_order: bool) -> None:
@@ -95,17 +76,17 @@ def _go_encode(value: Any, out: list[str], *, keep_order: bool) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, int):
-        out.append(_go_float(float(value)) if abs(value) >= 2**53 else str(value))
+        out.append(go_float(float(value)) if abs(value) >= 2**53 else str(value))
     elif isinstance(value, float):
-        out.append(_go_float(value))
+        out.append(go_float(value) if math.isfinite(value) else "null")
     elif isinstance(value, str):
-        out.append(_go_str(value))
+        out.append(go_string(value))
     elif isinstance(value, _Struct):
         out.append("{")
         for index, (key, item) in enumerate(value.fields):
             if index:
                 out.append(",")
-            out.append(_go_str(key) + ":")
+            out.append(go_string(key) + ":")
             _go_encode(item, out, keep_order=keep_order)
         out.append("}")
     elif isinstance(value, Mapping):
@@ -114,7 +95,7 @@ def _go_encode(value: Any, out: list[str], *, keep_order: bool) -> None:
         for index, key in enumerate(keys):
             if index:
                 out.append(",")
-            out.append(_go_str(str(key)) + ":")
+            out.append(go_string(str(key)) + ":")
             _go_encode(value[key], out, keep_order=keep_order)
         out.append("}")
     elif isinstance(value, list | tuple):
@@ -125,7 +106,7 @@ def _go_encode(value: Any, out: list[str], *, keep_order: bool) -> None:
             _go_encode(item, out, keep_order=keep_order)
         out.append("]")
     else:
-        out.append(_go_str(str(value)))
+        out.append(go_string(str(value)))
 
 
 @attrs.frozen
@@ -145,29 +126,8 @@ def go_json(value: Any, *, keep_order: bool = False) -> bytes:
     return "".join(out).encode()
 
 
-def _plain(value: Any) -> Any:
-    """Turn `_Struct` values into ordered dicts (for Python callers)."""
-    if isinstance(value, _Struct):
-        return {key: _plain(item) for key, item in value.fields}
-    if isinstance(value, Mapping):
-        return {str(key): _plain(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _string(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _string_map(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(k): (v if isinstance(v, str) else "") for k, v in value.items()}
-
-
-def _any_map(value: Any) -> dict[str, Any]:
-    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
 
 
 def _struct(*fields: tuple[str, Any, bool | str]) -> _Struct:
@@ -182,146 +142,14 @@ def _struct(*fields: tuple[str, Any, bool | str]) -> _Struct:
     return _Struct(tuple(kept))
 
 
-def _version(raw: Any) -> _Struct:
-    data = raw if isinstance(raw, Mapping) else {}
-    created = data.get("created")
-    event = git_event(data.get("event"))
-    return _struct(
-        ("repositoryName", _string(data.get("repositoryName")), True),
-        ("sha", _string(data.get("sha")), True),
-        (
-            "created",
-            created if isinstance(created, int) and not isinstance(created, bool) else 0,
-            True,
-        ),
-        ("branch", _string(data.get("branch")), True),
-        ("event", "" if event == "push" else event, True),
-        ("sourceBranch", _string(data.get("sourceBranch")), True),
-        ("targetBranch", _string(data.get("targetBranch")), True),
-        ("tag", _string(data.get("tag")), True),
-        ("authorName", _string(data.get("authorName")), True),
-        ("authorEmail", _string(data.get("authorEmail")), True),
-        ("committerName", _string(data.get("committerName")), True),
-        ("committerEmail", _string(data.get("committerEmail")), True),
-        ("message", _string(data.get("message")), True),
-        ("url", _string(data.get("url")), True),
-    )
-
-
-def _deploy(raw: Any) -> _Struct | None:
-    if not isinstance(raw, Mapping):
-        return None
-    event = raw.get("event")
-    patterns = raw.get("commitMessagePatterns")
-    return _struct(
-        ("tag", _string(raw.get("tag")), True),
-        ("branch", _string(raw.get("branch")), True),
-        ("event", None if event is None else git_event(event), True),
-        (
-            "commitMessagePatterns",
-            [_string(p) for p in patterns] if isinstance(patterns, list) else [],
-            True,
-        ),
-    )
-
-
-def _manifest(raw: Any) -> _Struct:
-    data = raw if isinstance(raw, Mapping) else {}
-    preview = data.get("preview")
-    cleanup = data.get("cleanup")
-    chart = _any_map(data.get("chart"))
-    patches = data.get("json6902Patches")
-    dependencies = data.get("dependencies")
-    return _struct(
-        ("app", _string(data.get("app")), False),
-        ("env", _string(data.get("env")), False),
-        ("preview", preview if isinstance(preview, bool) else None, "nil"),
-        ("namespace", _string(data.get("namespace")), False),
-        ("deploy", _deploy(data.get("deploy")), True),
-        (
-            "cleanup",
-            _struct(
-                ("app", _string(cleanup.get("app")), False),
-                ("event", _string(cleanup.get("event")), False),
-                ("branch", _string(cleanup.get("branch")), True),
-            )
-            if isinstance(cleanup, Mapping)
-            else None,
-            True,
-        ),
-        (
-            "chart",
-            _struct(
-                ("repository", _string(chart.get("repository")), True),
-                ("name", _string(chart.get("name")), False),
-                ("version", _string(chart.get("version")), True),
-            ),
-            False,
-        ),
-        ("values", _any_map(data.get("values")), True),
-        ("strategicMergePatches", _string(data.get("strategicMergePatches")), True),
-        (
-            "json6902Patches",
-            [_patch(p) for p in patches] if isinstance(patches, list) else [],
-            True,
-        ),
-        ("manifests", _string(data.get("manifests")), True),
-        (
-            "dependencies",
-            [_dependency(d) for d in dependencies] if isinstance(dependencies, list) else [],
-            True,
-        ),
-    )
-
-
-def _patch(raw: Any) -> _Struct:
-    data = _any_map(raw)
-    target = _any_map(data.get("target"))
-    return _struct(
-        ("patch", _string(data.get("patch")), False),
-        (
-            "target",
-            _struct(*((key, _string(target.get(key)), False) for key in ("group", "version", "kind", "name"))),
-            False,
-        ),
-    )
-
-
-def _dependency(raw: Any) -> _Struct:
-    data = _any_map(raw)
-    return _struct(
-        ("name", _string(data.get("name")), False),
-        ("kind", _string(data.get("kind")), False),
-        ("spec", data.get("spec"), False),
-    )
-
-
-def _artifact_struct(raw: Any, *, artifact_id: str, created: int) -> _Struct:
-    data = raw if isinstance(raw, Mapping) else {}
-    environments = data.get("environments")
-    cue = data.get("cueEnvironments")
-    items = data.get("items")
-    fake = data.get("fake")
-    return _struct(
-        ("id", artifact_id, True),
-        ("created", created, True),
-        ("version", _version(data.get("version")), False),
-        ("context", _string_map(data.get("context")), True),
-        (
-            "environments",
-            [_manifest(m) for m in environments] if isinstance(environments, list) else [],
-            True,
-        ),
-        ("cueEnvironments", [_string(c) for c in cue] if isinstance(cue, list) else [], True),
-        ("items", [_any_map(i) for i in items] if isinstance(items, list) else [], True),
-        ("vars", _string_map(data.get("vars")), True),
-        ("fake", fake is True, True),
-    )
-
-
 def encode_artifact(raw: Any, *, artifact_id: str = "", created: int = 0) -> dict[str, Any]:
-    """Re-encode an artifact as Gimlet stores it: Go key order, omitempty, unknown keys gone."""
-    result: dict[str, Any] = _plain(_artifact_struct(raw, artifact_id=artifact_id, created=created))
+    """Re-encode an artifact body as Gimlet stores it: decoded by Go's rules (`gimlet_ci.gimlet`), Go key order,
+    omitempty, unknown keys gone. *raw* is the body's bytes or its parsed JSON."""
+    body = raw if isinstance(raw, bytes | str) else json.dumps(raw)
+    reading = read_body(body)
+    stored = reading.stored if reading.stored is not None else {}
+    stored = {**stored, "id": artifact_id, "created": created} if stored else stored
+    result: dict[str, Any] = plain(dx.ARTIFACT, stored) if stored else {}
     return result
 
 
@@ -417,6 +245,17 @@ class _Event:
     done: bool = False
 
 
+@attrs.define
+class _Commit:
+    """One gitops commit of an app: what its ``release.json`` says."""
+
+    hash: str
+    artifact_id: str
+    triggered_by: str
+    is_revert: bool = False
+    reverted: bool = False
+
+
 def _fresh_hash() -> str:
     return secrets.token_hex(20)
 
@@ -469,7 +308,9 @@ class DevServer:
         self._artifacts: list[dict[str, Any]] = []
         self._events: dict[str, _Event] = {}
         self._artifact_events: dict[str, str] = {}
-        self._deployed: dict[tuple[str, str], str] = {}
+        self._readings: dict[str, Reading] = {}
+        self._deployed: dict[tuple[str, str], tuple[str, str]] = {}
+        self._history: dict[tuple[str, str], list[_Commit]] = {}
         self._counts: Counter[tuple[str, str]] = Counter()
         self._httpd: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -536,7 +377,9 @@ class DevServer:
             self._artifacts.clear()
             self._events.clear()
             self._artifact_events.clear()
+            self._readings.clear()
             self._deployed.clear()
+            self._history.clear()
             self._counts.clear()
             self.faults = Faults()
 
@@ -584,23 +427,27 @@ class DevServer:
             event.status, event.status_desc = "error", self.faults.processing_error
             return
         artifact = self._artifact(event.artifact_id) or {}
-        version = artifact.get("version", {})
-        for raw in artifact.get("environments", []):
-            manifest = apply_preview(raw)
-            if not evaluate(manifest, version).fires:
+        reading = self._readings.get(event.artifact_id)
+        if reading is None or reading.stored is None:
+            event.status = "processed"
+            return
+        crash = _crash(reading)
+        if crash is not None:
+            # Gimlet's worker panics here and takes the whole server down; the event stays `new` and the crash repeats
+            # after every restart. A test double cannot crash for real: it ends the event so that clients see why.
+            event.status, event.status_desc = "error", crash
+            return
+        for trigger in reading.triggers:
+            if not trigger.fires or trigger.prepared is None:
                 continue
+            manifest = plain(dx.MANIFEST, trigger.prepared)
             app, env = _string(manifest.get("app")), _string(manifest.get("env"))
             if env not in self.environments:
                 event.results.append(
-                    _Result(
-                        app=app,
-                        env=env,
-                        status="failure",
-                        status_desc=f"could not load environment: {env}",
-                    )
+                    _Result(app=app, env=env, status="failure", status_desc=f"could not load environment: {env}")
                 )
                 continue
-            if _image_strategy(manifest) in _IMAGE_STRATEGIES:
+            if trigger.image_strategy in IMAGE_BUILD_STRATEGIES:
                 event.results.append(_Result(app=app, env=env))
                 continue
             try:
@@ -611,42 +458,55 @@ class DevServer:
             app = _string(resolved.get("app"))
             result = self._commit(event, app, env)
             if result.hash:
-                self._deployed[(env, app)] = event.artifact_id
+                self._record_deploy(env, app, event.artifact_id, triggered_by="policy", gitops_hash=result.hash)
             event.results.append(result)
         event.status = "processed"
+
+    def _record_deploy(self, env: str, app: str, artifact_id: str, *, triggered_by: str, gitops_hash: str) -> None:
+        """A gitops commit for *app* in *env*: its ``release.json`` names the artifact and who triggered it."""
+        self._deployed[(env, app)] = (artifact_id, triggered_by)
+        self._history.setdefault((env, app), []).append(_Commit(gitops_hash, artifact_id, triggered_by))
 
     def _process_release(self, event: _Event) -> None:
         if self.faults.processing_error is not None:
             event.status, event.status_desc = "error", self.faults.processing_error
             return
         request = event.request
-        artifact = self._artifact(_string(request.get("artifactId")))
-        if artifact is None:
+        artifact_id = _string(request.get("artifactId"))
+        artifact = self._artifact(artifact_id)
+        reading = self._readings.get(artifact_id)
+        if artifact is None or reading is None or reading.stored is None:
             event.status, event.status_desc = "error", "cannot find artifact with id: "
             return
         wanted_env, wanted_app = _string(request.get("env")), _string(request.get("app"))
-        for raw in artifact.get("environments", []):
-            if _string(raw.get("env")) != wanted_env:
+        triggered_by = _string(request.get("triggeredBy"))
+        for stored in reading.stored["environments"] or ():
+            if stored is None or stored["env"] != wanted_env:
                 continue
             if wanted_env not in self.environments:
                 event.status, event.status_desc = "error", f"no such env: {wanted_env}"
                 return
-            manifest = apply_preview(raw)
+            try:
+                manifest = plain(dx.MANIFEST, prep_preview(stored))
+            except GoPanic as e:
+                event.status, event.status_desc = "error", _CRASH.format(stage="PrepPreview", panic=e)
+                return
             app = _string(manifest.get("app"))
             try:
-                resolved = resolve_manifest(manifest, template_vars(artifact, app=wanted_app))
+                resolved = resolve_manifest(manifest, template_vars(artifact, app=app))
             except TemplateError as e:
                 event.results.append(_Result(app=app, env=wanted_env, status="failure", status_desc=str(e)))
                 continue
             app = _string(resolved.get("app"))
             if wanted_app and app != wanted_app:
                 continue
-            if self._deployed.get((wanted_env, app)) == artifact.get("id"):
+            if self._deployed.get((wanted_env, app)) == (artifact_id, triggered_by):
+                # release.json would be written with the same content: Gimlet finds nothing to commit.
                 event.results.append(_Result(app=app, env=wanted_env, status="failure", status_desc=_NO_CHANGES))
                 continue
             result = self._commit(event, app, wanted_env)
             if result.hash:
-                self._deployed[(wanted_env, app)] = _string(artifact.get("id"))
+                self._record_deploy(wanted_env, app, artifact_id, triggered_by=triggered_by, gitops_hash=result.hash)
             event.results.append(result)
         event.status = "processed"
 
@@ -655,10 +515,26 @@ class DevServer:
         if env not in self.environments:
             event.status, event.status_desc = "error", f"no such env: {env}"
             return
-        result = self._commit(event, app, env)
-        if result.hash:
-            self._deployed.pop((env, app), None)
-        event.results.append(result)
+        # Gimlet reverts, newest first, every commit of the app after the target that is neither a rollback nor
+        # reverted already; an unknown target reverts the whole history. One result per revert commit, maybe none.
+        history = self._history.get((env, app), [])
+        target = _string(event.request.get("targetSHA"))
+        start = next((index + 1 for index, commit in enumerate(history) if commit.hash == target), 0)
+        to_revert = [commit for commit in history[start:] if not commit.is_revert and not commit.reverted]
+        for commit in reversed(to_revert):
+            result = self._commit(event, app, env)
+            if not result.hash:
+                event.results.append(result)
+                continue
+            commit.reverted = True
+            history.append(_Commit(result.hash, "", "", is_revert=True))
+            event.results.append(result)
+        if to_revert:
+            kept = next((c for c in reversed(history[:start]) if not c.is_revert and not c.reverted), None)
+            if kept is None:
+                self._deployed.pop((env, app), None)
+            else:
+                self._deployed[(env, app)] = (kept.artifact_id, kept.triggered_by)
         event.status = "processed"
 
     def _process_image_build(self, event: _Event) -> None:
@@ -682,8 +558,15 @@ class DevServer:
         return event
 
     def _track_body(self, event: _Event, *, kind: str, now: float) -> bytes:
-        results = [r.wire(now, self.reconcile_delay) for r in event.results] if event.done else []
+        if event.done:
+            results = [r.wire(now, self.reconcile_delay) for r in event.results]
+        elif event.type == "imageBuild":
+            results = [_Struct((("status", "pending"),))]  # the build runs: Gimlet shows one pending result
+        else:
+            results = []
         status = event.status if event.done else "new"
+        if event.done and event.type == "imageBuild" and event.status == "error":
+            results = [_Struct((("status", "pending"),))]  # a failed build keeps its pending result
         return go_json(
             _struct(
                 ("type", kind, False),
@@ -753,24 +636,22 @@ class DevServer:
         return bool(token) and secrets.compare_digest(token.encode(), self.token.encode())
 
     def _post_artifact(self, request: _Request, now: float) -> _Response:
-        try:
-            raw = _go_loads(request.body or b"null")
-        except ValueError:
-            raw = None  # Gimlet ignores decode errors and stores an empty artifact
-        version = raw.get("version") if isinstance(raw, dict) else None
-        repository = _string(version.get("repositoryName")) if isinstance(version, dict) else ""
+        reading = read_body(request.body or b"")
+        if reading.stored is None:
+            return _Response(500, b"", content_type=None)  # the decoder panicked: the router's recoverer answers
+        repository = reading.stored["version"]["repositoryName"]
         artifact_id = f"{repository}-{uuid.uuid4()}"
-        artifact = encode_artifact(raw, artifact_id=artifact_id, created=int(time.time()))
+        stored = {**reading.stored, "id": artifact_id, "created": int(time.time())}
+        reading = attrs.evolve(reading, stored=stored)
+        artifact: dict[str, Any] = plain(dx.ARTIFACT, stored)
         self._artifacts.append(artifact)
+        self._readings[artifact_id] = reading
         event = self._new_event("artifact", now=now, artifact_id=artifact_id)
         self._artifact_events[artifact_id] = event.id
         if self.faults.drop_after_store > 0:
             self.faults.drop_after_store -= 1
             return _Response(0, b"", drop=True)
-        return _Response(
-            201,
-            go_json(_artifact_struct(raw, artifact_id=artifact_id, created=artifact["created"])),
-        )
+        return _Response(201, encode(dx.ARTIFACT, stored))
 
     def _track_faults(self, body: bytes, status: int = 200) -> _Response:
         if self.faults.non_json_body:
@@ -799,38 +680,46 @@ class DevServer:
 
     def _post_release(self, request: _Request, now: float) -> _Response:
         try:
-            body = _go_loads(request.body)
-        except ValueError:
+            raw = parse(request.body)
+        except RawSyntaxError:
             return _error(400, "Bad Request")
-        fields = ("env", "app", "artifactId", "triggeredBy")
-        if not isinstance(body, dict) or any(not isinstance(body.get(f, ""), str) for f in fields):
+        decoder = Decoder()
+        try:
+            body, _ = decoder.decode(dx.RELEASE_REQUEST, raw)
+        except GoPanic:
+            return _Response(500, b"", content_type=None)
+        if decoder.issues:
             return _error(400, "Bad Request")
-        env, app, artifact_id = body.get("env", ""), body.get("app", ""), body.get("artifactId", "")
+        env, app, artifact_id = body["env"], body["app"], body["artifactId"]
         if not env:
             return _error(400, "Bad Request: env parameter is mandatory")
         if not artifact_id:
             return _error(400, "Bad Request: artifact parameter is mandatory")
         artifact = self._artifact(artifact_id)
-        if artifact is None:
+        reading = self._readings.get(artifact_id)
+        if artifact is None or reading is None or reading.stored is None:
             return _error(404, f"Not Found - cannot find artifact with id {artifact_id}")
         image_build = False
-        for manifest in artifact.get("environments", []):
+        for stored in reading.stored["environments"] or ():
             try:
-                resolved = resolve_manifest(manifest, template_vars(artifact, app=app))
+                prepared = prep_preview(stored)
+            except GoPanic:
+                return _Response(500, b"", content_type=None)  # a panic, caught by the router's recoverer
+            manifest = plain(dx.MANIFEST, prepared)
+            try:
+                resolved = resolve_manifest(manifest, template_vars(artifact, app=_string(manifest.get("app"))))
             except TemplateError as e:
                 return _error(400, str(e))
-            if (
-                _string(manifest.get("env")) == env
-                and (not app or _string(resolved.get("app")) == app)
-                and _image_strategy(manifest) in _IMAGE_STRATEGIES
-            ):
+            # Gimlet compares the request's app exactly: a release without app never builds.
+            if prepared["env"] != env or _string(resolved.get("app")) != app:
+                continue
+            try:
+                strategy = extract_image_strategy(prepared)
+            except GoPanic:
+                return _Response(500, b"", content_type=None)
+            if strategy in IMAGE_BUILD_STRATEGIES:
                 image_build = True
-        release_request = {
-            "env": env,
-            "app": app,
-            "artifactId": artifact_id,
-            "triggeredBy": "dev-server",
-        }
+        release_request = {"env": env, "app": app, "artifactId": artifact_id, "triggeredBy": _USER}
         kind = "imageBuild" if image_build else "release"
         event = self._new_event(kind, now=now, artifact_id=artifact_id, request=release_request)
         answer: dict[str, str] = {"id": event.id}
@@ -847,7 +736,7 @@ class DevServer:
             "env": params["env"],
             "app": params["app"],
             "targetSHA": params["sha"],
-            "triggeredBy": "dev-server",
+            "triggeredBy": _USER,
         }
         event = self._new_event("rollback", now=now, request=rollback)
         return _Response(201, go_json({"id": event.id}))
@@ -861,8 +750,9 @@ class DevServer:
             until = _go_time(query["until"][0]) if "until" in query else None
         except ValueError as e:
             return _error(400, f"Bad Request - {e}")
-        if limit is None and "offset" not in query:
-            limit = 10
+        if not limit and not offset:
+            limit = 10  # Gimlet: LIMIT 10 when both are 0 (absent or explicit); offset alone gives LIMIT 0
+        limit = limit or 0
         repository = query.get("repository", [""])[0]
         branch = query.get("branch", [""])[0] or query.get("sourceBranch", [""])[0]
         shas = [s for s in query.get("sha", []) if s]
@@ -875,47 +765,37 @@ class DevServer:
                 (repository and version.get("repositoryName") != repository)
                 or (branch and version.get("branch") != branch)
                 or (shas and version.get("sha") not in shas)
-                or (event and git_event(version.get("event")) != event)
+                or ("event" in query and version.get("event", "push") != _query_event(event))
                 or (since is not None and created < since)
-                or (until is not None and created > until)
+                or (until is not None and created >= until)
             ):
                 continue
             selected.append(artifact)
         selected.sort(key=lambda a: a.get("created", 0), reverse=True)  # stable: newest stored first within a second
-        page = selected[offset:] if limit is None else selected[offset : offset + limit]
+        page = selected[offset : offset + limit]
         return _Response(200, go_json(page, keep_order=True))
 
 
-def _reject_constant(name: str) -> Any:
-    msg = f"invalid character {name[:1]!r} looking for beginning of value"
-    raise ValueError(msg)
+def _query_event(text: str) -> str:
+    """``event=`` as Gimlet reads it, like a ``GitEvent``: push, tag, pr; anything else is push."""
+    return text if text in dx.GIT_EVENTS else "push"
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_CRASH = (
+    "Gimlet's server would crash on this artifact (a panic in {stage}: {panic}): on Gimlet the whole server goes"
+    " down, the event stays new, and the crash repeats after every restart"
+)
 
 
-def _go_strings(value: Any) -> Any:
-    """Replace lone UTF-16 surrogates (``"\\ud800"``) with U+FFFD in every string, keys too, as Go decodes them."""
-    if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {_go_strings(k): _go_strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_go_strings(item) for item in value]
-    return value
-
-
-def _go_loads(body: bytes) -> Any:
-    """Decode JSON as Go's ``encoding/json`` does: ``NaN``, ``Infinity`` and ``-Infinity`` are errors; invalid
-    UTF-8 and lone surrogates become U+FFFD."""
-    text = body.decode("utf-8", "replace")
-    return _go_strings(json.loads(text, parse_constant=_reject_constant))
-
-
-def _image_strategy(manifest: Mapping[str, Any]) -> str:
-    values = manifest.get("values")
-    image = values.get("image") if isinstance(values, Mapping) else None
-    return _string(image.get("strategy")) if isinstance(image, Mapping) else ""
+def _crash(reading: Reading) -> str | None:
+    """Where Gimlet's worker would panic on this artifact: the first panic, in the worker's order."""
+    if reading.worker_panic is not None:
+        stage, _, panic = reading.worker_panic.partition(": ")
+        return _CRASH.format(stage=stage, panic=panic)
+    for trigger in reading.triggers:
+        if trigger.panic is not None:
+            return _CRASH.format(stage=trigger.stage, panic=trigger.panic)
+    return None
 
 
 def _go_atoi(text: str) -> int:

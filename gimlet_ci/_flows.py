@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import structlog
@@ -22,9 +23,13 @@ from gimlet_ci.exceptions import (
     DeadlineExceeded,
     DeployFailedError,
     GimletCIError,
+    ManifestsRefused,
     NoManifestMatchedError,
     ProcessingError,
 )
+
+if TYPE_CHECKING:
+    from gimlet_ci._manifests import ManifestDoc
 
 log = structlog.get_logger("gimlet_ci")
 
@@ -34,14 +39,22 @@ PROGRESS_EVERY = 10.0
 
 @attrs.frozen(kw_only=True)
 class Prepared:
-    """An artifact ready to ship, with the lint findings that would make Gimlet fail."""
+    """An artifact ready to ship, with Gimlet's reading of it and the lint warnings worth showing."""
 
     artifact: Artifact
     problems: tuple[str, ...] = ()
+    """Lint findings that do not stop the ship (``FILE:LINE: KEY: message``)."""
+    docs: tuple[ManifestDoc, ...] = ()
+    """The manifest documents, in the order of the artifact's ``environments``."""
 
 
-def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
-    """Read the manifests and the commit, and build the artifact; nothing is sent."""
+def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool = True) -> Prepared:
+    """Read the manifests and the commit, and build the artifact; nothing is sent.
+
+    With *check* (the default) an artifact that Gimlet's server would crash on, decode with an error, or read
+    differently from what the files say raises `ManifestsRefused`, one line per problem.
+    """
+    from gimlet_ci._checks import review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
     from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
     from gimlet_ci._manifests import read_manifests, read_vars  # noqa: PLC0415
 
@@ -68,8 +81,15 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path) -> Prepared:
             "the artifact would carry the Gimlet token (in a manifest, a link or the commit message); nothing was sent"
         )
         raise ConfigError(msg, tip="remove the token from what gimlet-ci ships; it belongs in GIMLET_TOKEN only")
+    if check:
+        review = review_body(body, docs)
+        if review.rejected:
+            raise ManifestsRefused(
+                [str(refusal) for refusal in review.refusals],
+                tip="fix the lines above; `gimlet-ci explain` shows what Gimlet's server reads in each manifest",
+            )
     found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
-    return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found))
+    return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found), docs=docs)
 
 
 @attrs.define

@@ -1,11 +1,11 @@
 """``gimlet-ci lint``: find what Gimlet would ignore, reject or never fire in `.gimlet/` manifests.
 
 Every problem names the file, the line and the key. Errors are what breaks a deploy: invalid YAML, a
-manifest that is not a mapping, a missing ``app`` or ``env``, a value of the wrong type (Gimlet
-loses the field), a deploy policy that can never fire, a glob Gimlet cannot compile, a template
-variable nobody provides. Warnings are what probably does not do what it says: unknown keys (with
-a "did you mean"), the negated tag glob quirk, multi-document files (the official plugins read only
-the first document), variables only some CI platforms provide.
+manifest that is not a mapping, a missing ``app`` or ``env``, everything ``ship`` refuses because Gimlet's
+server would crash on it, decode it with an error or read it differently (`gimlet_ci._checks`: wrong types,
+keys in another letter case, globs that crash gobwas, a second YAML document in a file), a deploy policy that
+can never fire, a template variable nobody provides. Warnings are what probably does not do what it says:
+unknown keys (with a "did you mean"), the negated tag glob quirk, variables only some CI platforms provide.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from gimlet_ci._glob import compile_glob
+from gimlet_ci._checks import unclosed_brace
 from gimlet_ci._manifests import (
     VARS_FILE,
     ManifestDoc,
@@ -28,6 +28,7 @@ from gimlet_ci._manifests import (
 )
 from gimlet_ci._template import referenced_names
 from gimlet_ci.exceptions import ManifestError
+from gimlet_ci.gimlet.gojson import fold_equal
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -169,70 +170,44 @@ class _Checker:
         message = f"must be {expected}, found {_kind(value)}; Gimlet drops the value"
         self.add(path, "error", f"{message}{fix}", breaking=True)
 
-    # -- structure and types
+    # -- structure: unknown keys (wrong types and keys in another letter case are Gimlet's reading, `_checks`)
 
     def check_struct(self, value: Mapping[str, Any], path: KeyPath, schema: Mapping[str, Any]) -> None:
         for key, item in value.items():
             spec = schema.get(key)
             if spec is None:
-                self.unknown(key, (*path, key), schema)
-            else:
-                self.check_value(item, (*path, key), spec)
+                if not any(fold_equal(key, name) for name in schema):
+                    self.unknown(key, (*path, key), schema)
+            elif isinstance(spec, _ListOf) and isinstance(item, list):
+                for index, element in enumerate(item):
+                    if isinstance(spec.item, Mapping) and isinstance(element, dict):
+                        self.check_struct(element, (*path, key, index), spec.item)
+            elif isinstance(spec, Mapping) and isinstance(item, dict):
+                self.check_struct(item, (*path, key), spec)
 
     def unknown(self, key: str, path: KeyPath, schema: Mapping[str, Any]) -> None:
         known = list(schema)
-        folded = {name.lower(): name for name in known}
-        match = folded.get(key.lower()) or next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None)
+        match = next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None)
         where = f"under {_key_path(path[:-1])}" if len(path) > 1 else "at the top level"
         hint = f"did you mean {match!r}? " if match else f"known keys: {', '.join(known)}; "
         message = f"unknown key {key!r} {where}: {hint}Gimlet ignores it"
         self.add(path, "warning", message)
 
-    def check_value(self, value: Any, path: KeyPath, spec: _Spec) -> None:
-        if value is None:
-            return  # Go decodes null into the zero value
-        if isinstance(spec, _ListOf):
-            if not isinstance(value, list):
-                self.wrong(path, "a list", value)
-                return
-            for index, item in enumerate(value):
-                self.check_value(item, (*path, index), spec.item)
-            return
-        if not isinstance(spec, str):
-            if isinstance(value, dict):
-                self.check_struct(value, path, spec)
-            else:
-                self.wrong(path, f"a mapping with {', '.join(spec)}", value)
-            return
-        if spec == "str" and not isinstance(value, str):
-            self.wrong(path, "a string", value, fix="; quote it")
-        elif spec == "bool" and not isinstance(value, bool):
-            fix = ""
-            if isinstance(value, str) and value.lower() in {"yes", "no", "on", "off"}:
-                fix = " (YAML 1.2 reads yes/no/on/off as strings); write true or false"
-            self.wrong(path, "true or false", value, fix=fix)
-        elif spec == "event":
-            if not isinstance(value, str):
-                self.wrong(path, "push, pr or tag", value)
-            elif value not in _EVENTS:
-                message = f"{value!r} is not an event Gimlet knows (push, pr or tag): Gimlet reads it as push"
-                self.add(path, "error", message)
-        elif spec == "cleanup-event":
-            if not isinstance(value, str):
-                self.wrong(path, "branchDeleted", value)
-            elif value != "branchDeleted":
-                message = f"{value!r} is not a cleanup event: the only one is branchDeleted"
-                self.add(path, "warning", message)
-        elif spec == "strings":
-            if not isinstance(value, list):
-                fix = "; write it as a list: [...]" if isinstance(value, str) else ""
-                self.wrong(path, "a list of strings", value, fix=fix)
-            else:
-                for index, item in enumerate(value):
-                    if not isinstance(item, str):
-                        self.wrong((*path, index), "a string", item, fix="; quote it")
-        elif spec == "free" and not isinstance(value, dict):
-            self.wrong(path, "a mapping", value)
+    def check_gimlet_reading(self) -> None:
+        """What `ship` refuses: Gimlet's server would crash on it, decode it with an error, or misread it."""
+        from gimlet_ci._checks import latent_refusals  # noqa: PLC0415
+
+        for refusal in latent_refusals(self.doc):
+            self.problems.append(
+                Problem(
+                    file=self.doc.file,
+                    line=refusal.line,
+                    key=refusal.key,
+                    severity="error",
+                    message=refusal.message,
+                    breaking=True,
+                )
+            )
 
     # -- required keys and deploy policy
 
@@ -242,10 +217,6 @@ class _Checker:
             if key not in data or data[key] is None or data[key] == "":
                 message = f"missing {key}: every manifest needs app and env"
                 self.add((key,) if key in data else (), "error", message, breaking=True)
-        for index, dependency in enumerate(_list(data.get("dependencies"))):
-            if isinstance(dependency, dict) and not dependency.get("kind"):
-                path: KeyPath = ("dependencies", index)
-                self.add(path, "error", "kind is mandatory for dependency", breaking=True)
 
     def check_policy(self) -> None:
         data = self.doc.data
@@ -279,10 +250,7 @@ class _Checker:
             have = "no event" if event is None else f"event {event!r}"
             message = f"a tag policy with {have} never fires; add event: tag"
             self.add(("deploy", "tag"), "error", message, breaking=True)
-        if branch:
-            self.check_glob(("deploy", "branch"), branch.removeprefix("!"))
         if tag:
-            self.check_glob(("deploy", "tag"), tag)
             body = tag[1:]
             if tag.startswith("!") and _GLOB_CHARS.intersection(body):
                 message = (
@@ -291,27 +259,21 @@ class _Checker:
                     " such as '!v1' work"
                 )
                 self.add(("deploy", "tag"), "warning", message)
-        if isinstance(patterns, list):
-            for index, pattern in enumerate(patterns):
-                if isinstance(pattern, str):
-                    escaped = pattern.replace("[", "\\[").replace("]", "\\]")
-                    self.check_glob(("deploy", "commitMessagePatterns", index), escaped)
+        for key in ("branch", "tag"):
+            pattern = _text(deploy.get(key))
+            if pattern and unclosed_brace(pattern):
+                message = (
+                    f"{pattern!r} has an unclosed '{{': Gimlet reads it as if closed at the end;"
+                    " close it to say what you mean"
+                )
+                self.add(("deploy", key), "warning", message)
 
-    def check_glob(self, path: KeyPath, pattern: str) -> None:
-        try:
-            compile_glob(pattern, strict=False)
-        except ValueError as e:
-            message = f"{e}: Gimlet cannot compile it, so the policy never fires; fix the pattern"
-            self.add(path, "error", message, breaking=True)
-            return
-        try:
-            compile_glob(pattern, strict=True)
-        except ValueError:
-            message = (
-                f"{pattern!r} has an unclosed '{{': Gimlet reads it as if closed at the end;"
-                " close it to say what you mean"
-            )
-            self.add(path, "warning", message)
+    def check_cleanup(self) -> None:
+        cleanup = self.doc.data.get("cleanup")
+        event = cleanup.get("event") if isinstance(cleanup, dict) else None
+        if isinstance(event, str) and event != "branchDeleted":
+            message = f"{event!r} is not a cleanup event: Gimlet reads it as the only one, branchDeleted; write that"
+            self.add(("cleanup", "event"), "warning", message)
 
     # -- values, keys and template variables
 
@@ -408,15 +370,11 @@ def _lint_doc(
     repo_vars: Collection[str],
 ) -> None:
     checker = _Checker(doc, problems)
-    if doc.index > 0:
-        message = (
-            f"document {doc.index + 1} of a multi-document file: the official plugins read only the"
-            " first document; gimlet-ci sends each document as its own manifest"
-        )
-        checker.add((), "warning", message)
+    checker.check_gimlet_reading()
     checker.check_struct(doc.data, (), _SCHEMA)
     checker.check_required()
     checker.check_policy()
+    checker.check_cleanup()
     checker.check_keys()
     checker.check_numbers(doc.data, ())
     checker.check_templates(known, repo_vars)

@@ -156,6 +156,11 @@ def _lint_args(p: argparse.ArgumentParser) -> None:
 
 
 def _explain_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--artifact",
+        metavar="FILE",
+        help="read an artifact body (what `ship --dry-run --output json` prints; - for stdin) as Gimlet's server would",
+    )
     p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
     p.add_argument("--branch", help="evaluate for this branch")
     p.add_argument("--tag", help="evaluate for this tag")
@@ -283,6 +288,8 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
             import attrs  # noqa: PLC0415
 
             run.outcome = attrs.evolve(run.outcome, message=e.message)
+        for detail in getattr(e, "details", ()):
+            run.say(detail)
         _report_error(run, e.message, e.tip)
         return e.exit_code
     except KeyboardInterrupt:
@@ -317,6 +324,12 @@ def _json(value: object, **options: Any) -> str:
     import json  # noqa: PLC0415
 
     return json.dumps(value, **options)
+
+
+def _read_stdin() -> bytes:
+    import sys  # noqa: PLC0415
+
+    return sys.stdin.buffer.read()
 
 
 def _read_file(path: str) -> bytes:
@@ -531,33 +544,53 @@ def cmd_lint(run: _Run, args: argparse.Namespace, checkout: str) -> int:
 
 def cmd_explain(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     from gimlet_ci import _explain  # noqa: PLC0415
-    from gimlet_ci._manifests import read_manifests  # noqa: PLC0415
+    from gimlet_ci._checks import review_body  # noqa: PLC0415
+
+    if args.artifact is not None:
+        try:
+            body = _read_stdin() if args.artifact == "-" else _read_file(args.artifact)
+        except OSError as e:
+            from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+            msg = f"cannot read the artifact file {args.artifact!r}: {e.strerror or e}"
+            raise ConfigError(msg, tip="pass the body `gimlet-ci ship --dry-run --output json` printed") from None
+        result = _explain.as_json(review_body(body), checks=False)
+    else:
+        result = _explain_checkout(run, args, checkout)
+    if args.output == "json":
+        run.out(_json(result))
+    else:
+        run.out(_explain.format_text(result))
+    return 1 if result["rejected"] else 0
+
+
+def _explain_checkout(run: _Run, args: argparse.Namespace, checkout: str) -> dict[str, Any]:
+    """Plain ``explain``: the body ``ship`` would post for this context, with the options' overrides."""
+    from pathlib import Path  # noqa: PLC0415
+
+    import attrs  # noqa: PLC0415
+
+    from gimlet_ci import _explain  # noqa: PLC0415
+    from gimlet_ci._checks import review_body  # noqa: PLC0415
+    from gimlet_ci._converter import artifact_body  # noqa: PLC0415
+    from gimlet_ci._flows import prepare  # noqa: PLC0415
 
     adapter = _adapter(run, args.platform)
+    settings = _settings(run, adapter, args)
     ctx = _context(run, adapter, checkout)
-    event = args.event or ("tag" if args.tag else ctx.event)
-    version: dict[str, Any] = {
-        "branch": args.branch if args.branch is not None else (None if args.tag else ctx.branch) or "",
-        "tag": args.tag if args.tag is not None else ctx.tag or "",
-        "message": args.message if args.message is not None else "",
-    }
-    if args.message is None and ctx.sha:
-        from gimlet_ci._git import commit_info  # noqa: PLC0415
-
-        found = commit_info(ctx.sha, checkout)
-        if found is not None:
-            version["message"] = found[1].message or ""
-        elif ctx.commit is not None:
-            version["message"] = ctx.commit.message or ""
-    if event != "push":
-        version["event"] = event
-    directory, label = _manifests_dir(run, args, checkout)
-    explanations = _explain.explain(read_manifests(directory, label=label), version)
-    if args.output == "json":
-        run.out(_json(_explain.as_json(explanations)))
-    else:
-        run.out(_explain.format_text(explanations))
-    return 0
+    prepared = prepare(ctx, settings, checkout=Path(checkout), check=False)
+    version = prepared.artifact.version
+    changes: dict[str, Any] = {}
+    if args.tag is not None:
+        changes.update(tag=args.tag, event="tag", branch="")
+    if args.branch is not None:
+        changes["branch"] = args.branch
+    if args.event is not None:
+        changes["event"] = args.event
+    if args.message is not None:
+        changes["message"] = args.message
+    artifact = attrs.evolve(prepared.artifact, version=attrs.evolve(version, **changes))
+    return _explain.as_json(review_body(artifact_body(artifact), prepared.docs), prepared.docs)
 
 
 def cmd_dev_server(run: _Run, args: argparse.Namespace, checkout: str) -> int:

@@ -9,7 +9,8 @@ message as one line (plus an optional tip). Messages never contain the token.
     ├── ConfigError                  exit 2: usage or configuration, raised before anything is sent
     │   ├── MissingSettingsError     every missing setting at once
     │   ├── UnknownPlatformError     --platform names no adapter, or no CI was detected where one is needed
-    │   └── ManifestError            a .gimlet/ file that cannot be read or parsed (file and line)
+    │   ├── ManifestError            a .gimlet/ file that cannot be read or parsed (file and line)
+    │   └── ManifestsRefused         manifests Gimlet would crash on, decode with an error, or misread
     ├── GimletFailure                exit 1: Gimlet reported a failure
     │   ├── ProcessingError          the artifact or release event ended in `error`
     │   ├── DeployFailedError        a deploy result failed, or its gitops commit failed to reconcile
@@ -34,6 +35,7 @@ __all__ = [
     "GimletCIError",
     "GimletFailure",
     "ManifestError",
+    "ManifestsRefused",
     "MissingSettingsError",
     "NoManifestMatchedError",
     "ProcessingError",
@@ -87,6 +89,20 @@ class ManifestError(ConfigError):
         self.line = line
         where = f"{file}:{line}" if line is not None else file
         super().__init__(f"{where}: {message}")
+
+
+class ManifestsRefused(ConfigError):
+    """Raised when Gimlet's server would crash on the artifact, decode it with an error, or read a manifest
+    differently from what its file says; `details` has one ``FILE:LINE: KEY: message`` line per problem."""
+
+    def __init__(self, details: Sequence[str], *, tip: str | None = None) -> None:
+        self.details = tuple(details)
+        count = len(self.details)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(
+            f"Gimlet would crash on, or misread, these manifests ({count} {noun} above); nothing was sent",
+            tip=tip,
+        )
 
 
 class GimletFailure(GimletCIError):

@@ -356,13 +356,14 @@ def test_release_unknown_env(client: httpx.Client) -> None:
 
 
 def test_image_build_release(client: httpx.Client) -> None:
-    """An image-build release is tracked as imageBuild, then points to the follow-up release."""
+    """An image-build release is tracked as imageBuild (one pending result while it builds), then points to the
+    follow-up release."""
     manifest = _manifest(deploy=None, values={"image": {"strategy": "dockerfile"}})
     artifact_id = _ship(client, _artifact(manifest))
-    answer = client.post("/api/releases", json={"env": "staging", "artifactId": artifact_id}).json()
+    answer = client.post("/api/releases", json={"env": "staging", "app": "shop", "artifactId": artifact_id}).json()
     assert "imageBuild" == answer["type"]
     first = client.get("/api/eventReleaseTrack", params={"id": answer["id"]}).json()
-    assert ("imageBuild", "new") == (first["type"], first["status"])
+    assert ("imageBuild", "new", [{"status": "pending"}]) == (first["type"], first["status"], first["results"])
     body = _release_done(client, answer["id"])
     assert "success" == body["status"]
     follow_up = body["results"][0]["triggeredDeployRequestID"]
@@ -389,14 +390,28 @@ def test_rollback_parameters(client: httpx.Client, params: dict[str, str], missi
 
 
 def test_rollback(client: httpx.Client) -> None:
-    """A rollback answers {id} and is tracked as one rollback result."""
-    response = client.post("/api/rollback", params={"env": "staging", "app": "shop", "sha": SHA})
+    """A rollback answers {id} and gets one result per commit it reverts: after two deploys, rolling back to the
+    first reverts one commit; rolling back again changes nothing and has no result."""
+    first = _artifact_done(client, _ship(client))["results"][0]["hash"]
+    _artifact_done(client, _ship(client))
+    response = client.post("/api/rollback", params={"env": "staging", "app": "shop", "sha": first})
     assert 201 == response.status_code
     answer = response.json()
     assert ["id"] == list(answer)
     body = _release_done(client, answer["id"])
     assert "rollback" == body["type"]
     assert [("shop", "staging", "success")] == [(r["app"], r["env"], r["status"]) for r in body["results"]]
+    again = client.post("/api/rollback", params={"env": "staging", "app": "shop", "sha": first}).json()
+    nothing = _release_done(client, again["id"])
+    assert ("processed", []) == (nothing["status"], nothing["results"])
+
+
+def test_rollback_to_an_unknown_sha_reverts_the_whole_history(client: httpx.Client) -> None:
+    """An unknown target is never found, so every commit of the app is reverted, newest first."""
+    _artifact_done(client, _ship(client))
+    _artifact_done(client, _ship(client))
+    answer = client.post("/api/rollback", params={"env": "staging", "app": "shop", "sha": "0" * 40}).json()
+    assert 2 == len(_release_done(client, answer["id"])["results"])
 
 
 # -- listing -----------------------------------------------------------------------------------------
@@ -538,17 +553,30 @@ def test_health_check_recovers(client: httpx.Client, gimlet_server: GimletServer
 
 
 def test_image_build_error(client: httpx.Client, gimlet_server: GimletServer) -> None:
-    """image_build_error ends image builds in error."""
+    """image_build_error ends image builds in error; the pending result stays, as on Gimlet."""
     gimlet_server.faults.image_build_error = True
-    manifest = _manifest(values={"image": {"strategy": "buildpacks"}})
+    manifest = _manifest(deploy=None, values={"image": {"strategy": "buildpacks"}})
     artifact_id = _ship(client, _artifact(manifest))
-    event_id = client.post("/api/releases", json={"env": "staging", "artifactId": artifact_id}).json()["id"]
+    request = {"env": "staging", "app": "shop", "artifactId": artifact_id}
+    event_id = client.post("/api/releases", json=request).json()["id"]
     body = _release_done(client, event_id)
-    assert ("imageBuild", "error", "image build failed") == (
+    assert ("imageBuild", "error", "image build failed", [{"status": "pending"}]) == (
         body["type"],
         body["status"],
         body["statusDesc"],
+        body["results"],
     )
+
+
+def test_release_without_app_never_builds(client: httpx.Client) -> None:
+    """Gimlet compares the request's app with the manifest's exactly: a release without app is a plain release that
+    deploys the manifest as it is."""
+    manifest = _manifest(deploy=None, values={"image": {"strategy": "dockerfile"}})
+    artifact_id = _ship(client, _artifact(manifest))
+    answer = client.post("/api/releases", json={"env": "staging", "artifactId": artifact_id}).json()
+    assert "release" == answer["type"]
+    body = _release_done(client, answer["id"])
+    assert [("shop", "staging", "success")] == [(r["app"], r["env"], r["status"]) for r in body["results"]]
 
 
 def test_no_track_endpoints(client: httpx.Client, gimlet_server: GimletServer) -> None:

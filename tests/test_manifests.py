@@ -27,7 +27,7 @@ def _write(directory: Path, name: str, text: str) -> None:
 
 
 def test_sample_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every regular top-level file but dotfiles and vars, sorted by name, every document."""
+    """Every regular top-level file but dotfiles and vars, sorted by name."""
     monkeypatch.chdir(SHOP.parent)
     docs = read_manifests(Path(".gimlet"))
     expected = [
@@ -35,7 +35,7 @@ def test_sample_repo(monkeypatch: pytest.MonkeyPatch) -> None:
         (".gimlet/production.yaml", 0, 1, "shop", "production"),
         (".gimlet/staging.yaml", 0, 2, "shop", "staging"),
         (".gimlet/workers.yaml", 0, 1, "shop-worker", "staging"),
-        (".gimlet/workers.yaml", 1, 9, "shop-worker", "production"),
+        (".gimlet/workers_tags.yaml", 0, 1, "shop-worker", "production"),
     ]
     assert expected == [(d.file, d.index, d.line, d.data["app"], d.data["env"]) for d in docs]
 

@@ -1,12 +1,34 @@
-"""Gimlet's deployTrigger (docs/gimlet-wire.md §6), every documented example and its quirks."""
+"""Gimlet's deployTrigger and PrepPreview, every documented example and its quirks, through the model of Gimlet's
+server: the manifest is decoded as Gimlet decodes it, then judged."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from gimlet_ci._policy import Decision, apply_preview, evaluate
+from gimlet_ci.gimlet import dx
+from gimlet_ci.gimlet.gojson import Decoder, GoPanic, Ptr, parse, plain, zero
+from gimlet_ci.gimlet.worker import Decision, deploy_trigger, prep_preview
+
+
+def _decode(go_type: Any, value: Any) -> Any:
+    decoded, abort = Decoder().decode(go_type, parse(json.dumps(value)))
+    assert abort is None
+    return decoded
+
+
+def evaluate(manifest: dict[str, Any], version: dict[str, Any]) -> Decision:
+    """``deployTrigger`` for a manifest and a version written as JSON, after ``PrepPreview``."""
+    decoded_version = _decode(dx.VERSION, version) if version else zero(dx.VERSION)
+    return deploy_trigger(decoded_version, prep_preview(_decode(Ptr(dx.MANIFEST), manifest))["deploy"])
+
+
+def apply_preview(manifest: dict[str, Any]) -> dict[str, Any]:
+    """``PrepPreview``, as the JSON Gimlet would encode the result."""
+    result: dict[str, Any] = plain(dx.MANIFEST, prep_preview(_decode(Ptr(dx.MANIFEST), manifest)))
+    return result
 
 
 def _push(branch: str, message: str = "") -> dict[str, Any]:
@@ -171,13 +193,6 @@ def _pr(branch: str) -> dict[str, Any]:
             "fires",
             id="msg-alternatives",
         ),
-        pytest.param(
-            {"branch": "[main", "event": "push"},
-            _push("main"),
-            False,
-            "branch-mismatch",
-            id="invalid-glob",
-        ),
     ],
 )
 def test_evaluate(deploy: dict[str, Any] | None, version: dict[str, Any], fires: bool, rule: str) -> None:
@@ -187,6 +202,13 @@ def test_evaluate(deploy: dict[str, Any] | None, version: dict[str, Any], fires:
         manifest["deploy"] = deploy
     decision = evaluate(manifest, version)
     assert (fires, rule) == (decision.fires, decision.rule)
+
+
+def test_invalid_glob_panics_like_gimlet() -> None:
+    """An invalid glob does not "never fire": glob.MustCompile panics, and on Gimlet the worker takes the server
+    down."""
+    with pytest.raises(GoPanic, match=r"glob.MustCompile\('\[main'\)"):
+        evaluate({"deploy": {"branch": "[main", "event": "push"}}, _push("main"))
 
 
 def test_reason_is_actionable() -> None:
@@ -250,9 +272,11 @@ def test_apply_preview_rewrites() -> None:
         "app": app,
         "env": "staging",
         "preview": True,
-        "values": {"ingress": {"host": app + ".example.org"}, "gitBranch": "{{ .BRANCH }}"},
+        "namespace": "",
         "deploy": {"branch": "!{main,master}", "event": "push"},
         "cleanup": {"app": app, "event": "branchDeleted", "branch": "*"},
+        "chart": {"name": ""},
+        "values": {"ingress": {"host": app + ".example.org"}, "gitBranch": "{{ .BRANCH }}"},
     }
     assert expected == apply_preview(manifest)
     assert "shop-preview" == manifest["app"]
@@ -261,4 +285,11 @@ def test_apply_preview_rewrites() -> None:
 def test_apply_preview_leaves_others() -> None:
     """A manifest without preview: true comes back unchanged."""
     manifest = {"app": "shop", "preview": False, "deploy": {"event": "push"}}
-    assert manifest == apply_preview(manifest)
+    assert {
+        "app": "shop",
+        "env": "",
+        "preview": False,
+        "namespace": "",
+        "deploy": {"event": "push"},
+        "chart": {"name": ""},
+    } == (apply_preview(manifest))

@@ -1,0 +1,462 @@
+"""What `ship` refuses, `lint` reports as errors and `explain` shows as rejected: manifests Gimlet would crash on,
+decode with an error, or read differently from what the file says.
+
+The decisions come from the model of Gimlet's server (`gimlet_ci.gimlet`); this module only turns them into one
+line per problem that names the file, line, key and value, says what Gimlet would do, and how to write it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from gimlet_ci.gimlet import dx
+from gimlet_ci.gimlet.glob import GlobMatchPanic, GlobSyntaxError, compile_glob
+from gimlet_ci.gimlet.gojson import DecodeIssue, Decoder, GoPanic, JNumber, JObject, Ptr, fold_equal, parse
+from gimlet_ci.gimlet.reading import (
+    CaseVariant,
+    Element,
+    Judgement,
+    ManifestVerdict,
+    case_variants,
+    judge,
+    read_body,
+    worker_trigger,
+)
+
+if TYPE_CHECKING:
+    from gimlet_ci._manifests import ManifestDoc
+
+__all__ = ["Refusal", "Review", "artifact_refusals", "latent_refusals", "manifest_refusals", "review_body"]
+
+KeyPath = tuple[str | int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Refusal:
+    """One reason not to send a manifest: where, and what to do."""
+
+    file: str | None
+    """The manifest file (``.gimlet/staging.yaml``); None for the artifact itself (``push FILE``)."""
+    line: int | None
+    key: str
+    """The key path (``deploy.event``, ``dependencies[0]``); empty for a whole document."""
+    message: str
+    index: int | None = None
+    """The manifest's position in the artifact's ``environments``; None for the artifact itself."""
+
+    def __str__(self) -> str:
+        """``FILE:LINE: KEY: message``."""
+        where = self.file or "artifact"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.key or '-'}: {self.message}"
+
+
+def key_path(path: KeyPath) -> str:
+    """``deploy.commitMessagePatterns[0]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _shown(raw: Any) -> str:
+    """A raw JSON value as the user wrote it in YAML, shortened."""
+    if isinstance(raw, JNumber):
+        text = raw.text
+    elif isinstance(raw, str):
+        text = json.dumps(raw, ensure_ascii=False)
+    elif raw is None:
+        text = "null"
+    elif isinstance(raw, bool):
+        text = "true" if raw else "false"
+    elif isinstance(raw, JObject):
+        text = "a mapping"
+    else:
+        text = "a list"
+    return text if len(text) <= 60 else text[:57] + "..."  # noqa: PLR2004
+
+
+_DROPPED = {
+    "app": "the deploy then writes to the environment's root folder with an empty app",
+    "env": "the manifest then names no environment",
+    "namespace": "the deploy then has an empty namespace",
+    "branch": "without its branch the policy fires on every push",
+    "tag": "without its tag the policy fires on every tag",
+    "version": "the chart's newest version is deployed instead",
+}
+
+
+def _found(issue: DecodeIssue) -> str:
+    """``123 is a number``, ``a list``, ``a mapping``: what was found, as a reader of the YAML sees it."""
+    if isinstance(issue.raw, JObject):
+        return "a mapping"
+    if isinstance(issue.raw, list):
+        return "a list"
+    if issue.raw is None:
+        return "null"
+    return f"{_shown(issue.raw)} is {_a(issue.got)}"
+
+
+def _type_message(issue: DecodeIssue, key: str) -> str:
+    found = _found(issue)
+    want = issue.want
+    scalar = isinstance(issue.raw, JNumber | bool)
+    if want == "float64":
+        return f"{_shown(issue.raw)} is too large for Go's float64: Gimlet drops the value; quote it to send it as text"
+    if want == "string":
+        consequence = _DROPPED.get(key, "it keeps an empty string")
+        text = issue.raw.text if isinstance(issue.raw, JNumber) else _shown(issue.raw)
+        fix = f'quote it: "{text}"' if scalar else "write a string"
+        return f"{found}, and Gimlet reads only strings here: it drops the value ({consequence}); {fix}"
+    if want in {"bool", "*bool"}:
+        note = ""
+        if isinstance(issue.raw, str) and issue.raw.lower() in {"yes", "no", "on", "off", "y", "n"}:
+            note = " (YAML 1.2 reads yes/no/on/off as strings)"
+        return f"{found}, not true or false{note}: Gimlet reads it as false; write {key}: true or {key}: false"
+    if want == "[]string":
+        if isinstance(issue.raw, str):
+            return (
+                f"{found}, and Gimlet reads only a list here: it drops the field, so the policy fires with no"
+                f" message filter; write {key}: [{json.dumps(issue.raw, ensure_ascii=False)}]"
+            )
+        return f'{found}, not a list of strings: Gimlet drops it; write {key}: ["..."]'
+    if want == "int64":
+        return f"{found}, not a whole number: Gimlet drops it; write a Unix time in seconds"
+    if want.startswith("*") or want in {"Chart", "Target", "Version"}:
+        return f"{found}, not a mapping: Gimlet keeps an empty {key}; write {key} as a mapping of its keys"
+    if want.startswith("[]"):
+        return f"{found}, not a list: Gimlet drops it; write {key} as a list"
+    if want.startswith("map["):
+        return f"{found}, not a mapping: Gimlet drops it; write {key} as a mapping"
+    return f"{found}, which Gimlet cannot read as {want}: it drops the value"
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
+_LOST = (
+    "Gimlet stops decoding the artifact here: the rest of this manifest, every later manifest and the artifact's"
+    " items and vars are lost, and the server still answers 201"
+)
+
+
+def _abort_message(issue: DecodeIssue, key: str) -> str:
+    if issue.want == "Dependency":
+        return f"a dependency without kind: {_LOST}; add kind: (for example kind: terraform)"
+    if issue.want == "CleanupEvent":
+        return f"{_shown(issue.raw)} is not a string: {_LOST}; write {key}: branchDeleted"
+    return f"{_shown(issue.raw)} is not a string: {_LOST}; write {key}: push, pr or tag"
+
+
+def issue_message(issue: DecodeIssue) -> str:
+    """What Gimlet does with one decode issue, and how to write the value instead."""
+    key = next((part for part in reversed(issue.path) if isinstance(part, str)), "value")
+    if issue.kind == "abort":
+        return _abort_message(issue, key)
+    return _type_message(issue, key)
+
+
+def _decoder_panic_message(panic: str) -> str:
+    return (
+        f"Gimlet's decoder panics on this manifest ({panic}): the server answers 500 and stores nothing;"
+        " every dependency needs a string name and kind, and a terraform one spec.module.url and spec.values"
+    )
+
+
+_STAGE_FIX = {
+    "PrepPreview": "with preview: true, values.ingress must be a mapping and ingress.host a string",
+    "deployTrigger": "fix the glob (gimlet-ci explain shows how Gimlet matches it)",
+    "ExtractImageStrategy": "values.image must be a mapping and image.strategy a string",
+}
+
+_STAGE_KEY: dict[str, KeyPath] = {
+    "PrepPreview": ("values", "ingress"),
+    "deployTrigger": ("deploy",),
+    "ExtractImageStrategy": ("values", "image"),
+}
+
+
+def crash_message(stage: str, panic: str) -> str:
+    """The line for a worker panic: Gimlet's whole server goes down, and again after each restart."""
+    return (
+        f"Gimlet's server would crash on this manifest (a panic in {stage}: {panic}) and crash again after every"
+        f" restart until the event is deleted; {_STAGE_FIX.get(stage, 'fix the value')}"
+    )
+
+
+def variant_message(variant: CaseVariant) -> str:
+    """The line for a key in another letter case."""
+    return (
+        f"{variant.key!r} differs from Gimlet's {variant.field!r} only in letter case: Gimlet's decoder honours it"
+        f" while YAML tools and reviewers read another key; write {variant.field}:"
+    )
+
+
+# --- checks that do not depend on the artifact: what would crash Gimlet for some other commit ----
+
+
+def _glob_problem(pattern: str, *, strip_negation: bool) -> str | None:
+    body = pattern[1:] if strip_negation and pattern.startswith("!") else pattern
+    try:
+        glob = compile_glob(body)
+    except GlobSyntaxError as e:
+        return f"{pattern!r} is not a glob Gimlet can compile ({e}): its server would crash (glob.MustCompile panics)"
+    probes = {"", body.split("{", 1)[0], "a"}
+    for probe in sorted(probes):
+        try:
+            glob.match(probe)
+        except GlobMatchPanic:
+            return (
+                f"{pattern!r} makes gobwas/glob, which Gimlet uses, panic when the text is {probe!r}: Gimlet's server"
+                " would crash on that branch or tag; close the '{' or escape it as '\\{'"
+            )
+    return None
+
+
+def unclosed_brace(pattern: str) -> bool:
+    """True when *pattern* has a ``{`` that no ``}`` closes (gobwas reads it as closed at the end)."""
+    depth = 0
+    escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+    return depth > 0
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    escaped = pattern.replace("[", "\\[").replace("]", "\\]")
+    try:
+        glob = compile_glob(escaped)
+    except GlobSyntaxError:
+        return (
+            f"{pattern!r}: Gimlet escapes [ and ] in commit message patterns, and the escaped pattern is not a valid"
+            " glob, so its server would crash; remove the backslash before [ or ]"
+        )
+    try:
+        glob.match(pattern.split("{", 1)[0])
+    except GlobMatchPanic:
+        return f"{pattern!r} makes gobwas/glob panic: Gimlet's server would crash; close the '{{'"
+    return None
+
+
+def _misread_events(raw: Any) -> list[tuple[KeyPath, str]]:
+    """``event: Tag`` and the like: Gimlet reads every unknown string as push."""
+    found: list[tuple[KeyPath, str]] = []
+    for deploy_key, deploy in _keyed(raw, "deploy"):
+        for event_key, event in _keyed(deploy, "event"):
+            if isinstance(event, str) and event not in dx.GIT_EVENTS:
+                message = (
+                    f"{json.dumps(event)} is not an event Gimlet knows: it reads every other string as push,"
+                    " so the policy does not do what it says; write push, pr or tag"
+                )
+                found.append(((deploy_key, event_key), message))
+    return found
+
+
+def _keyed(raw: Any, name: str) -> list[tuple[str, Any]]:
+    if not isinstance(raw, JObject):
+        return []
+    return [(key, value) for key, value in raw if key == name or fold_equal(key, name)]
+
+
+def _latent(manifest: dict[str, Any]) -> list[tuple[KeyPath, str]]:
+    """Crashes that wait for another commit: invalid or panicking globs, an image that is not a mapping."""
+    found: list[tuple[KeyPath, str]] = []
+    deploy = manifest["deploy"]
+    if deploy is not None:
+        if deploy["branch"] and (problem := _glob_problem(deploy["branch"], strip_negation=True)):
+            found.append((("deploy", "branch"), problem))
+        if deploy["tag"] and (problem := _glob_problem(deploy["tag"], strip_negation=False)):
+            found.append((("deploy", "tag"), problem))
+        for index, pattern in enumerate(deploy["commitMessagePatterns"] or ()):
+            if problem := _pattern_problem(pattern):
+                found.append((("deploy", "commitMessagePatterns", index), problem))
+    cleanup = manifest["cleanup"]
+    if (
+        cleanup is not None
+        and cleanup["branch"]
+        and (problem := _glob_problem(cleanup["branch"], strip_negation=False))
+    ):
+        found.append((("cleanup", "branch"), problem + " when a branch is deleted"))
+    values = manifest["values"] or {}
+    image = values.get("image", {})
+    if not isinstance(image, dict):
+        message = (
+            f"values.image is {_shown_value(image)}, not a mapping: Gimlet's server crashes when this manifest deploys"
+            " (ExtractImageStrategy panics); write image: as a mapping (repository, tag) or remove it"
+        )
+        found.append((("values", "image"), message))
+    elif "strategy" in image and not isinstance(image["strategy"], str):
+        message = (
+            f"values.image.strategy is {_shown_value(image['strategy'])}, not a string: Gimlet's server crashes when"
+            " this manifest deploys; write strategy: dynamic, static, buildpacks or dockerfile"
+        )
+        found.append((("values", "image", "strategy"), message))
+    return found
+
+
+def _shown_value(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _decoded(raw: Any) -> dict[str, Any] | None:
+    try:
+        value, _ = Decoder().decode(Ptr(dx.MANIFEST), raw)
+    except GoPanic:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# --- per manifest ---------------------------------------------------------------------------------
+
+
+def _issue_path(issue: DecodeIssue) -> KeyPath:
+    return issue.path
+
+
+def manifest_refusals(verdict: ManifestVerdict, doc: ManifestDoc | None) -> list[Refusal]:
+    """Every reason to refuse one manifest of a judged body, as lines naming *doc*'s file and lines."""
+    file = doc.file if doc is not None else None
+
+    def refusal(path: KeyPath, message: str) -> Refusal:
+        line = doc.line_of(path) if doc is not None and path else (doc.line if doc is not None else None)
+        prefix = "" if doc is not None else f"environments[{verdict.index}]"
+        shown = key_path(path)
+        shown = f"{prefix}.{shown}" if prefix and shown else (prefix or shown)
+        return Refusal(file=file, line=line, key=shown, message=message, index=verdict.index)
+
+    found: list[Refusal] = []
+    seen: set[str] = set()
+
+    def add(path: KeyPath, message: str) -> None:
+        if key_path(path) not in seen:
+            seen.add(key_path(path))
+            found.append(refusal(path, message))
+
+    element = verdict.element
+    if element is not None:
+        if element.panic is not None:
+            add(("dependencies",), _decoder_panic_message(element.panic))
+        for issue in element.issues:
+            add(_issue_path(issue), issue_message(issue))
+    trigger = verdict.trigger
+    if trigger is not None and trigger.panic is not None and trigger.stage is not None:
+        add(_STAGE_KEY.get(trigger.stage, ()), crash_message(trigger.stage, trigger.panic))
+    for variant in verdict.variants:
+        add((*variant.path, variant.key), variant_message(variant))
+    if element is not None and (decoded := _decoded(element.raw)) is not None:
+        for path, message in (*_misread_events(element.raw), *_latent(decoded)):
+            add(path, message)
+    if "lost" in verdict.causes and not found:
+        add((), "Gimlet does not store this manifest: decoding stopped at an earlier problem (see above)")
+    if doc is not None and doc.index > 0:
+        add(
+            (),
+            f"document {doc.index + 1} of a multi-document file: Gimlet's readers and the official CLI take only"
+            " the first document of a file; put each manifest in a file of its own",
+        )
+    return found
+
+
+def artifact_refusals(judgement: Judgement, docs: Sequence[ManifestDoc | None]) -> list[Refusal]:
+    """Every refusal for a judged body: its manifests (paired with *docs* by position), then what Gimlet's decoder
+    reported outside the manifests (``version``, ``vars``, ``items``, ``context``)."""
+    found: list[Refusal] = []
+    for verdict in judgement.manifests:
+        doc = docs[verdict.index] if verdict.index < len(docs) else None
+        found.extend(manifest_refusals(verdict, doc))
+    reading = judgement.reading
+    if reading.syntax_error is not None:
+        found.append(Refusal(file=None, line=None, key="", message=f"not JSON: {reading.syntax_error}"))
+    for issue in reading.issues:
+        if issue.path[:1] == ("environments",) or (issue.path and str(issue.path[0]).lower() == "environments"):
+            continue
+        found.append(Refusal(file=None, line=None, key=key_path(issue.path), message=issue_message(issue)))
+    if reading.decode_panic is not None and not any(v.element and v.element.panic for v in judgement.manifests):
+        found.append(Refusal(file=None, line=None, key="", message=_decoder_panic_message(reading.decode_panic)))
+    if reading.worker_panic is not None:
+        message = (
+            f"a null manifest: Gimlet's server would crash ({reading.worker_panic}) and again after every restart;"
+            " remove it"
+        )
+        found.append(Refusal(file=None, line=None, key="environments", message=message))
+    return found
+
+
+def latent_refusals(doc: ManifestDoc) -> list[Refusal]:
+    """For `lint`, which has no artifact: what the manifest alone shows (decode issues, case variants, latent
+    crashes, PrepPreview's panics)."""
+    body = json.dumps(doc.data, ensure_ascii=False, allow_nan=True)
+    try:
+        raw = parse(body)
+    except Exception:  # noqa: BLE001 - NaN and the like: reported by lint's own number check
+        return []
+    decoder = Decoder()
+    panic = None
+    try:
+        decoded, _ = decoder.decode(Ptr(dx.MANIFEST), raw)
+    except GoPanic as e:
+        panic, decoded = str(e), None
+    element = Element(raw=raw, issues=tuple(decoder.issues), panic=panic)
+    trigger = None
+    if decoded is not None:
+        version = {"branch": "", "tag": "", "event": "push", "message": ""}
+        candidate = worker_trigger(version, decoded)
+        if candidate.stage == "PrepPreview":
+            trigger = candidate
+    verdict = ManifestVerdict(
+        index=0,
+        app="",
+        env="",
+        verdict="rejected",
+        causes=(),
+        reason="",
+        trigger=trigger,
+        element=element,
+        variants=tuple(case_variants(raw)),
+    )
+    return manifest_refusals(verdict, doc)
+
+
+@attrs.frozen
+class Review:
+    """An artifact body as Gimlet's server reads it, and every reason gimlet-ci has not to send it."""
+
+    judgement: Judgement
+    refusals: tuple[Refusal, ...]
+
+    def refused(self, index: int) -> bool:
+        """True when the manifest at *index* is refused (by Gimlet's reading or by a check of its own)."""
+        return any(refusal.index == index for refusal in self.refusals) or (
+            index < len(self.judgement.manifests) and self.judgement.manifests[index].verdict == "rejected"
+        )
+
+    @property
+    def rejected(self) -> bool:
+        """True when gimlet-ci refuses to send the body."""
+        return self.judgement.rejected or bool(self.refusals)
+
+
+def review_body(body: bytes, docs: Sequence[ManifestDoc | None] = ()) -> Review:
+    """Read *body* as Gimlet would and collect the refusals; *docs* are the manifest documents in the order of
+    the body's ``environments``, for file names and lines."""
+    judgement = judge(read_body(body))
+    return Review(judgement=judgement, refusals=tuple(artifact_refusals(judgement, docs)))
