@@ -15,7 +15,18 @@ import attrs
 
 from gimlet_ci.gimlet import dx
 from gimlet_ci.gimlet.glob import GlobMatchPanic, GlobSyntaxError, compile_glob
-from gimlet_ci.gimlet.gojson import DecodeIssue, Decoder, GoPanic, JNumber, JObject, Ptr, fold_equal, parse
+from gimlet_ci.gimlet.gojson import (
+    DecodeIssue,
+    Decoder,
+    GoPanic,
+    JNumber,
+    JObject,
+    Ptr,
+    fold_equal,
+    go_float,
+    parse,
+    plain,
+)
 from gimlet_ci.gimlet.reading import (
     CaseVariant,
     Element,
@@ -26,11 +37,20 @@ from gimlet_ci.gimlet.reading import (
     read_body,
     worker_trigger,
 )
+from gimlet_ci.gimlet.worker import prep_preview
 
 if TYPE_CHECKING:
     from gimlet_ci._manifests import ManifestDoc
 
-__all__ = ["Refusal", "Review", "artifact_refusals", "latent_refusals", "manifest_refusals", "review_body"]
+__all__ = [
+    "Refusal",
+    "Review",
+    "artifact_refusals",
+    "latent_refusals",
+    "manifest_refusals",
+    "release_preflight",
+    "review_body",
+]
 
 KeyPath = tuple[str | int, ...]
 
@@ -241,7 +261,7 @@ def _pattern_problem(pattern: str) -> str | None:
         glob = compile_glob(escaped)
     except GlobSyntaxError:
         return (
-            f"{pattern!r}: Gimlet escapes [ and ] in commit message patterns, and the escaped pattern is not a valid"
+            f"'{pattern}': Gimlet escapes [ and ] in commit message patterns, and the escaped pattern is not a valid"
             " glob, so its server would crash; remove the backslash before [ or ]"
         )
     try:
@@ -294,27 +314,32 @@ def _latent(manifest: dict[str, Any]) -> list[tuple[KeyPath, str]]:
     image = values.get("image", {})
     if not isinstance(image, dict):
         message = (
-            f"values.image is {_shown_value(image)}, not a mapping: Gimlet's server crashes when this manifest deploys"
+            f"{_shown_value(image)}, not a mapping: Gimlet's server crashes when this manifest deploys"
             " (ExtractImageStrategy panics); write image: as a mapping (repository, tag) or remove it"
         )
         found.append((("values", "image"), message))
     elif "strategy" in image and not isinstance(image["strategy"], str):
         message = (
-            f"values.image.strategy is {_shown_value(image['strategy'])}, not a string: Gimlet's server crashes when"
-            " this manifest deploys; write strategy: dynamic, static, buildpacks or dockerfile"
+            f"{_shown_value(image['strategy'])}, not a string: Gimlet's server crashes when this manifest deploys"
+            " (ExtractImageStrategy panics); write strategy: dynamic, static, buildpacks or dockerfile"
         )
         found.append((("values", "image", "strategy"), message))
     return found
 
 
 def _shown_value(value: Any) -> str:
+    """A decoded value as the reader of the YAML sees it: ``empty``, ``a list``, ``"nginx" is a string``."""
     if value is None:
         return "empty"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} is a boolean"
+    if isinstance(value, float):
+        return f"{go_float(value)} is a number"
+    return f"{json.dumps(value, ensure_ascii=False)} is a string"
 
 
 def _decoded(raw: Any) -> dict[str, Any] | None:
@@ -357,14 +382,18 @@ def manifest_refusals(verdict: ManifestVerdict, doc: ManifestDoc | None) -> list
             add(("dependencies",), _decoder_panic_message(element.panic))
         for issue in element.issues:
             add(_issue_path(issue), issue_message(issue))
+    latent: list[tuple[KeyPath, str]] = []
+    if element is not None and (decoded := _decoded(element.raw)) is not None:
+        latent = [*_misread_events(element.raw), *_latent(decoded)]
     trigger = verdict.trigger
     if trigger is not None and trigger.panic is not None and trigger.stage is not None:
-        add(_STAGE_KEY.get(trigger.stage, ()), crash_message(trigger.stage, trigger.panic))
+        area = _STAGE_KEY.get(trigger.stage, ())
+        if not any(path[: len(area)] == area for path, _ in latent):  # else the latent line says it more precisely
+            add(area, crash_message(trigger.stage, trigger.panic))
     for variant in verdict.variants:
         add((*variant.path, variant.key), variant_message(variant))
-    if element is not None and (decoded := _decoded(element.raw)) is not None:
-        for path, message in (*_misread_events(element.raw), *_latent(decoded)):
-            add(path, message)
+    for path, message in latent:
+        add(path, message)
     if "lost" in verdict.causes and not found:
         add((), "Gimlet does not store this manifest: decoding stopped at an earlier problem (see above)")
     if doc is not None and doc.index > 0:
@@ -460,3 +489,32 @@ def review_body(body: bytes, docs: Sequence[ManifestDoc | None] = ()) -> Review:
     the body's ``environments``, for file names and lines."""
     judgement = judge(read_body(body))
     return Review(judgement=judgement, refusals=tuple(artifact_refusals(judgement, docs)))
+
+
+def release_preflight(review: Review, *, env: str, app: str | None) -> str | None:
+    """On-demand mode, before anything is sent: the message when no manifest of the artifact is for *env* (and
+    *app*), naming what exists; None when the release can match. Apps are compared as Gimlet does: after preview
+    renaming and templating, exactly."""
+    from gimlet_ci._template import TemplateError, resolve_manifest, template_vars  # noqa: PLC0415
+
+    stored = review.judgement.reading.stored
+    if stored is None:
+        return None
+    artifact = plain(dx.ARTIFACT, stored)
+    targets: list[tuple[str, str]] = []
+    for manifest in stored["environments"] or ():
+        if manifest is None:
+            continue
+        try:
+            prepared = plain(dx.MANIFEST, prep_preview(manifest))
+            name = str(resolve_manifest(prepared, template_vars(artifact, app=prepared["app"])).get("app", ""))
+        except (GoPanic, TemplateError):
+            return None  # Gimlet's answer to the release decides; the refusals covered what they could
+        if manifest["env"] == env and (not app or name == app):
+            return None
+        targets.append((manifest["env"], name))
+    wanted = f"env {env!r}" + (f" and app {app!r}" if app else "")
+    if not targets:
+        return f"on-demand deploy to {wanted}: the artifact has no manifests; nothing was sent"
+    have = ", ".join(sorted({f"{name or '?'} -> {e or '?'}" for e, name in targets}))
+    return f"on-demand deploy to {wanted}: no manifest matches (the manifests are {have}); nothing was sent"

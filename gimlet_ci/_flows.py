@@ -54,7 +54,7 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     With *check* (the default) an artifact that Gimlet's server would crash on, decode with an error, or read
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
-    from gimlet_ci._checks import review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
+    from gimlet_ci._checks import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
     from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
     from gimlet_ci._manifests import read_manifests, read_vars  # noqa: PLC0415
 
@@ -88,6 +88,10 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
                 [str(refusal) for refusal in review.refusals],
                 tip="fix the lines above; `gimlet-ci explain` shows what Gimlet's server reads in each manifest",
             )
+        if settings.deploy and settings.env:
+            missing = release_preflight(review, env=settings.env, app=settings.app)
+            if missing is not None:
+                raise ConfigError(missing, tip="check the env and app settings against the manifests' env and app")
     found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
     return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found), docs=docs)
 
@@ -304,17 +308,11 @@ def _wait_processed(
     schedule: PollSchedule,
     outcome: Outcome,
 ) -> Verdict:
-    """On-demand mode: wait until Gimlet has processed the artifact (not for its automated deploys)."""
-
-    def fetch() -> TrackStatus:
-        status = client.track_artifact(artifact_id)
-        if status.status not in ("", "new"):
-            # Processed: report automated deploys as they are now, and stop waiting for them.
-            return attrs.evolve(status, results=())
-        return status
-
+    """On-demand mode, before the release: wait until Gimlet has processed the artifact and every automated deploy
+    it triggered is reconciled, judged as in automated mode (a failed one fails the run, as the official action's
+    wait before ``release make`` did)."""
     return watch(
-        fetch,
+        lambda: client.track_artifact(artifact_id),
         what="the artifact",
         on_demand=False,
         deadline=deadline,

@@ -268,7 +268,10 @@ class _Constructor:
             line = key_node.start_mark.line + 1
             name = self.key_text(key_node, path)
             if name in seen:
-                msg = f"mapping key {name!r} already defined at line {seen[name]}; remove one of them"
+                msg = (
+                    f"mapping key {name!r} already defined at line {seen[name]}: YAML tools keep one of the two and"
+                    " Gimlet's decoder merges them field by field; remove one of them"
+                )
                 raise self.fail(key_node, msg)
             seen[name] = line
             self.lines.setdefault((*path, name), line)

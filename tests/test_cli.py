@@ -183,12 +183,30 @@ def test_on_demand_release_tracks_to_the_end(repo: Path, server: GimletServer) -
     assert [("shop", "production", "succeeded")] == [(d["app"], d["env"], d["status"]) for d in result["deploys"]]
 
 
-def test_on_demand_release_matching_nothing_exits_1(repo: Path, server: GimletServer) -> None:
-    """An on-demand deploy to an app no manifest has is a failure, not a silent success."""
+def test_on_demand_release_matching_nothing_is_refused_before_sending(repo: Path, server: GimletServer) -> None:
+    """An on-demand deploy to an app no manifest has is exit 2 before anything is sent, naming what exists."""
     code, _, err = ship(repo, creds(server), "--deploy", "--env", "production", "--app", "nope")
 
-    assert 1 == code
-    assert "matched no manifest" in err
+    assert 2 == code
+    assert (
+        "ERROR on-demand deploy to env 'production' and app 'nope': no manifest matches (the manifests are"
+        " shop -> production, shop -> staging); nothing was sent"
+    ) in err
+    assert 0 == server.request_count()
+
+
+def test_on_demand_waits_for_the_automated_deploys_first(tmp_path: Path, server: GimletServer) -> None:
+    """In on-demand mode the automated deploys the artifact triggers are awaited and judged before the release: a
+    failed one fails the run (exit 1) and no release is made."""
+    staging = "app: shop\nenv: staging\nnamespace: default\ndeploy:\n  branch: main\n  event: push\n"
+    production = "app: shop\nenv: production\nnamespace: default\n"
+    repo = make_repo(tmp_path, manifests={"staging.yaml": staging, "production.yaml": production})
+    server.faults.gitops_failure = "ReconciliationFailed"
+    code, _, err = ship(repo, creds(server), "--deploy", "--env", "production", "--app", "shop")
+
+    assert 1 == code, err
+    assert "ReconciliationFailed" in err
+    assert 0 == server.request_count("POST", "/api/releases")
 
 
 def test_deploy_without_env_is_a_configuration_error(repo: Path, server: GimletServer) -> None:
@@ -294,6 +312,32 @@ def test_usage_errors_are_one_line_exit_2() -> None:
 
     assert 2 == code
     assert err.startswith("ERROR unrecognized arguments: --frobnicate")
+
+
+def test_ship_refuses_what_gimlet_would_crash_on_and_sends_nothing(tmp_path: Path, server: GimletServer) -> None:
+    """An invalid branch glob would crash Gimlet's server: ship says where and why, exits 2 and posts nothing."""
+    broken = "app: shop\nenv: staging\ndeploy:\n  branch: 'release/[v1'\n  event: push\n"
+    repo = make_repo(tmp_path, manifests={"staging.yaml": broken})
+    code, _, err = ship(repo, creds(server))
+
+    assert 2 == code
+    assert 0 == server.request_count()
+    lines = err.splitlines()
+    assert lines[0].startswith(
+        ".gimlet/staging.yaml:4: deploy.branch: 'release/[v1' is not a glob Gimlet can compile"
+    ), err
+    assert "ERROR Gimlet would crash on, or misread, these manifests (1 problem above); nothing was sent" in lines
+    assert "Traceback" not in err
+
+
+def test_commit_message_is_sent_without_trailing_newlines(tmp_path: Path) -> None:
+    """The message is sent as the official plugins sent it (`$(git log -1 --pretty=%B)`): no trailing newlines, so
+    end-anchored commitMessagePatterns keep matching after the switch."""
+    repo = make_repo(tmp_path, message="Fix it [DEPLOY: api]\n\n")
+    code, out, _ = ship(repo, {}, "--dry-run")
+
+    assert 0 == code
+    assert "Fix it [DEPLOY: api]" == json.loads(out)["version"]["message"]
 
 
 def test_ship_reports_manifest_problems_that_would_make_gimlet_fail(tmp_path: Path) -> None:

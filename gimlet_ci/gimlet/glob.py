@@ -19,24 +19,31 @@ The quirks this reproduces (each is tested in ``tests/gimlet/test_glob.py``):
 - a single-character matcher (``?``, ``[!x]``, ``[!a-z]``) decodes the empty string as U+FFFD of width 0
   and accepts it: ``?``, ``{?}``, ``[!x]`` and ``{main,?}`` match ``""``;
 - ``a*b`` becomes a prefix-and-suffix test that lets both overlap: ``a*a`` matches ``a``, ``ab*ba``
-  matches ``aba``;
-- runs of fixed-length pieces are glued into a "row" that gives each piece ``n`` runes' worth of bytes by
-  counting runes but cutting one byte past the start of the last one: ``ü?`` does not match ``üa``,
-  ``a?b`` does not match ``aéb``, while ``über-?`` matches ``über-a``;
-- an empty alternative in such a row slices past the end of the text: ``main{`` panics on ``main``;
+  matches ``aba``, and so does ``{*a}`` after text (``a{*a}`` matches ``a``);
+- runs of fixed-length pieces are glued into a "row" that checks the text's length in runes, then gives
+  each piece the bytes up to the start of its last rune plus one, and never checks that the text was used
+  up: ``ü?`` does not match ``üa``, ``a?b`` does not match ``aéb``, ``??a`` matches ``éab``, while
+  ``über-?`` matches ``über-a``;
+- a zero-length piece (an empty alternative) in such a row slices past the end of the text: ``main{``
+  panics on ``main``, ``*x{`` on ``ax``;
 - an alternative list whose first member has no fixed length takes the length of the next one:
   ``x{*,a}`` matches only two-character texts;
 - adjacent negated classes with the same characters are glued into "no substring equal to all the
   characters": ``[!ab][!ab]`` matches ``aa``;
+- the tree matcher (a fixed piece with the patterns on its left and right) never matches the empty text, so
+  ``release/{,v}*`` does not match ``release/`` and ``*{`` matches nothing; and a tree cannot be searched
+  for (its ``Index`` is a stub), so ``{*-rc,*-beta}*`` matches nothing;
 - a suffix used as a search reports only its first occurrence: ``{*a}{x*,y*}`` does not match ``aaxx``;
 - pattern corners: an unclosed ``{`` is accepted, a trailing ``\\`` is dropped, ``!`` is text outside a
   class, a class holds one range or a set of characters (``[ab-z]`` is the set ``a``, ``b``, ``-``,
   ``z``), a NUL ends the pattern where an item would start and is skipped inside text, and U+FFFD in a
   pattern is a syntax error.
 
-gobwas' matchers are polynomial in the text length; this port adds a memo for the tree matcher (so nested
-``*`` searches never repeat work) and takes the tree matcher's loop exit early only where Go's remaining
-iterations provably cannot match or panic. Neither changes an answer.
+gobwas retries nested ``*`` searches on the same sub-texts, which is exponential in the number of stars.
+This port memoises the tree matcher per match (so the worst case is about quadratic in the text length per
+nesting level) and leaves its search loop early only where Go's remaining iterations provably can neither
+match nor panic; neither changes an answer. Like gobwas it recurses along the pattern, so a pattern nested
+more than about 150 braces deep, or with more than about 500 ``*``, exceeds Python's recursion limit.
 """
 
 # ruff: noqa: ARG002 - the matchers share one interface; most ignore the memo (and some the text)
@@ -79,47 +86,41 @@ def _go_string(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
+def _utf8_leads() -> dict[int, tuple[int, int, int]]:
+    """Go's UTF-8 table: each lead byte of a multi-byte sequence, with the sequence's size and the range its
+    second byte must be in (which rules out overlong forms, surrogates and runes above U+10FFFF)."""
+    leads = dict.fromkeys(range(0xC2, 0xE0), (2, 0x80, 0xBF))
+    leads |= dict.fromkeys(range(0xE0, 0xF0), (3, 0x80, 0xBF)) | {0xE0: (3, 0xA0, 0xBF), 0xED: (3, 0x80, 0x9F)}
+    leads |= dict.fromkeys(range(0xF0, 0xF5), (4, 0x80, 0xBF)) | {0xF0: (4, 0x90, 0xBF), 0xF4: (4, 0x80, 0x8F)}
+    return leads
+
+
+_UTF8_LEADS: Final = _utf8_leads()
+_RUNE_SELF: Final = 0x80
+_CONTINUATION: Final = range(0x80, 0xC0)
+
+
 def _decode_rune(s: bytes, i: int, end: int) -> tuple[int, int]:
     """``utf8.DecodeRuneInString(s[i:end])``: the first rune and its width; (U+FFFD, 1) for an invalid or cut
     sequence, (U+FFFD, 0) for the empty string."""
     if i >= end:
         return _RUNE_ERROR, 0
     b0 = s[i]
-    if b0 < 0x80:  # noqa: PLR2004
+    if b0 < _RUNE_SELF:
         return b0, 1
-    if 0xC2 <= b0 <= 0xDF:  # noqa: PLR2004
-        size, lo, hi = 2, 0x80, 0xBF
-    elif b0 == 0xE0:  # noqa: PLR2004
-        size, lo, hi = 3, 0xA0, 0xBF
-    elif b0 == 0xED:  # noqa: PLR2004
-        size, lo, hi = 3, 0x80, 0x9F
-    elif 0xE1 <= b0 <= 0xEF:  # noqa: PLR2004
-        size, lo, hi = 3, 0x80, 0xBF
-    elif b0 == 0xF0:  # noqa: PLR2004
-        size, lo, hi = 4, 0x90, 0xBF
-    elif b0 == 0xF4:  # noqa: PLR2004
-        size, lo, hi = 4, 0x80, 0x8F
-    elif 0xF1 <= b0 <= 0xF3:  # noqa: PLR2004
-        size, lo, hi = 4, 0x80, 0xBF
-    else:
+    lead = _UTF8_LEADS.get(b0)
+    if lead is None:
         return _RUNE_ERROR, 1
-    if i + size > end or not lo <= s[i + 1] <= hi:
-        return _RUNE_ERROR, 1
-    if any(not 0x80 <= s[k] <= 0xBF for k in range(i + 2, i + size)):  # noqa: PLR2004
+    size, lo, hi = lead
+    if i + size > end or not lo <= s[i + 1] <= hi or any(s[k] not in _CONTINUATION for k in range(i + 2, i + size)):
         return _RUNE_ERROR, 1
     return ord(s[i : i + size].decode()), size
 
 
 def _rune_len(r: int) -> int:
-    """``utf8.RuneLen`` of a rune Go's decoder produced (never a surrogate); U+FFFD, an invalid byte's rune,
-    counts 3."""
-    if r < 0x80:  # noqa: PLR2004
-        return 1
-    if r < 0x800:  # noqa: PLR2004
-        return 2
-    if r < 0x10000:  # noqa: PLR2004
-        return 3
-    return 4
+    """``utf8.RuneLen`` of a rune Go's decoder produced (never a surrogate): 3 for U+FFFD, an invalid byte's
+    rune."""
+    return len(chr(r).encode())
 
 
 class _Input:
@@ -1068,8 +1069,9 @@ def _compile_matchers(matchers: Sequence[_Matcher]) -> _Matcher:
 
 
 def _glue(matchers: Sequence[_Matcher]) -> _Matcher | None:
-    """``glueMatchers``."""
-    return _glue_as_every(matchers) or _glue_as_row(matchers)
+    """``glueMatchers``: as one "every of" matcher if possible, else as a row, else None."""
+    every = _glue_as_every(matchers)
+    return every if every is not None else _glue_as_row(matchers)
 
 
 def _glue_as_row(matchers: Sequence[_Matcher]) -> _Matcher | None:
