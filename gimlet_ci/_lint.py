@@ -28,7 +28,8 @@ from gimlet_ci._manifests import (
 )
 from gimlet_ci._template import referenced_names
 from gimlet_ci.exceptions import ManifestError
-from gimlet_ci.gimlet.gojson import fold_equal
+from gimlet_ci.gimlet import dx
+from gimlet_ci.gimlet.gojson import GoType, Ptr, Slice, Struct, fold_equal
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -96,24 +97,27 @@ class _ListOf:
 
 
 _Spec = str | Mapping[str, Any] | _ListOf
-"""``"str"``, ``"bool"``, ``"event"``, ``"cleanup-event"``, ``"strings"``, ``"free"`` (any
-mapping), a mapping of key → spec (a struct), or a `_ListOf`."""
+"""``"value"`` (no keys to check), a mapping of key → spec (a struct), or a `_ListOf`."""
 
-_TARGET = {"group": "str", "version": "str", "kind": "str", "name": "str"}
-_SCHEMA: Mapping[str, _Spec] = {
-    "app": "str",
-    "env": "str",
-    "preview": "bool",
-    "namespace": "str",
-    "deploy": {"tag": "str", "branch": "str", "event": "event", "commitMessagePatterns": "strings"},
-    "cleanup": {"app": "str", "event": "cleanup-event", "branch": "str"},
-    "chart": {"repository": "str", "name": "str", "version": "str"},
-    "values": "free",
-    "strategicMergePatches": "str",
-    "json6902Patches": _ListOf({"patch": "str", "target": _TARGET}),
-    "manifests": "str",
-    "dependencies": _ListOf({"name": "str", "kind": "str", "spec": "free"}),
-}
+
+def _spec(go_type: GoType) -> _Spec:
+    """The keys lint checks, from Gimlet's own struct declarations (`gimlet_ci.gimlet.dx`)."""
+    if isinstance(go_type, Ptr):
+        return _spec(go_type.elem)
+    if isinstance(go_type, Struct):
+        return _struct_spec(go_type)
+    if isinstance(go_type, Slice):
+        return _ListOf(_spec(go_type.elem))
+    if go_type is dx.DEPENDENCY:
+        return {"name": "value", "kind": "value", "spec": "value"}
+    return "value"
+
+
+def _struct_spec(go_type: Struct) -> Mapping[str, _Spec]:
+    return {field.name: _spec(field.type) for field in go_type.fields}
+
+
+_SCHEMA = _struct_spec(dx.MANIFEST)
 
 
 def _key_path(path: KeyPath) -> str:

@@ -3,8 +3,8 @@
 The official plugins pass every regular file directly in `.gimlet/` (any extension, no dotfiles,
 no recursion) to ``gimlet artifact add --envFile``, which reads only the first YAML document of
 each. We read the same files, sorted by name, but always skip `vars` (a dotenv file, read by
-`read_vars`) and send **every** document of a multi-document file as its own manifest; empty
-documents are skipped.
+`read_vars`). Every non-empty document is returned, with its index in the file, so that `ship`
+can refuse a second document (Gimlet's readers would ignore it) instead of dropping it silently.
 
 YAML is imported lazily, inside the functions: the CLI's cheap paths (``--version``, ``context``)
 may import this module without paying for PyYAML.
