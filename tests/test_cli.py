@@ -138,8 +138,8 @@ def test_gimlet_failures_exit_1(repo: Path, server: GimletServer, faults: dict[s
 
 def test_deadline_while_waiting_exits_3(repo: Path) -> None:
     """When the one deadline passes while waiting, the exit code is 3 and the last status is named."""
-    with GimletServer(token=TOKEN, processing_delay=0.2) as server:
-        code, out, err = ship(repo, creds(server), "--wait", "--timeout", "50ms", "--output", "json")
+    with GimletServer(token=TOKEN, processing_delay=60) as server:
+        code, out, err = ship(repo, creds(server), "--wait", "--timeout", "1s", "--output", "json")
 
     assert 3 == code
     assert "deadline passed" in err

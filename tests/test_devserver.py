@@ -219,15 +219,20 @@ def test_keep_alive(client: httpx.Client, gimlet_server: GimletServer) -> None:
 # -- processing --------------------------------------------------------------------------------------
 
 
-def test_artifact_lifecycle(client: httpx.Client) -> None:
+def test_artifact_lifecycle() -> None:
     """An artifact goes new, then processed with a commit stepping NotReconciled, Progressing, Succeeded."""
-    artifact_id = _ship(client)
-    seen = _poll(
-        client,
-        "/api/eventArtifactTrack",
-        {"artifactId": artifact_id},
-        lambda b: any(r.get("gitopsCommitStatus") == "ReconciliationSucceeded" for r in b["results"]),
-    )
+    # Delays long enough that a loaded machine still sees every step between two polls.
+    with (
+        GimletServer(token=TOKEN, processing_delay=0.3, reconcile_delay=0.8) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5) as client,
+    ):
+        artifact_id = _ship(client)
+        seen = _poll(
+            client,
+            "/api/eventArtifactTrack",
+            {"artifactId": artifact_id},
+            lambda b: any(r.get("gitopsCommitStatus") == "ReconciliationSucceeded" for r in b["results"]),
+        )
     assert {"type": "", "status": "new", "statusDesc": "", "results": []} == seen[0]
     statuses = [b["results"][0]["gitopsCommitStatus"] for b in seen if b["results"]]
     assert ["NotReconciled", "Progressing", "ReconciliationSucceeded"] == list(dict.fromkeys(statuses))
