@@ -38,10 +38,10 @@ from typing import Any, ClassVar, TextIO
 import attrs
 
 from gimlet_ci._devserver_args import GITOPS_FAILURES, add_arguments
-from gimlet_ci._template import TemplateError, resolve_manifest, template_vars
 from gimlet_ci.exceptions import ConfigError
 from gimlet_ci.gimlet import dx
 from gimlet_ci.gimlet.gojson import Decoder, GoPanic, RawSyntaxError, encode, go_float, go_string, parse, plain
+from gimlet_ci.gimlet.gotemplate import TemplateError, resolve_manifest, template_vars
 from gimlet_ci.gimlet.reading import Reading, read_body
 from gimlet_ci.gimlet.worker import IMAGE_BUILD_STRATEGIES, extract_image_strategy, prep_preview
 

@@ -29,7 +29,7 @@ from gimlet_ci.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from gimlet_ci._manifests import ManifestDoc
+    from gimlet_ci.manifests.reading import ManifestDoc
 
 log = structlog.get_logger("gimlet_ci")
 
@@ -54,9 +54,9 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     With *check* (the default) an artifact that Gimlet's server would crash on, decode with an error, or read
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
-    from gimlet_ci._checks import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
-    from gimlet_ci._lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
-    from gimlet_ci._manifests import read_manifests, read_vars  # noqa: PLC0415
+    from gimlet_ci.manifests.lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
+    from gimlet_ci.manifests.reading import read_manifests, read_vars  # noqa: PLC0415
+    from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
 
     directory = Path(settings.manifests)
     if not directory.is_absolute():

@@ -529,7 +529,7 @@ def _manifests_dir(run: _Run, args: argparse.Namespace, checkout: str) -> tuple[
 
 
 def cmd_lint(run: _Run, args: argparse.Namespace, checkout: str) -> int:
-    from gimlet_ci import _lint  # noqa: PLC0415
+    from gimlet_ci.manifests import lint as _lint  # noqa: PLC0415
 
     directory, label = _manifests_dir(run, args, checkout)
     problems = _lint.lint(directory, label=label)
@@ -543,8 +543,8 @@ def cmd_lint(run: _Run, args: argparse.Namespace, checkout: str) -> int:
 
 
 def cmd_explain(run: _Run, args: argparse.Namespace, checkout: str) -> int:
-    from gimlet_ci import _explain  # noqa: PLC0415
-    from gimlet_ci._checks import review_body  # noqa: PLC0415
+    from gimlet_ci.manifests import explain as _explain  # noqa: PLC0415
+    from gimlet_ci.manifests.refusals import review_body  # noqa: PLC0415
 
     if args.artifact is not None:
         try:
@@ -570,10 +570,10 @@ def _explain_checkout(run: _Run, args: argparse.Namespace, checkout: str) -> dic
 
     import attrs  # noqa: PLC0415
 
-    from gimlet_ci import _explain  # noqa: PLC0415
-    from gimlet_ci._checks import review_body  # noqa: PLC0415
     from gimlet_ci._converter import artifact_body  # noqa: PLC0415
     from gimlet_ci._flows import prepare  # noqa: PLC0415
+    from gimlet_ci.manifests import explain as _explain  # noqa: PLC0415
+    from gimlet_ci.manifests.refusals import review_body  # noqa: PLC0415
 
     adapter = _adapter(run, args.platform)
     settings = _settings(run, adapter, args)

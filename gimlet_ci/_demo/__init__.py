@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TextIO
 
 from gimlet_ci._flows import prepare, release, ship
-from gimlet_ci._manifests import read_manifests
 from gimlet_ci._retry import Deadline
 from gimlet_ci._settings import Settings
 from gimlet_ci.adapters import CIContext, CommitInfo, adapter_by_name, detect_adapter
+from gimlet_ci.manifests.reading import read_manifests
 
 BUNDLED = Path(__file__).parent / "manifests"
 

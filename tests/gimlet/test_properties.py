@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gimlet_ci._checks import review_body
 from gimlet_ci.cli import main
 from gimlet_ci.gimlet import dx
+from gimlet_ci.manifests.refusals import review_body
 from tests.helpers import make_repo
 
 FIELD_KEYS = [name for names in dx.FIELD_NAMES.values() for name in names]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gimlet_ci._lint import (
+from gimlet_ci.exceptions import ManifestError
+from gimlet_ci.manifests.lint import (
     Problem,
     as_json,
     breaking_problems,
@@ -16,10 +17,9 @@ from gimlet_ci._lint import (
     lint,
     lint_documents,
 )
-from gimlet_ci._manifests import read_manifests
-from gimlet_ci.exceptions import ManifestError
+from gimlet_ci.manifests.reading import read_manifests
 
-SHOP = Path(__file__).parent / "fixtures" / "repos" / "shop" / ".gimlet"
+SHOP = Path(__file__).parents[1] / "fixtures" / "repos" / "shop" / ".gimlet"
 
 HEAD = "app: shop\nenv: staging\n"
 """Two valid lines most cases start with, so their problems are on line 3 and later."""

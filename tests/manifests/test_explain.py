@@ -12,7 +12,7 @@ import pytest
 from gimlet_ci.cli import main
 from tests.helpers import make_repo
 
-SHOP = Path(__file__).parent / "fixtures" / "repos" / "shop" / ".gimlet"
+SHOP = Path(__file__).parents[1] / "fixtures" / "repos" / "shop" / ".gimlet"
 
 
 @pytest.fixture(name="shop")

@@ -16,7 +16,7 @@ from gimlet_ci.testing import GimletServer
 from tests.helpers import make_repo
 
 CASES: list[dict[str, Any]] = json.loads(
-    (Path(__file__).parent / "fixtures" / "refusals" / "cases.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "fixtures" / "refusals" / "cases.json").read_text(encoding="utf-8")
 )
 
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gimlet_ci._checks import Review
-    from gimlet_ci._manifests import ManifestDoc
+    from gimlet_ci.manifests.reading import ManifestDoc
+    from gimlet_ci.manifests.refusals import Review
 
 __all__ = ["as_json", "format_text"]
 

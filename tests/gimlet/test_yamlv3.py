@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from gimlet_ci._yaml import load_documents, resolve_scalar
 from gimlet_ci.exceptions import ManifestError
+from gimlet_ci.gimlet.yamlv3 import load_documents, resolve_scalar
 
 
 def _value(text: str) -> object:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gimlet_ci._template import (
+from gimlet_ci.gimlet.gotemplate import (
     TemplateError,
     referenced_names,
     render,

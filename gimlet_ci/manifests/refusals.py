@@ -40,7 +40,7 @@ from gimlet_ci.gimlet.reading import (
 from gimlet_ci.gimlet.worker import prep_preview
 
 if TYPE_CHECKING:
-    from gimlet_ci._manifests import ManifestDoc
+    from gimlet_ci.manifests.reading import ManifestDoc
 
 __all__ = [
     "Refusal",
@@ -495,7 +495,7 @@ def release_preflight(review: Review, *, env: str, app: str | None) -> str | Non
     """On-demand mode, before anything is sent: the message when no manifest of the artifact is for *env* (and
     *app*), naming what exists; None when the release can match. Apps are compared as Gimlet does: after preview
     renaming and templating, exactly."""
-    from gimlet_ci._template import TemplateError, resolve_manifest, template_vars  # noqa: PLC0415
+    from gimlet_ci.gimlet.gotemplate import TemplateError, resolve_manifest, template_vars  # noqa: PLC0415
 
     stored = review.judgement.reading.stored
     if stored is None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gimlet_ci._manifests import read_manifests, read_vars
 from gimlet_ci.exceptions import ManifestError
+from gimlet_ci.manifests.reading import read_manifests, read_vars
 
-SHOP = Path(__file__).parent / "fixtures" / "repos" / "shop" / ".gimlet"
+SHOP = Path(__file__).parents[1] / "fixtures" / "repos" / "shop" / ".gimlet"
 
 
 @pytest.fixture(name="gimlet")
@@ -180,7 +180,7 @@ def test_five_hundred_manifests_are_fast(gimlet: Path) -> None:
 
 def test_importing_does_not_load_yaml() -> None:
     """Importing the manifests module keeps PyYAML off the CLI's cheap paths."""
-    code = "import sys, gimlet_ci._manifests; print('yaml' in sys.modules)"
+    code = "import sys, gimlet_ci.manifests.reading; print('yaml' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gimlet_ci._dotenv import parse_dotenv
 from gimlet_ci.exceptions import ManifestError
+from gimlet_ci.gimlet.godotenv import parse_dotenv
 
 
 @pytest.mark.parametrize(

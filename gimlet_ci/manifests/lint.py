@@ -2,7 +2,7 @@
 
 Every problem names the file, the line and the key. Errors are what breaks a deploy: invalid YAML, a
 manifest that is not a mapping, a missing ``app`` or ``env``, everything ``ship`` refuses because Gimlet's
-server would crash on it, decode it with an error or read it differently (`gimlet_ci._checks`: wrong types,
+server would crash on it, decode it with an error or read it differently (`gimlet_ci.manifests.refusals`: wrong types,
 keys in another letter case, globs that crash gobwas, a second YAML document in a file), a deploy policy that
 can never fire, a template variable nobody provides. Warnings are what probably does not do what it says:
 unknown keys (with a "did you mean"), the negated tag glob quirk, variables only some CI platforms provide.
@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from gimlet_ci._checks import unclosed_brace
-from gimlet_ci._manifests import (
+from gimlet_ci.exceptions import ManifestError
+from gimlet_ci.gimlet import dx
+from gimlet_ci.gimlet.gojson import GoType, Ptr, Slice, Struct, fold_equal
+from gimlet_ci.gimlet.gotemplate import referenced_names
+from gimlet_ci.manifests.reading import (
     VARS_FILE,
     ManifestDoc,
     display_name,
@@ -26,15 +29,12 @@ from gimlet_ci._manifests import (
     read_text,
     to_manifest,
 )
-from gimlet_ci._template import referenced_names
-from gimlet_ci.exceptions import ManifestError
-from gimlet_ci.gimlet import dx
-from gimlet_ci.gimlet.gojson import GoType, Ptr, Slice, Struct, fold_equal
+from gimlet_ci.manifests.refusals import unclosed_brace
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from gimlet_ci._yaml import KeyPath
+    from gimlet_ci.gimlet.yamlv3 import KeyPath
 
 __all__ = [
     "PROVIDED_VARS",
@@ -199,7 +199,7 @@ class _Checker:
 
     def check_gimlet_reading(self) -> None:
         """What `ship` refuses: Gimlet's server would crash on it, decode it with an error, or misread it."""
-        from gimlet_ci._checks import latent_refusals  # noqa: PLC0415
+        from gimlet_ci.manifests.refusals import latent_refusals  # noqa: PLC0415
 
         for refusal in latent_refusals(self.doc):
             self.problems.append(
@@ -432,8 +432,8 @@ def lint(directory: Path, *, known_vars: Collection[str] | None = None, label: s
     known. A missing directory raises `ManifestError`. Files are named as `read_manifests` names
     them with *label*.
     """
-    from gimlet_ci._dotenv import parse_dotenv  # noqa: PLC0415
-    from gimlet_ci._yaml import load_documents  # noqa: PLC0415
+    from gimlet_ci.gimlet.godotenv import parse_dotenv  # noqa: PLC0415
+    from gimlet_ci.gimlet.yamlv3 import load_documents  # noqa: PLC0415
 
     problems: list[Problem] = []
     files = manifest_files(directory)

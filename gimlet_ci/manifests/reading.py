@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from gimlet_ci._yaml import Document, KeyPath
+    from gimlet_ci.gimlet.yamlv3 import Document, KeyPath
 
 __all__ = [
     "VARS_FILE",
@@ -146,7 +146,7 @@ def read_manifests(directory: Path, *, label: str | None = None) -> tuple[Manife
     Raises `ManifestError` for a missing directory (with a tip), an unreadable file, invalid YAML,
     or a document that is not a mapping, naming the file and line.
     """
-    from gimlet_ci._yaml import load_documents  # noqa: PLC0415 - keeps PyYAML off the CLI's cheap paths
+    from gimlet_ci.gimlet.yamlv3 import load_documents  # noqa: PLC0415 - keeps PyYAML off the CLI's cheap paths
 
     manifests: list[ManifestDoc] = []
     for path in manifest_files(directory):
@@ -163,7 +163,7 @@ def read_vars(directory: Path, *, environ: Mapping[str, str] | None = None, labe
 
     *environ* is the fallback for ``$VAR`` expansion (godotenv uses the process environment).
     """
-    from gimlet_ci._dotenv import parse_dotenv  # noqa: PLC0415
+    from gimlet_ci.gimlet.godotenv import parse_dotenv  # noqa: PLC0415
 
     path = directory / VARS_FILE
     if not path.is_file():
