@@ -22,20 +22,14 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, PlatformOutputs, ReadFile
 from gimlet_ci.exceptions import UnknownPlatformError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Any, ClassVar, Literal
-
-    from typing_extensions import Self
-
-    Event = Literal["push", "pr", "tag"]
-else:
-    Event = str
 
 __all__ = [
     "ADAPTERS",
@@ -51,10 +45,6 @@ __all__ = [
     "is_secret_name",
     "platform_vars",
 ]
-
-ReadFile = Callable[[str], bytes]
-InputValue = tuple[str, str]
-"""(the variable it came from, its raw value)."""
 
 SETTING_NAMES = (
     "server",
@@ -85,185 +75,6 @@ ADAPTERS = (
     "local",
 )
 """Detection order: the first module whose ``detect()`` is true wins; ``local`` (git) is last."""
-
-
-class _Value:
-    """An immutable value object with keyword construction, equality, a repr and `evolve`.
-
-    These few classes are plain Python rather than attrs classes because ``gimlet-ci context`` must start in
-    about twice the interpreter's own start-up time, and importing attrs alone takes four times that.
-    """
-
-    __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]] = ()
-    """The field names in declaration order."""
-
-    def _set(self, values: Mapping[str, object]) -> None:
-        for name in self._fields:
-            object.__setattr__(self, name, values[name])
-
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"{type(self).__name__} is immutable: use .evolve({name}=...)"
-        raise AttributeError(msg)
-
-    def __delattr__(self, name: str) -> None:
-        msg = f"{type(self).__name__} is immutable"
-        raise AttributeError(msg)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The fields as a dict, in declaration order (values as they are)."""
-        return {name: getattr(self, name) for name in self._fields}
-
-    def evolve(self, **changes: Any) -> Self:
-        """A copy with *changes* applied."""
-        unknown = set(changes) - set(self._fields)
-        if unknown:
-            msg = f"{type(self).__name__} has no field(s) {', '.join(sorted(unknown))}"
-            raise TypeError(msg)
-        return type(self)(**{**self.as_dict(), **changes})
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self.as_dict() == other.as_dict()
-
-    def __hash__(self) -> int:
-        return hash(tuple(tuple(sorted(v.items())) if isinstance(v, Mapping) else v for v in self.as_dict().values()))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={value!r}" for name, value in self.as_dict().items())
-        return f"{type(self).__name__}({fields})"
-
-
-class CommitInfo(_Value):
-    """Commit metadata a platform knows without git (used when the commit is not in the clone)."""
-
-    _fields = ("message", "author_name", "author_email", "committer_name", "committer_email", "created")
-    __slots__ = _fields
-    message: str | None
-    author_name: str | None
-    author_email: str | None
-    committer_name: str | None
-    committer_email: str | None
-    created: int | None
-    """Commit time, Unix seconds."""
-
-    def __init__(
-        self,
-        *,
-        message: str | None = None,
-        author_name: str | None = None,
-        author_email: str | None = None,
-        committer_name: str | None = None,
-        committer_email: str | None = None,
-        created: int | None = None,
-    ) -> None:
-        self._set(locals())
-
-
-class CIContext(_Value):
-    """The normalised CI context of one run; ``None`` means the platform does not say.
-
-    - ``repository``: ``owner/name`` slug (GitLab: may contain subgroups);
-    - ``sha``: the commit the artifact describes: a PR's head, never a test-merge commit;
-    - ``branch``: branch built; on PRs the head branch; never a ref, never a tag;
-    - ``event``: ``push``, ``pr`` or ``tag``; ``event_name``: the platform's raw event name;
-    - ``url``: commit page, or the PR page for PRs; ``ci_url``: this run's page;
-    - ``vars``: template variables the platform contributes (its own variables, secrets filtered, plus REPO,
-      SHA, ...);
-    - ``commit``: what the platform says of the commit, for when git cannot;
-    - ``warnings``: things the adapter could not read (a broken event file, say), for the log.
-    """
-
-    _fields = (
-        "platform",
-        "repository",
-        "owner",
-        "sha",
-        "branch",
-        "event",
-        "event_name",
-        "tag",
-        "source_branch",
-        "target_branch",
-        "pr_number",
-        "url",
-        "ci_url",
-        "actor",
-        "job",
-        "vars",
-        "commit",
-        "warnings",
-    )
-    __slots__ = _fields
-    platform: str
-    repository: str | None
-    owner: str | None
-    sha: str | None
-    branch: str | None
-    event: Event
-    event_name: str | None
-    tag: str | None
-    source_branch: str | None
-    target_branch: str | None
-    pr_number: int | None
-    url: str | None
-    ci_url: str | None
-    actor: str | None
-    job: str | None
-    vars: Mapping[str, str]
-    commit: CommitInfo | None
-    warnings: tuple[str, ...]
-
-    def __init__(
-        self,
-        *,
-        platform: str,
-        repository: str | None = None,
-        owner: str | None = None,
-        sha: str | None = None,
-        branch: str | None = None,
-        event: Event = "push",
-        event_name: str | None = None,
-        tag: str | None = None,
-        source_branch: str | None = None,
-        target_branch: str | None = None,
-        pr_number: int | None = None,
-        url: str | None = None,
-        ci_url: str | None = None,
-        actor: str | None = None,
-        job: str | None = None,
-        vars: Mapping[str, str] | None = None,  # noqa: A002 - the field is named after Gimlet's `vars`
-        commit: CommitInfo | None = None,
-        warnings: tuple[str, ...] = (),
-    ) -> None:
-        values = locals()
-        values["vars"] = dict(vars) if vars is not None else {}
-        values["warnings"] = tuple(warnings)
-        self._set(values)
-
-    def as_json(self) -> dict[str, object]:
-        """The keys of ``gimlet-ci context --output json``."""
-        data = self.as_dict()
-        for name in ("vars", "commit", "warnings"):
-            del data[name]
-        return data
-
-
-class PlatformOutputs(_Value):
-    """What an adapter asks the CLI to write; computed purely, written by the CLI.
-
-    ``files``: (path, text to append) pairs, e.g. ``$GITHUB_OUTPUT``, ``$GITHUB_STEP_SUMMARY``, ``$BASH_ENV``;
-    ``log_lines``: lines for the CI log (stderr), e.g. ``::error::`` annotations.
-    """
-
-    _fields = ("files", "log_lines")
-    __slots__ = _fields
-    files: tuple[tuple[str, str], ...]
-    log_lines: tuple[str, ...]
-
-    def __init__(self, *, files: tuple[tuple[str, str], ...] = (), log_lines: tuple[str, ...] = ()) -> None:
-        self._set({"files": tuple(files), "log_lines": tuple(log_lines)})
 
 
 _SECRET_WORDS = re.compile(
