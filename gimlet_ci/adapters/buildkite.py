@@ -12,18 +12,8 @@ is taken from webhook builds only (elsewhere the message is typed by a person).
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
-from gimlet_ci.adapters._common import (
-    assemble,
-    commit_or_none,
-    commit_url,
-    get,
-    git_remote,
-    is_true,
-    owner_of,
-    pr_url,
-    to_int,
-)
+from gimlet_ci.adapters._common import commit_or_none, commit_url, finish, get, git_remote, is_true, pr_url, to_int
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,7 +31,6 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     """The context of a Buildkite job; see ``ci-platforms.md`` §6."""
     remote = git_remote(get(env, "BUILDKITE_REPO"))
     repository = remote[1] if remote else None
-    owner = owner_of(repository)
     base = f"https://{remote[0]}/{remote[1]}" if remote else None
     commit_value = get(env, "BUILDKITE_COMMIT")
     sha = None if commit_value is None or commit_value.strip().upper() == "HEAD" else commit_value
@@ -64,19 +53,14 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         )
     job = get(env, "BUILDKITE_LABEL")
 
-    return assemble(
-        NAME,
-        env,
-        contains="BUILDKITE",
-        job_var=job,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
         sha=sha,
         branch=branch,
         event=event,
         event_name=source,
         tag=tag,
-        source_branch=branch,
         target_branch=get(env, "BUILDKITE_PULL_REQUEST_BASE_BRANCH") if event == "pr" else None,
         pr_number=pr_number if event == "pr" else None,
         url=url,
@@ -85,6 +69,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=job,
         commit=commit,
     )
+    return finish(ctx, env, contains="BUILDKITE", job_var=job)
 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001

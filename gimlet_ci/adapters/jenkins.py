@@ -13,18 +13,17 @@ the target (the head SHA is not exposed), while ghprb gives ``ghprbActualCommit`
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
-    assemble,
     branch_from_ref,
     commit_or_none,
     commit_url,
+    finish,
     get,
     git_remote,
-    owner_of,
     tag_from_ref,
     to_int,
 )
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,17 +52,16 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     """The context of a Jenkins build; see ``ci-platforms.md`` §6."""
     remote = git_remote(get(env, "GIT_URL", "GIT_URL_1"))
     repository = remote[1] if remote else get(env, "ghprbGhRepository")
-    owner = owner_of(repository)
     base = f"https://{remote[0]}/{remote[1]}" if remote else None
     pull = get(env, "CHANGE_ID", "ghprbPullId")
     pr_number = to_int(pull)
     tag = get(env, "TAG_NAME") or tag_from_ref(get(env, "GIT_BRANCH"))
     event: Event = "tag" if tag else ("pr" if pull else "push")
     sha = get(env, "ghprbActualCommit", "GIT_COMMIT")
-    branch = source_branch = target_branch = url = None
+    branch = target_branch = url = None
     commit = None
     if event == "pr":
-        source_branch = branch = get(env, "CHANGE_BRANCH", "ghprbSourceBranch")
+        branch = get(env, "CHANGE_BRANCH", "ghprbSourceBranch")
         target_branch = get(env, "CHANGE_TARGET", "ghprbTargetBranch")
         url = get(env, "CHANGE_URL", "ghprbPullLink")
         commit = commit_or_none(
@@ -77,19 +75,14 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     url = url or commit_url(base, sha)
     job = get(env, "JOB_NAME")
 
-    return assemble(
-        NAME,
-        env,
-        contains=_VAR_PARTS,
-        job_var=job,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
         sha=sha,
         branch=branch,
         event=event,
         event_name=event,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number if event == "pr" else None,
         url=url,
@@ -98,6 +91,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=job,
         commit=commit,
     )
+    return finish(ctx, env, contains=_VAR_PARTS, job_var=job)
 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001

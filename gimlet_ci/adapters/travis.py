@@ -10,8 +10,8 @@ so ``url`` stays ``None`` rather than assuming github.com; there is no actor var
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
-from gimlet_ci.adapters._common import assemble, commit_or_none, get, is_true, owner_of, to_int
+from gimlet_ci.adapters._common import commit_or_none, finish, get, is_true, to_int
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,17 +27,15 @@ def detect(env: Mapping[str, str]) -> bool:
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
     """The context of a Travis CI job; see ``ci-platforms.md`` §6."""
-    repository = get(env, "TRAVIS_REPO_SLUG")
-    owner = owner_of(repository)
     event_name = get(env, "TRAVIS_EVENT_TYPE")
     tag = get(env, "TRAVIS_TAG")
     pr_number = to_int(get(env, "TRAVIS_PULL_REQUEST"))
     event: Event = "tag" if tag else ("pr" if pr_number or event_name == "pull_request" else "push")
     sha = get(env, "TRAVIS_COMMIT")
-    branch = source_branch = target_branch = None
+    branch = target_branch = None
     if event == "pr":
         sha = get(env, "TRAVIS_PULL_REQUEST_SHA") or sha
-        source_branch = branch = get(env, "TRAVIS_PULL_REQUEST_BRANCH")
+        branch = get(env, "TRAVIS_PULL_REQUEST_BRANCH")
         target_branch = get(env, "TRAVIS_BRANCH")
     elif event == "push":
         branch = get(env, "TRAVIS_BRANCH")
@@ -45,27 +43,21 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     if event != "pr":
         commit = commit_or_none(CommitInfo(message=get(env, "TRAVIS_COMMIT_MESSAGE")))
 
-    return assemble(
-        NAME,
-        env,
-        contains="TRAVIS",
-        job_var=get(env, "TRAVIS_JOB_NUMBER"),
-        repository=repository,
-        owner=owner,
+    ctx = CIContext(
+        platform=NAME,
+        repository=get(env, "TRAVIS_REPO_SLUG"),
         sha=sha,
         branch=branch,
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number if event == "pr" else None,
-        url=None,  # Travis names no forge host
         ci_url=get(env, "TRAVIS_BUILD_WEB_URL", "TRAVIS_JOB_WEB_URL"),
-        actor=None,  # nor who triggered the build
         job=get(env, "TRAVIS_JOB_NAME"),
         commit=commit,
     )
+    return finish(ctx, env, contains="TRAVIS", job_var=get(env, "TRAVIS_JOB_NUMBER"))
 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001

@@ -23,21 +23,20 @@ from __future__ import annotations
 
 import re
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
     InputTable,
-    assemble,
     branch_from_ref,
     commit_or_none,
+    finish,
     get,
     named_inputs,
     non_empty,
-    owner_of,
     parse_time,
     pull_ref_number,
     tag_from_ref,
     to_int,
 )
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,26 +92,24 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     repo_name = get(env, "CI_REPO_NAME")
     if repository is None and repo_owner and repo_name:
         repository = f"{repo_owner}/{repo_name}"
-    owner = repo_owner or owner_of(repository)
     sha = get(env, "CI_COMMIT_SHA", "CI_COMMIT")
     event_name = get(env, "CI_PIPELINE_EVENT", "CI_BUILD_EVENT")
     commit_ref = get(env, "CI_COMMIT_REF")
     tag = get(env, "CI_COMMIT_TAG", "CI_TAG") or tag_from_ref(commit_ref)
 
     event: Event
-    branch = source_branch = target_branch = None
+    branch = target_branch = None
     pr_number: int | None = None
     if event_name in _PR_EVENTS:
         event = "pr"
         refspec = get(env, "CI_COMMIT_REFSPEC") or ""
         spec_source, colon, spec_target = refspec.partition(":")
-        source_branch = get(env, "CI_COMMIT_SOURCE_BRANCH") or (non_empty(spec_source) if colon else None)
+        branch = get(env, "CI_COMMIT_SOURCE_BRANCH") or (non_empty(spec_source) if colon else None)
         target_branch = (
             get(env, "CI_COMMIT_TARGET_BRANCH")
             or (non_empty(spec_target) if colon else None)
             or get(env, "CI_COMMIT_BRANCH", "CI_BRANCH")
         )
-        branch = source_branch
         pr_number = to_int(get(env, "CI_COMMIT_PULL_REQUEST", "CI_PULL_REQUEST")) or pull_ref_number(
             commit_ref,
         )
@@ -146,19 +143,15 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
             ),
         )
 
-    return assemble(
-        NAME,
-        env,
-        contains="CI_",
-        job_var=get(env, "CI_PIPELINE_NUMBER", "CI_BUILD_NUMBER"),
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
+        owner=repo_owner,
         sha=sha,
         branch=branch,
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number,
         url=url,
@@ -167,6 +160,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=get(env, "CI_STEP_NAME"),
         commit=commit,
     )
+    return finish(ctx, env, contains="CI_", job_var=get(env, "CI_PIPELINE_NUMBER", "CI_BUILD_NUMBER"))
 
 
 def _scalar(value: Any) -> str:
