@@ -1,39 +1,43 @@
-"""Which CI am I on? One pure module per platform, and the context they all produce.
+"""Which CI am I on? One pure module per platform, the context they all produce, and the registry that picks one.
 
-Each adapter module (``gimlet_ci.adapters.<name>``) provides:
+Each platform module (``gimlet_ci.adapters.<name>``) is an `Adapter` (see ``_protocol.py``): ``NAME``,
+``detect(env)``, ``context(env, read_file)``, ``inputs(env)``, ``outputs(env, outcome)``, ``startup_lines(env,
+secrets)`` and ``MISSING_SECRETS_TIP``. `REGISTRY` lists them in detection order, and the type checker holds each
+module to the protocol there; `detect_adapter` walks it and `adapter_by_name` serves ``--platform``.
 
-- ``NAME``: the ``--platform`` value;
-- ``detect(env) -> bool``: whether *env* is this platform's;
-- ``context(env, read_file) -> CIContext``: the normalised context; *read_file* reads a path to
-  bytes (for GitHub's event payload) and may raise ``OSError``;
-- ``inputs(env) -> dict[str, InputValue]``: the platform's own input naming (``INPUT_*``,
-  ``PLUGIN_*``, ``PARAM_*``) mapped to canonical setting names (see ``SETTING_NAMES``), each with
-  the variable it came from;
-- ``outputs(env, outcome) -> PlatformOutputs`` (optional): what to write to the platform's output
-  files and logs;
-- ``startup_lines(env, secrets) -> tuple[str, ...]`` (optional): log lines to print before anything
-  else (GitHub's ``::add-mask::``).
-
-Adapters never read ``os.environ``, start processes or touch the network: the CLI passes
-everything in.
+Adapters never read ``os.environ``, start processes or touch the network: the CLI passes everything in.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 
+from gimlet_ci.adapters import (
+    azure,
+    bitbucket,
+    buildkite,
+    circleci,
+    drone,
+    github,
+    gitlab,
+    jenkins,
+    local,
+    travis,
+    woodpecker,
+)
 from gimlet_ci.adapters._common import is_secret_name, platform_vars
 from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, PlatformOutputs, ReadFile
 from gimlet_ci.exceptions import UnknownPlatformError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import ModuleType
+    from gimlet_ci.adapters._protocol import Adapter
 
 __all__ = [
     "ADAPTERS",
+    "REGISTRY",
     "SETTING_NAMES",
+    "Adapter",
     "CIContext",
     "CommitInfo",
     "Event",
@@ -61,34 +65,54 @@ SETTING_NAMES = (
 )
 """Canonical setting names an adapter's ``inputs()`` may return."""
 
-ADAPTERS = (
-    "github",
-    "circleci",
-    "woodpecker",
-    "gitlab",
-    "drone",
-    "bitbucket",
-    "buildkite",
-    "azure",
-    "travis",
-    "jenkins",
-    "local",
+REGISTRY: tuple[Adapter, ...] = (
+    github,
+    circleci,
+    woodpecker,
+    gitlab,
+    drone,
+    bitbucket,
+    buildkite,
+    azure,
+    travis,
+    jenkins,
+    local,
 )
-"""Detection order: the first module whose ``detect()`` is true wins; ``local`` (git) is last."""
+"""Detection order: the first adapter whose ``detect()`` is true wins. Woodpecker comes before Drone (its steps carry
+``DRONE_*`` copies); ``local`` (git), always detected, is last."""
+
+ADAPTERS = tuple(adapter.NAME for adapter in REGISTRY)
+"""The ``--platform`` values, in detection order."""
+
+_BY_NAME = {adapter.NAME: adapter for adapter in REGISTRY}
 
 
-def adapter_by_name(name: str) -> ModuleType:
-    """The adapter module for a ``--platform`` value."""
-    if name not in ADAPTERS:
+def adapter_by_name(name: str) -> Adapter:
+    """The adapter for a ``--platform`` value."""
+    adapter = _BY_NAME.get(name)
+    if adapter is None:
         msg = f"--platform {name!r} is not a supported platform"
         raise UnknownPlatformError(msg, tip=f"use auto or one of: {', '.join(ADAPTERS)}")
-    return importlib.import_module(f"gimlet_ci.adapters.{name}")
+    return adapter
 
 
-def detect_adapter(env: Mapping[str, str]) -> ModuleType:
-    """The first module of ``ADAPTERS`` whose ``detect(env)`` is true; ``local`` always is."""
-    for name in ADAPTERS:
-        module = adapter_by_name(name)
-        if module.detect(env):
-            return module
-    return adapter_by_name("local")  # pragma: no cover - local.detect() is always true
+def detect_adapter(env: Mapping[str, str]) -> Adapter:
+    """The first adapter of `REGISTRY` whose ``detect(env)`` is true; ``local`` always is."""
+    for adapter in REGISTRY:
+        if adapter.detect(env):
+            return adapter
+    return local  # pragma: no cover - local.detect() is always true
+
+
+def _adapter_protocol(name: str) -> object:
+    """``Adapter``, imported on first use: the protocol needs ``typing``, which the start-up path does without."""
+    if name == "Adapter":
+        from gimlet_ci.adapters._protocol import Adapter  # noqa: PLC0415
+
+        return Adapter
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+if not TYPE_CHECKING:  # for the type checker `Adapter` is the import above
+    __getattr__ = _adapter_protocol

@@ -1,17 +1,20 @@
 """Pure helpers the adapters share: first non-empty value, refs, numbers, git URLs, times, the secret rule for
-template vars, and the common end of every ``context()`` (`finish`) and ``inputs()`` (`named_inputs`)."""
+template vars, the common end of every ``context()`` (`finish`) and ``inputs()`` (`named_inputs`), and the empty
+defaults of the `Adapter` members a platform may have nothing for (`no_inputs`, `no_outputs`, `no_startup_lines`,
+`SET_SECRETS_TIP`)."""
 
 from __future__ import annotations
 
 import re
 
-from gimlet_ci.adapters._context import CIContext, CommitInfo
+from gimlet_ci.adapters._context import CIContext, CommitInfo, PlatformOutputs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from urllib.parse import SplitResult
 
+    from gimlet_ci._models import Outcome
     from gimlet_ci.adapters._context import Event, InputValue
 
 InputTable = tuple[tuple[str, tuple[str, ...]], ...]
@@ -330,6 +333,25 @@ def finish(ctx: CIContext, env: Mapping[str, str], *, contains: str | Sequence[s
         target_branch=branch_from_ref(ctx.target_branch),
         vars=template_vars,
     )
+
+
+SET_SECRETS_TIP = "set GIMLET_SERVER and GIMLET_TOKEN in the environment"
+"""The missing-secrets tip of a platform with no particular advice."""
+
+
+def no_inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No input naming of its own: settings come from ``GIMLET_*`` and options."""
+    return {}
+
+
+def no_outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:  # noqa: ARG001
+    """No output files and no log lines."""
+    return PlatformOutputs()
+
+
+def no_startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001
+    """Nothing to print first."""
+    return ()
 
 
 def urlsplit(text: str) -> SplitResult:

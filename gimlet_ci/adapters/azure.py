@@ -13,13 +13,19 @@ GitHub, the bare repository name for Azure Repos (then ``owner`` is the team pro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gimlet_ci.adapters._common import (
+    SET_SECRETS_TIP,
     branch_from_ref,
     commit_or_none,
     commit_url,
     finish,
     get,
     is_true,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     owner_of,
     pr_url,
     pull_ref_number,
@@ -27,13 +33,10 @@ from gimlet_ci.adapters._common import (
     to_int,
     web_base,
 )
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "azure"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -107,9 +110,10 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains=("SYSTEM_", "BUILD_"), job_var=job)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No Azure task is published: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No Azure task is published: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines
 
 
 def _quote(text: str) -> str:

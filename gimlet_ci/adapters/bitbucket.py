@@ -11,14 +11,13 @@ event) and no login of who triggered (``BITBUCKET_STEP_TRIGGERER_UUID`` is an ac
 
 from __future__ import annotations
 
-from gimlet_ci.adapters._common import finish, get, to_int
-from gimlet_ci.adapters._context import CIContext, Event, InputValue, ReadFile
+from collections.abc import Mapping
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._common import SET_SECRETS_TIP, finish, get, no_inputs, no_outputs, no_startup_lines, to_int
+from gimlet_ci.adapters._context import CIContext, Event, ReadFile
 
 NAME = "bitbucket"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -65,6 +64,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains="BITBUCKET_", job_var=build)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """Pipes get their variables unprefixed: settings come from ``GIMLET_*`` (the core reads it)."""
-    return {}
+# Pipes get their variables unprefixed: settings come from GIMLET_* (the core reads it).
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

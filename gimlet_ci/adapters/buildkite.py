@@ -12,14 +12,26 @@ is taken from webhook builds only (elsewhere the message is typed by a person).
 
 from __future__ import annotations
 
-from gimlet_ci.adapters._common import commit_or_none, commit_url, finish, get, git_remote, is_true, pr_url, to_int
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
+from collections.abc import Mapping
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._common import (
+    SET_SECRETS_TIP,
+    commit_or_none,
+    commit_url,
+    finish,
+    get,
+    git_remote,
+    is_true,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
+    pr_url,
+    to_int,
+)
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "buildkite"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -72,6 +84,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains="BUILDKITE", job_var=job)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No Buildkite plugin is published: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No Buildkite plugin is published: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

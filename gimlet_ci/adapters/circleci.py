@@ -22,6 +22,7 @@ from gimlet_ci.adapters._common import (
     git_remote,
     is_true,
     named_inputs,
+    no_startup_lines,
     non_empty,
     to_int,
     trailing_int,
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
     from gimlet_ci._models import Outcome
 
 NAME = "circleci"
+MISSING_SECRETS_TIP = (
+    "add GIMLET_SERVER and GIMLET_TOKEN as project variables or a context; "
+    "forked pull requests get none unless 'Pass secrets to builds from forked pull requests' is on"
+)
 
 _INPUTS: InputTable = (
     ("wait", ("PARAM_WAIT",)),
@@ -151,3 +156,6 @@ def _shell_quote(text: str) -> str:
     import shlex  # noqa: PLC0415 - only when writing outputs
 
     return shlex.quote(text)
+
+
+startup_lines = no_startup_lines

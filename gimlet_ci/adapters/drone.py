@@ -10,7 +10,10 @@ Woodpecker is detected first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gimlet_ci.adapters._common import (
+    SET_SECRETS_TIP,
     branch_from_ref,
     commit_or_none,
     commit_url,
@@ -18,18 +21,18 @@ from gimlet_ci.adapters._common import (
     get,
     is_true,
     link_base,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     pr_url,
     pull_ref_number,
     tag_from_ref,
     to_int,
 )
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "drone"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -93,6 +96,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains="DRONE_", job_var=get(env, "DRONE_BUILD_NUMBER"))
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No Drone plugin is published: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No Drone plugin is published: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

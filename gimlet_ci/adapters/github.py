@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     from gimlet_ci._models import Outcome
 
 NAME = "github"
+MISSING_SECRETS_TIP = (
+    "add GIMLET_SERVER and GIMLET_TOKEN as repository secrets and pass them in the step's env:; "
+    "pull requests from forks and Dependabot get no secrets"
+)
 
 _PR_EVENTS = frozenset(
     {"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"},

@@ -14,6 +14,7 @@ head is ``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (empty in plain MR pipelines);
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from gimlet_ci.adapters._common import (
     branch_from_ref,
@@ -22,18 +23,20 @@ from gimlet_ci.adapters._common import (
     get,
     is_true,
     link_base,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     non_empty,
     owner_of,
     parse_time,
     to_int,
 )
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "gitlab"
+MISSING_SECRETS_TIP = (
+    "add GIMLET_SERVER and GIMLET_TOKEN as CI/CD variables; protected variables reach only protected branches and tags"
+)
 
 _AUTHOR = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
 
@@ -128,6 +131,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains="CI_", job_var=get(env, "CI_PIPELINE_ID"))
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No input naming of its own (the official plugin's bare WAIT/ENV/APP are not read): settings come from GIMLET_*,
+# which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

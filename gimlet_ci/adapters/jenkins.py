@@ -13,23 +13,26 @@ the target (the head SHA is not exposed), while ghprb gives ``ghprbActualCommit`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gimlet_ci.adapters._common import (
+    SET_SECRETS_TIP,
     branch_from_ref,
     commit_or_none,
     commit_url,
     finish,
     get,
     git_remote,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     tag_from_ref,
     to_int,
 )
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "jenkins"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 _VAR_PARTS = ("JENKINS_", "BUILD_", "JOB_", "GIT_", "CHANGE_")
 
@@ -94,6 +97,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains=_VAR_PARTS, job_var=job)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No input naming of its own: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

@@ -10,14 +10,23 @@ so ``url`` stays ``None`` rather than assuming github.com; there is no actor var
 
 from __future__ import annotations
 
-from gimlet_ci.adapters._common import commit_or_none, finish, get, is_true, to_int
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
+from collections.abc import Mapping
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._common import (
+    SET_SECRETS_TIP,
+    commit_or_none,
+    finish,
+    get,
+    is_true,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
+    to_int,
+)
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "travis"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -60,6 +69,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains="TRAVIS", job_var=get(env, "TRAVIS_JOB_NUMBER"))
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No input naming of its own: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

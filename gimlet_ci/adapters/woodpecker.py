@@ -30,6 +30,8 @@ from gimlet_ci.adapters._common import (
     finish,
     get,
     named_inputs,
+    no_outputs,
+    no_startup_lines,
     non_empty,
     parse_time,
     pull_ref_number,
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 NAME = "woodpecker"
+MISSING_SECRETS_TIP = (
+    "pass them as settings gimlet_server/gimlet_token with from_secret (or secrets: [...]); "
+    "secrets are not exposed to pull_request events by default"
+)
 
 _PR_EVENTS = frozenset({"pull_request", "pull_request_closed", "pull_request_metadata"})
 _TAG_EVENTS = frozenset({"tag", "release"})
@@ -216,3 +222,7 @@ def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
         name, value = found["fields"]
         found["fields"] = (name, normalise_fields(value))
     return found
+
+
+outputs = no_outputs
+startup_lines = no_startup_lines
