@@ -1,8 +1,12 @@
 """All retry and poll policy: how long to wait between attempts and polls, under one deadline.
 
 The delays come from backoff's generators (``backoff.expo`` with ``backoff.full_jitter``); the loops that sleep are
-ours, so that the clock and the sleep can be injected and a test mode sets every interval to zero. Keeping backoff
-behind this one module makes a swap a one-file change.
+ours, so that the clock and the sleep can be injected. Keeping backoff behind this one module makes a swap a one-file
+change.
+
+Test mode (``gimlet_ci.testing.set_testing``) makes waiting free: the default retry policy and poll schedule have
+zero intervals, and the default sleep, which every wait goes through (`Deadline.sleep`), reads the mode each time it
+is called and then only yields to other threads. So objects built before the mode was switched on do not wait either.
 """
 
 from __future__ import annotations
@@ -23,12 +27,46 @@ log = structlog.get_logger("gimlet_ci")
 T = TypeVar("T")
 
 
+class _TestMode:
+    """Whether test mode is on: read when a default policy is chosen and at every real sleep."""
+
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def __repr__(self) -> str:
+        return f"<test mode {'on' if self.on else 'off'}>"
+
+
+_TEST_MODE = _TestMode()
+
+
+def set_testing(on: bool) -> bool:
+    """Turn test mode on or off; returns whether it was on. Public as `gimlet_ci.testing.set_testing`."""
+    previous, _TEST_MODE.on = _TEST_MODE.on, on
+    return previous
+
+
+def is_testing() -> bool:
+    """Whether test mode is on."""
+    return _TEST_MODE.on
+
+
+def _sleep(seconds: float) -> None:
+    """`time.sleep`, read at each call: in test mode a wait only yields to other threads (a local server's, say)."""
+    time.sleep(0.0 if _TEST_MODE.on else seconds)
+
+
 @attrs.frozen(kw_only=True)
 class Timing:
-    """The clock and the sleep every wait uses; tests pass fakes so nothing sleeps for real."""
+    """The clock and the sleep every wait uses; tests pass fakes so nothing sleeps for real.
+
+    The default sleep honours test mode; a *sleep* you pass is always called with the real interval.
+    """
 
     clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = _sleep
     wall: Callable[[], float] = time.time
 
 
@@ -126,26 +164,15 @@ class PollSchedule:
 
 TEST_RETRY = RetryPolicy(base=0.0, factor=1.0, cap=0.0, attempts=6)
 TEST_POLL = PollSchedule(fast=0.0, fast_for=0.0, steady=0.0, steady_for=float("inf"), growth=1.0, cap=0.0, jitter=0.0)
-"""The test mode: every interval zero, so tests never sleep."""
-
-_testing = [False]
-
-
-def set_testing(on: bool) -> None:
-    """Turn the test mode on or off: every retry and poll interval becomes zero (only deadlines take time)."""
-    _testing[0] = on
-
-
-def is_testing() -> bool:
-    return _testing[0]
+"""The policies of test mode: every interval zero."""
 
 
 def default_retry() -> RetryPolicy:
-    return TEST_RETRY if _testing[0] else RetryPolicy()
+    return TEST_RETRY if _TEST_MODE.on else RetryPolicy()
 
 
 def default_schedule() -> PollSchedule:
-    return TEST_POLL if _testing[0] else PollSchedule()
+    return TEST_POLL if _TEST_MODE.on else PollSchedule()
 
 
 class Retryable(Exception):

@@ -8,7 +8,7 @@ from pathlib import Path
 import gimlet_ci
 from gimlet_ci import CIContext, Deadline, Outcome, Settings, build_client, detect_adapter, prepare, ship
 from gimlet_ci.adapters import REGISTRY, Adapter
-from gimlet_ci.testing import GimletServer
+from gimlet_ci.testing import GimletServer, is_testing, set_testing
 
 
 def ship_from_code() -> Outcome:
@@ -31,3 +31,10 @@ def context_on_any_ci(env: Mapping[str, str]) -> CIContext:
     tip: str = first.MISSING_SECRETS_TIP
     del tip
     return ctx.evolve(branch="main")
+
+
+def tests_that_do_not_wait() -> bool:
+    set_testing(True)
+    with set_testing(False):
+        waiting: bool = not is_testing()
+    return waiting
