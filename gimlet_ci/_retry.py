@@ -116,16 +116,22 @@ class RetryPolicy:
     """Exponential backoff with full jitter for retryable HTTP failures."""
 
     base: float = 0.5
+    """The first delay, in seconds, before jitter."""
     factor: float = 2.0
+    """Each delay is this many times the one before, up to *cap*."""
     cap: float = 10.0
+    """The longest delay, in seconds, before jitter."""
     attempts: int = 6
     """At most this many attempts of one request; the deadline may end it sooner."""
 
     def delays(self) -> Iterator[float]:
-        gen = backoff.expo(base=self.factor, factor=self.base, max_value=self.cap)
+        """Each wait before the next attempt: a random part (full jitter) of ``base * factor ** n``, at most *cap*."""
+        first_delay, growth = self.base, self.factor
+        # backoff.expo yields `factor * base ** n`: its factor is our first delay, its base our growth per attempt.
+        gen = backoff.expo(base=growth, factor=first_delay, max_value=self.cap)
         next(gen)  # prime the generator (backoff's protocol)
         for value in gen:
-            yield backoff.full_jitter(value) if self.base > 0 else 0.0
+            yield backoff.full_jitter(value) if first_delay > 0 else 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -198,25 +204,28 @@ def call_with_retries(
         try:
             return call()
         except Retryable as e:
-            if attempt >= policy.attempts:
-                log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason)
-                raise e.final from None
-            wait = next(delays)
-            if wait >= deadline.remaining():
-                log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason)
-                # The server is failing, not slow to deploy: its error (exit 4) says more than "deadline" would.
-                if isinstance(e.final, GimletCIError) and e.final.tip is None:
-                    e.final.tip = (
-                        f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
-                        "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
-                    )
-                raise e.final from None
-            log.warning(
-                "gimlet_ci.retry",
-                request=what,
-                attempt=attempt,
-                reason=e.reason,
-                wait=round(wait, 2),
-            )
-            deadline.sleep(wait, f"retrying {what}")
-            attempt += 1
+            retry = e
+        # Raised outside the `except` block: the error keeps its own cause, and the `Retryable` that carried it (a
+        # request for another attempt, not a failure) is not shown as its context.
+        if attempt >= policy.attempts:
+            log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=retry.reason)
+            raise retry.final
+        wait = next(delays)
+        if wait >= deadline.remaining():
+            log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=retry.reason)
+            # The server is failing, not slow to deploy: its error (exit 4) says more than "deadline" would.
+            if isinstance(retry.final, GimletCIError) and retry.final.tip is None:
+                retry.final.tip = (
+                    f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
+                    "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
+                )
+            raise retry.final
+        log.warning(
+            "gimlet_ci.retry",
+            request=what,
+            attempt=attempt,
+            reason=retry.reason,
+            wait=round(wait, 2),
+        )
+        deadline.sleep(wait, f"retrying {what}")
+        attempt += 1
