@@ -245,6 +245,7 @@ class _Run:
         self.outcome: Outcome | None = None
         self.output = "text"
         self.command: str | None = None
+        self.verbosity = 0
         self.logging = False
         """Whether structlog is configured (every command but the fast `context`)."""
 
@@ -288,6 +289,10 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
         run.say("ERROR interrupted")
         return 130
     except Exception as e:  # noqa: BLE001 - the one place that turns a bug into one line
+        if run.verbosity > 0:
+            import traceback  # noqa: PLC0415
+
+            run.say(traceback.format_exc().rstrip())  # scrubbed, as every line
         _report_error(
             run,
             f"internal error: {type(e).__name__}: {e}",
@@ -606,13 +611,13 @@ def _run_command(run: _Run, argv: list[str]) -> int:
         run.adapter = _adapter(run, args.platform)
     for line in (run.adapter or _adapter(run, "auto")).startup_lines(run.env, list(run.secrets)):
         print(line, file=run.stderr)
+    run.verbosity = args.verbose - args.quiet
+    if run.env.get("RUNNER_DEBUG") == "1":
+        run.verbosity = max(run.verbosity, 1)
     if args.command != "context":  # `context` starts fast: it logs nothing but warnings
         from gimlet_ci._logging import configure_logging  # noqa: PLC0415
 
-        verbosity = args.verbose - args.quiet
-        if run.env.get("RUNNER_DEBUG") == "1":
-            verbosity = max(verbosity, 1)
-        configure_logging(log_format=args.log_format, verbosity=verbosity, stream=run.stderr, secrets=run.secrets)
+        configure_logging(log_format=args.log_format, verbosity=run.verbosity, stream=run.stderr, secrets=run.secrets)
         run.logging = True
     checkout = os.path.realpath(args.directory or ".")  # os.path: pathlib costs `context` start-up time
     return _HANDLERS[args.command](run, args, checkout)
