@@ -39,7 +39,8 @@ def is_secret_name(name: str) -> bool:
 
     The secret rule for template vars (the official plugins copied every variable whose name merely
     contained ``GITHUB``/``CIRCLE``/``CI_``, and so stored ``GITHUB_TOKEN``, ``MY_GITHUB_PAT`` or
-    ``CIRCLE_OIDC_TOKEN`` in Gimlet, bug B2). A variable is left out when:
+    ``CIRCLE_OIDC_TOKEN`` in Gimlet; ``docs/explanation/security.md`` explains it to users). A variable is left out
+    when:
 
     - its upper-cased name contains ``TOKEN``, ``SECRET``, ``PASSWORD``, ``PASSWD``, ``PASSPHRASE``,
       ``CREDENTIAL``, ``PRIVATE``, ``OIDC``, ``JWT``, ``COOKIE``, ``SESSION`` or ``APIKEY``

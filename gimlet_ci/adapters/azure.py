@@ -45,7 +45,7 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of an Azure Pipelines job; see ``ci-platforms.md`` §6."""
+    """The context of an Azure Pipelines job; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     repository = get(env, "BUILD_REPOSITORY_NAME")
     event_name = get(env, "BUILD_REASON")
     source_ref = get(env, "BUILD_SOURCEBRANCH")

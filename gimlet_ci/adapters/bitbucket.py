@@ -26,7 +26,7 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Bitbucket Pipelines step; see ``ci-platforms.md`` §6."""
+    """The context of a Bitbucket Pipelines step; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     workspace = get(env, "BITBUCKET_WORKSPACE", "BITBUCKET_REPO_OWNER")
     slug = get(env, "BITBUCKET_REPO_SLUG")
     repository = get(env, "BITBUCKET_REPO_FULL_NAME") or (f"{workspace}/{slug}" if workspace and slug else None)

@@ -40,7 +40,7 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Buildkite job; see ``ci-platforms.md`` §6."""
+    """The context of a Buildkite job; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     remote = git_remote(get(env, "BUILDKITE_REPO"))
     repository = remote[1] if remote else None
     base = f"https://{remote[0]}/{remote[1]}" if remote else None

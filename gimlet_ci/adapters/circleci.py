@@ -68,7 +68,7 @@ def _first_listed(value: str | None) -> str | None:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a CircleCI job; see ``ci-platforms.md`` §3."""
+    """The context of a CircleCI job; the rules and traps are in ``docs/explanation/platforms.md#circleci``."""
     warnings: tuple[str, ...] = ()
     username = get(env, "CIRCLE_PROJECT_USERNAME")
     reponame = get(env, "CIRCLE_PROJECT_REPONAME")

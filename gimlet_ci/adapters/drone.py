@@ -41,7 +41,7 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Drone step; see ``ci-platforms.md`` §6."""
+    """The context of a Drone step; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     sha = get(env, "DRONE_COMMIT_SHA", "DRONE_COMMIT")
     event_name = get(env, "DRONE_BUILD_EVENT")
     ref = get(env, "DRONE_COMMIT_REF")

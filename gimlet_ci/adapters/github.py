@@ -131,7 +131,7 @@ def _head_commit(commit: object) -> CommitInfo | None:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
-    """The context of a GitHub Actions run; see ``ci-platforms.md`` §2.3 for the per-event table."""
+    """The context of a GitHub Actions run; ``docs/explanation/platforms.md#github`` tables it per event."""
     event_name = get(env, "GITHUB_EVENT_NAME")
     payload, warnings = _load_payload(env, read_file, event_name)
     repository = get(env, "GITHUB_REPOSITORY")

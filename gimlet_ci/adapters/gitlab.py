@@ -56,7 +56,7 @@ def _author(value: str | None) -> tuple[str | None, str | None]:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a GitLab CI job; see ``ci-platforms.md`` §5."""
+    """The context of a GitLab CI job; the rules and traps are in ``docs/explanation/platforms.md#gitlab``."""
     repository = get(env, "CI_PROJECT_PATH")
     owner = get(env, "CI_PROJECT_NAMESPACE")
     event_name = get(env, "CI_PIPELINE_SOURCE")

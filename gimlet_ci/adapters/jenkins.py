@@ -52,7 +52,7 @@ def _strip_remote(branch: str | None) -> str | None:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Jenkins build; see ``ci-platforms.md`` §6."""
+    """The context of a Jenkins build; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     remote = git_remote(get(env, "GIT_URL", "GIT_URL_1"))
     repository = remote[1] if remote else get(env, "ghprbGhRepository")
     base = f"https://{remote[0]}/{remote[1]}" if remote else None

@@ -35,7 +35,7 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Travis CI job; see ``ci-platforms.md`` §6."""
+    """The context of a Travis CI job; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     event_name = get(env, "TRAVIS_EVENT_TYPE")
     tag = get(env, "TRAVIS_TAG")
     pr_number = to_int(get(env, "TRAVIS_PULL_REQUEST"))

@@ -92,7 +92,7 @@ def _is_v2_or_later(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Woodpecker step; see ``ci-platforms.md`` §4."""
+    """The context of a Woodpecker step; the rules and traps are in ``docs/explanation/platforms.md#woodpecker``."""
     repository = get(env, "CI_REPO")
     repo_owner = get(env, "CI_REPO_OWNER")
     repo_name = get(env, "CI_REPO_NAME")
