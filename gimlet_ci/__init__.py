@@ -5,13 +5,24 @@ The public API::
     from gimlet_ci import Deadline, build_client, load_settings, prepare, ship
 
 The CLI (``gimlet-ci``) is a thin layer over these; see the API reference for a complete example.
+
+``import gimlet_ci`` imports none of them: each public name is imported on first use (`_LAZY` says from where), so
+that ``gimlet-ci --version`` and ``gimlet-ci context`` start fast. The type checker reads the same names from the
+imports under ``TYPE_CHECKING`` below, so every public name is fully typed and a misspelt one is an error.
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from gimlet_ci._artifact import build_artifact
+    from gimlet_ci._client import GimletClient, build_client
+    from gimlet_ci._flows import Prepared, prepare, release, rollback, ship, track
+    from gimlet_ci._models import Artifact, DeployOutcome, Outcome, Version
+    from gimlet_ci._retry import Deadline, PollSchedule, RetryPolicy, Timing
+    from gimlet_ci._settings import Settings, load_settings
+    from gimlet_ci._version import __version__ as __version__
+    from gimlet_ci.adapters import CIContext, detect_adapter
 
 __all__ = [
     "Artifact",
@@ -38,43 +49,35 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Artifact": "gimlet_ci._models",
-    "Version": "gimlet_ci._models",
-    "Outcome": "gimlet_ci._models",
-    "DeployOutcome": "gimlet_ci._models",
-    "CIContext": "gimlet_ci.adapters",
-    "detect_adapter": "gimlet_ci.adapters",
-    "Settings": "gimlet_ci._settings",
-    "load_settings": "gimlet_ci._settings",
-    "build_artifact": "gimlet_ci._artifact",
-    "GimletClient": "gimlet_ci._client",
-    "build_client": "gimlet_ci._client",
-    "Deadline": "gimlet_ci._retry",
-    "PollSchedule": "gimlet_ci._retry",
-    "RetryPolicy": "gimlet_ci._retry",
-    "Timing": "gimlet_ci._retry",
-    "Prepared": "gimlet_ci._flows",
-    "prepare": "gimlet_ci._flows",
-    "ship": "gimlet_ci._flows",
-    "track": "gimlet_ci._flows",
-    "release": "gimlet_ci._flows",
-    "rollback": "gimlet_ci._flows",
+    "gimlet_ci._artifact": ("build_artifact",),
+    "gimlet_ci._client": ("GimletClient", "build_client"),
+    "gimlet_ci._flows": ("Prepared", "prepare", "release", "rollback", "ship", "track"),
+    "gimlet_ci._models": ("Artifact", "DeployOutcome", "Outcome", "Version"),
+    "gimlet_ci._retry": ("Deadline", "PollSchedule", "RetryPolicy", "Timing"),
+    "gimlet_ci._settings": ("Settings", "load_settings"),
+    "gimlet_ci._version": ("__version__",),
+    "gimlet_ci.adapters": ("CIContext", "detect_adapter"),
 }
+"""Where each public name lives, exactly as the ``TYPE_CHECKING`` imports say (a test holds them equal)."""
+
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    """Import public names on first use, so that ``import gimlet_ci`` stays cheap; ``__version__`` from metadata."""
-    if name == "__version__":
-        from gimlet_ci._version import __version__  # noqa: PLC0415
-
-        return __version__
-    module = _LAZY.get(name)
+def _lazy(name: str) -> object:
+    """Import the public *name* on first use; every later access finds it in the module's globals."""
+    module = _MODULE_OF.get(name)
     if module is None:
         msg = f"module 'gimlet_ci' has no attribute {name!r}"
         raise AttributeError(msg)
-    import importlib  # noqa: PLC0415
+    import importlib  # noqa: PLC0415 - off the start-up path
 
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if not TYPE_CHECKING:  # for the type checker the names above are plain imports
+    __getattr__ = _lazy
 
 
 def __dir__() -> list[str]:

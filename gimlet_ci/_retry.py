@@ -1,8 +1,12 @@
 """All retry and poll policy: how long to wait between attempts and polls, under one deadline.
 
 The delays come from backoff's generators (``backoff.expo`` with ``backoff.full_jitter``); the loops that sleep are
-ours, so that the clock and the sleep can be injected and a test mode sets every interval to zero. Keeping backoff
-behind this one module makes a swap a one-file change.
+ours, so that the clock and the sleep can be injected. Keeping backoff behind this one module makes a swap a one-file
+change.
+
+Test mode (``gimlet_ci.testing.set_testing``) makes waiting free: the default retry policy and poll schedule have
+zero intervals, and the default sleep, which every wait goes through (`Deadline.sleep`), reads the mode each time it
+is called and then only yields to other threads. So objects built before the mode was switched on do not wait either.
 """
 
 from __future__ import annotations
@@ -23,12 +27,46 @@ log = structlog.get_logger("gimlet_ci")
 T = TypeVar("T")
 
 
+class _TestMode:
+    """Whether test mode is on: read when a default policy is chosen and at every real sleep."""
+
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def __repr__(self) -> str:
+        return f"<test mode {'on' if self.on else 'off'}>"
+
+
+_TEST_MODE = _TestMode()
+
+
+def set_testing(on: bool) -> bool:
+    """Turn test mode on or off; returns whether it was on. Public as `gimlet_ci.testing.set_testing`."""
+    previous, _TEST_MODE.on = _TEST_MODE.on, on
+    return previous
+
+
+def is_testing() -> bool:
+    """Whether test mode is on."""
+    return _TEST_MODE.on
+
+
+def _sleep(seconds: float) -> None:
+    """`time.sleep`, read at each call: in test mode a wait only yields to other threads (a local server's, say)."""
+    time.sleep(0.0 if _TEST_MODE.on else seconds)
+
+
 @attrs.frozen(kw_only=True)
 class Timing:
-    """The clock and the sleep every wait uses; tests pass fakes so nothing sleeps for real."""
+    """The clock and the sleep every wait uses; tests pass fakes so nothing sleeps for real.
+
+    The default sleep honours test mode; a *sleep* you pass is always called with the real interval.
+    """
 
     clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = _sleep
     wall: Callable[[], float] = time.time
 
 
@@ -78,16 +116,22 @@ class RetryPolicy:
     """Exponential backoff with full jitter for retryable HTTP failures."""
 
     base: float = 0.5
+    """The first delay, in seconds, before jitter."""
     factor: float = 2.0
+    """Each delay is this many times the one before, up to *cap*."""
     cap: float = 10.0
+    """The longest delay, in seconds, before jitter."""
     attempts: int = 6
     """At most this many attempts of one request; the deadline may end it sooner."""
 
     def delays(self) -> Iterator[float]:
-        gen = backoff.expo(base=self.factor, factor=self.base, max_value=self.cap)
+        """Each wait before the next attempt: a random part (full jitter) of ``base * factor ** n``, at most *cap*."""
+        first_delay, growth = self.base, self.factor
+        # backoff.expo yields `factor * base ** n`: its factor is our first delay, its base our growth per attempt.
+        gen = backoff.expo(base=growth, factor=first_delay, max_value=self.cap)
         next(gen)  # prime the generator (backoff's protocol)
         for value in gen:
-            yield backoff.full_jitter(value) if self.base > 0 else 0.0
+            yield backoff.full_jitter(value) if first_delay > 0 else 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -126,26 +170,15 @@ class PollSchedule:
 
 TEST_RETRY = RetryPolicy(base=0.0, factor=1.0, cap=0.0, attempts=6)
 TEST_POLL = PollSchedule(fast=0.0, fast_for=0.0, steady=0.0, steady_for=float("inf"), growth=1.0, cap=0.0, jitter=0.0)
-"""The test mode: every interval zero, so tests never sleep."""
-
-_testing = [False]
-
-
-def set_testing(on: bool) -> None:
-    """Turn the test mode on or off: every retry and poll interval becomes zero (only deadlines take time)."""
-    _testing[0] = on
-
-
-def is_testing() -> bool:
-    return _testing[0]
+"""The policies of test mode: every interval zero."""
 
 
 def default_retry() -> RetryPolicy:
-    return TEST_RETRY if _testing[0] else RetryPolicy()
+    return TEST_RETRY if _TEST_MODE.on else RetryPolicy()
 
 
 def default_schedule() -> PollSchedule:
-    return TEST_POLL if _testing[0] else PollSchedule()
+    return TEST_POLL if _TEST_MODE.on else PollSchedule()
 
 
 class Retryable(Exception):
@@ -171,25 +204,28 @@ def call_with_retries(
         try:
             return call()
         except Retryable as e:
-            if attempt >= policy.attempts:
-                log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason)
-                raise e.final from None
-            wait = next(delays)
-            if wait >= deadline.remaining():
-                log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=e.reason)
-                # The server is failing, not slow to deploy: its error (exit 4) says more than "deadline" would.
-                if isinstance(e.final, GimletCIError) and e.final.tip is None:
-                    e.final.tip = (
-                        f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
-                        "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
-                    )
-                raise e.final from None
-            log.warning(
-                "gimlet_ci.retry",
-                request=what,
-                attempt=attempt,
-                reason=e.reason,
-                wait=round(wait, 2),
-            )
-            deadline.sleep(wait, f"retrying {what}")
-            attempt += 1
+            retry = e
+        # Raised outside the `except` block: the error keeps its own cause, and the `Retryable` that carried it (a
+        # request for another attempt, not a failure) is not shown as its context.
+        if attempt >= policy.attempts:
+            log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=retry.reason)
+            raise retry.final
+        wait = next(delays)
+        if wait >= deadline.remaining():
+            log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=retry.reason)
+            # The server is failing, not slow to deploy: its error (exit 4) says more than "deadline" would.
+            if isinstance(retry.final, GimletCIError) and retry.final.tip is None:
+                retry.final.tip = (
+                    f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
+                    "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
+                )
+            raise retry.final
+        log.warning(
+            "gimlet_ci.retry",
+            request=what,
+            attempt=attempt,
+            reason=retry.reason,
+            wait=round(wait, 2),
+        )
+        deadline.sleep(wait, f"retrying {what}")
+        attempt += 1

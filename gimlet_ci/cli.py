@@ -13,13 +13,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing, pathlib and json cost more start-up time than `--version` may take
     from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
-    from types import ModuleType
     from typing import Any, NoReturn, TextIO
 
     from gimlet_ci._client import GimletClient
     from gimlet_ci._models import Outcome
     from gimlet_ci._settings import Settings
-    from gimlet_ci.adapters import CIContext
+    from gimlet_ci.adapters import Adapter, CIContext
 
 EXIT_INTERNAL = 70
 """A bug in gimlet-ci (an exception we did not expect); the message asks for a report."""
@@ -247,10 +246,11 @@ class _Run:
         self.stdout = stdout
         self.stderr = stderr
         self.secrets: list[str] = [v for k in ("GIMLET_TOKEN", "PLUGIN_GIMLET_TOKEN") if (v := env.get(k, ""))]
-        self.adapter: ModuleType | None = None
+        self.adapter: Adapter | None = None
         self.outcome: Outcome | None = None
         self.output = "text"
         self.command: str | None = None
+        self.verbosity = 0
         self.logging = False
         """Whether structlog is configured (every command but the fast `context`)."""
 
@@ -296,6 +296,10 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
         run.say("ERROR interrupted")
         return 130
     except Exception as e:  # noqa: BLE001 - the one place that turns a bug into one line
+        if run.verbosity > 0:
+            import traceback  # noqa: PLC0415
+
+            run.say(traceback.format_exc().rstrip())  # scrubbed, as every line
         _report_error(
             run,
             f"internal error: {type(e).__name__}: {e}",
@@ -314,7 +318,7 @@ def _report_error(run: _Run, message: str, tip: str | None) -> None:
 # -- commands --------------------------------------------------------------------------------------------------------
 
 
-def _adapter(run: _Run, name: str) -> ModuleType:
+def _adapter(run: _Run, name: str) -> Adapter:
     from gimlet_ci.adapters import adapter_by_name, detect_adapter  # noqa: PLC0415
 
     return detect_adapter(run.env) if name == "auto" else adapter_by_name(name)
@@ -337,8 +341,8 @@ def _read_file(path: str) -> bytes:
         return f.read()
 
 
-def _context(run: _Run, adapter: ModuleType, checkout: str) -> CIContext:
-    ctx: CIContext = adapter.context(run.env, _read_file)
+def _context(run: _Run, adapter: Adapter, checkout: str) -> CIContext:
+    ctx = adapter.context(run.env, _read_file)
     if not ctx.sha or not ctx.repository or ctx.platform == "local":
         from gimlet_ci._git import local_context  # noqa: PLC0415
 
@@ -348,7 +352,7 @@ def _context(run: _Run, adapter: ModuleType, checkout: str) -> CIContext:
     return ctx
 
 
-def _settings(run: _Run, adapter: ModuleType, args: argparse.Namespace) -> Settings:
+def _settings(run: _Run, adapter: Adapter, args: argparse.Namespace) -> Settings:
     from gimlet_ci._settings import load_settings  # noqa: PLC0415
 
     options: dict[str, object] = {}
@@ -391,20 +395,6 @@ def _client(settings: Settings) -> GimletClient:
         ca_bundle=settings.ca_bundle,
         insecure=settings.insecure,
     )
-
-
-def _missing_tip(ctx_platform: str) -> str:
-    tips = {
-        "github": "add GIMLET_SERVER and GIMLET_TOKEN as repository secrets and pass them in the step's env:; "
-        "pull requests from forks and Dependabot get no secrets",
-        "circleci": "add GIMLET_SERVER and GIMLET_TOKEN as project variables or a context; "
-        "forked pull requests get none unless 'Pass secrets to builds from forked pull requests' is on",
-        "woodpecker": "pass them as settings gimlet_server/gimlet_token with from_secret (or secrets: [...]); "
-        "secrets are not exposed to pull_request events by default",
-        "gitlab": "add GIMLET_SERVER and GIMLET_TOKEN as CI/CD variables; protected variables reach only "
-        "protected branches and tags",
-    }
-    return tips.get(ctx_platform, "set GIMLET_SERVER and GIMLET_TOKEN in the environment")
 
 
 def cmd_context(run: _Run, args: argparse.Namespace, checkout: str) -> int:
@@ -452,7 +442,7 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     try:
         client = _client(settings)
     except MissingSettingsError as e:
-        e.tip = _missing_tip(ctx.platform)
+        e.tip = adapter.MISSING_SECRETS_TIP
         raise
     run.outcome = Outcome(status="error", repository=ctx.repository, sha=ctx.sha)
     with client.http:
@@ -625,10 +615,9 @@ def _write_platform_outputs(run: _Run) -> int:
     """Append the adapter's outputs (``$GITHUB_OUTPUT``, ``$BASH_ENV``, ...) and print its log lines."""
     from pathlib import Path  # noqa: PLC0415
 
-    outputs = getattr(run.adapter, "outputs", None)
-    if outputs is None:
+    if run.adapter is None or run.outcome is None:
         return 0
-    result = outputs(run.env, run.outcome)
+    result = run.adapter.outputs(run.env, run.outcome)
     for line in result.log_lines:
         run.say(line)
     for path, text in result.files:
@@ -653,17 +642,15 @@ def _run_command(run: _Run, argv: list[str]) -> int:
     run.output = getattr(args, "output", "text")
     if args.platform != "auto":
         run.adapter = _adapter(run, args.platform)
-    startup = getattr(run.adapter or _adapter(run, "auto"), "startup_lines", None)
-    if startup is not None:
-        for line in startup(run.env, list(run.secrets)):
-            print(line, file=run.stderr)
+    for line in (run.adapter or _adapter(run, "auto")).startup_lines(run.env, list(run.secrets)):
+        print(line, file=run.stderr)
+    run.verbosity = args.verbose - args.quiet
+    if run.env.get("RUNNER_DEBUG") == "1":
+        run.verbosity = max(run.verbosity, 1)
     if args.command != "context":  # `context` starts fast: it logs nothing but warnings
         from gimlet_ci._logging import configure_logging  # noqa: PLC0415
 
-        verbosity = args.verbose - args.quiet
-        if run.env.get("RUNNER_DEBUG") == "1":
-            verbosity = max(verbosity, 1)
-        configure_logging(log_format=args.log_format, verbosity=verbosity, stream=run.stderr, secrets=run.secrets)
+        configure_logging(log_format=args.log_format, verbosity=run.verbosity, stream=run.stderr, secrets=run.secrets)
         run.logging = True
     checkout = os.path.realpath(args.directory or ".")  # os.path: pathlib costs `context` start-up time
     return _HANDLERS[args.command](run, args, checkout)

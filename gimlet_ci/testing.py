@@ -1,6 +1,6 @@
-"""Test helpers: a local Gimlet-compatible server for your pipeline's tests.
+"""Test helpers: a local Gimlet-compatible server for your pipeline's tests, and a test mode in which nothing waits.
 
-Use it as a context manager::
+Use the server as a context manager::
 
     from gimlet_ci.testing import GimletServer
 
@@ -12,18 +12,80 @@ Use it as a context manager::
 or as the pytest fixture ``gimlet_server``: add ``pytest_plugins = ["gimlet_ci.testing"]`` to your
 ``conftest.py`` (or ``from gimlet_ci.testing import gimlet_server`` there). Importing this module
 does not import pytest; the fixture is built on first access.
+
+Against the local server gimlet-ci still backs off between retries and polls on its real schedule. Turn that off with
+`set_testing`, for the whole session or as a context manager::
+
+    from gimlet_ci.testing import set_testing
+
+    @pytest.fixture(autouse=True)
+    def _no_waiting():
+        with set_testing(True):
+            yield
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gimlet_ci import _retry
 from gimlet_ci._devserver import GITOPS_FAILURES, DevServer, Faults
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from types import TracebackType
 
-__all__ = ["GITOPS_FAILURES", "Faults", "GimletServer", "gimlet_server"]  # noqa: F822 - built lazily
+__all__ = [
+    "GITOPS_FAILURES",
+    "Faults",
+    "GimletServer",
+    "gimlet_server",  # noqa: F822 - built lazily
+    "is_testing",
+    "set_testing",
+]
+
+
+def set_testing(testing: bool) -> _RestoreTesting:
+    """Turn test mode on or off, now, for every client and wait of this process.
+
+    In test mode no retry or poll waits: the default retry policy and poll schedule have zero intervals, and the
+    default sleep (`gimlet_ci.Timing`) reads the mode each time a wait would sleep, so clients and waits built before
+    it was switched on do not wait either. Deadlines still pass on the real clock, and a ``Timing`` with your own
+    ``sleep`` is always called with the real interval. Used as a context manager, it restores the mode that was on
+    before when the block ends::
+
+        with set_testing(True):
+            outcome = gimlet_ci.ship(prepared, settings, client=client)
+    """
+    return _RestoreTesting(_retry.set_testing(bool(testing)))
+
+
+def is_testing() -> bool:
+    """Whether test mode is on."""
+    return _retry.is_testing()
+
+
+class _RestoreTesting:
+    """What `set_testing` returns: on leaving a ``with`` block, the test mode that was on before is back."""
+
+    __slots__ = ("_previous",)
+
+    def __init__(self, previous: bool) -> None:
+        self._previous = previous
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        _retry.set_testing(self._previous)
+
+    def __repr__(self) -> str:
+        return f"<set_testing: {'on' if is_testing() else 'off'}, {'on' if self._previous else 'off'} before>"
 
 
 class GimletServer(DevServer):

@@ -1,18 +1,21 @@
-"""Pure helpers the adapters share: first non-empty value, refs, numbers, git URLs, times, and the
-common end of every ``context()`` (`assemble`) and ``inputs()`` (`named_inputs`)."""
+"""Pure helpers the adapters share: first non-empty value, refs, numbers, git URLs, times, the secret rule for
+template vars, the common end of every ``context()`` (`finish`) and ``inputs()`` (`named_inputs`), and the empty
+defaults of the `Adapter` members a platform may have nothing for (`no_inputs`, `no_outputs`, `no_startup_lines`,
+`SET_SECRETS_TIP`)."""
 
 from __future__ import annotations
 
 import re
 
-from gimlet_ci.adapters import CIContext, CommitInfo, platform_vars
+from gimlet_ci.adapters._context import CIContext, CommitInfo, PlatformOutputs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from urllib.parse import SplitResult
 
-    from gimlet_ci.adapters import Event, InputValue
+    from gimlet_ci._models import Outcome
+    from gimlet_ci.adapters._context import Event, InputValue
 
 InputTable = tuple[tuple[str, tuple[str, ...]], ...]
 """(canonical setting, the platform's variable names for it in order of preference) pairs."""
@@ -21,6 +24,55 @@ _DIGITS = re.compile(r"[0-9]{1,18}")
 _TRAILING_INT = re.compile(r"([0-9]{1,18})/?$")
 _SCP_URL = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/\s].*)$")
 _HEX_SHA = re.compile(r"^[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?$")
+
+
+_SECRET_WORDS = re.compile(
+    r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|OIDC|JWT|COOKIE|SESSION|APIKEY"
+    r"|(?:^|_)(?:KEY|PAT|AUTH)(?:$|_)",
+)
+_SECRET_PREFIXES = ("ACTIONS_", "GIMLET_", "INPUT_", "PLUGIN_", "PARAM_")
+_URL_WITH_CREDENTIALS = re.compile(r"://(?!git@)[^/@\s]+@")
+
+
+def is_secret_name(name: str) -> bool:
+    """True for variable names that may hold credentials; such variables never become template vars.
+
+    The secret rule for template vars (the official plugins copied every variable whose name merely
+    contained ``GITHUB``/``CIRCLE``/``CI_``, and so stored ``GITHUB_TOKEN``, ``MY_GITHUB_PAT`` or
+    ``CIRCLE_OIDC_TOKEN`` in Gimlet; ``docs/explanation/security.md`` explains it to users). A variable is left out
+    when:
+
+    - its upper-cased name contains ``TOKEN``, ``SECRET``, ``PASSWORD``, ``PASSWD``, ``PASSPHRASE``,
+      ``CREDENTIAL``, ``PRIVATE``, ``OIDC``, ``JWT``, ``COOKIE``, ``SESSION`` or ``APIKEY``
+      (``GITHUB_TOKEN``, ``CI_JOB_TOKEN``, ``CIRCLE_OIDC_TOKEN_V2``, ``CI_JOB_JWT``,
+      ``CI_REGISTRY_PASSWORD``);
+    - or has ``KEY``, ``PAT`` or ``AUTH`` as a ``_``-separated word (``API_KEY``, ``KEY_ID``,
+      ``MY_GITHUB_PAT``, ``DOCKER_AUTH_CONFIG``; not ``GITHUB_PATH`` or ``CI_COMMIT_AUTHOR``);
+    - or starts with ``ACTIONS_`` (runner internals such as ``ACTIONS_RUNTIME_TOKEN``,
+      ``ACTIONS_ID_TOKEN_REQUEST_URL``) or with one of our own input prefixes ``GIMLET_``,
+      ``INPUT_``, ``PLUGIN_``, ``PARAM_`` (settings, credentials included, are not template vars);
+    - or, checked by `platform_vars` on the value, it holds a URL with credentials
+      (``https://user:pass@…``, ``https://<token>@…``; GitLab's ``CI_REPOSITORY_URL``), except the
+      plain ``ssh://git@host/…`` form.
+
+    A deny-list cannot know every name a user invents: the rule errs on the side of dropping.
+    """
+    upper = name.upper()
+    return upper.startswith(_SECRET_PREFIXES) or bool(_SECRET_WORDS.search(upper))
+
+
+def platform_vars(env: Mapping[str, str], *, contains: str) -> dict[str, str]:
+    """The platform's own variables as template vars, as the official plugins copy them.
+
+    Every variable whose name contains *contains* (``GITHUB``, ``CIRCLE``, ``CI_``), with values
+    kept exactly (spaces included), empty values skipped, and anything that looks like a secret
+    left out: by name (`is_secret_name`) or by value (a URL with credentials).
+    """
+    return {
+        name: value
+        for name, value in sorted(env.items())
+        if contains in name and value and not is_secret_name(name) and not _URL_WITH_CREDENTIALS.search(value)
+    }
 
 
 def get(env: Mapping[str, str], *names: str) -> str | None:
@@ -249,74 +301,58 @@ def named_inputs(env: Mapping[str, str], table: InputTable, *, any_case: bool = 
     return found
 
 
-def assemble(
-    name: str,
-    env: Mapping[str, str],
-    *,
-    contains: str | Sequence[str],
-    job_var: str | None,
-    repository: str | None,
-    owner: str | None,
-    sha: str | None,
-    branch: str | None,
-    event: Event,
-    event_name: str | None,
-    tag: str | None,
-    source_branch: str | None,
-    target_branch: str | None,
-    pr_number: int | None,
-    url: str | None,
-    ci_url: str | None,
-    actor: str | None,
-    job: str | None,
-    commit: CommitInfo | None,
-    warnings: tuple[str, ...] = (),
-) -> CIContext:
-    """The `CIContext` of platform *name*: the common end of every adapter's ``context()``.
+def finish(ctx: CIContext, env: Mapping[str, str], *, contains: str | Sequence[str], job_var: str | None) -> CIContext:
+    """The common end of every adapter's ``context()``: *ctx* with only the fields the adapter read, completed.
 
-    Branches go through `branch_from_ref` (``source_branch`` only on PRs). Template vars are the
-    platform's own variables (`platform_vars` for each of *contains*, in order) followed by the
-    eight of `common_vars`, where ``EVENT`` is *event_name* or else *event* and ``JOB`` is
-    *job_var*.
+    - Branches go through `branch_from_ref`. On PRs the head branch is both ``branch`` and ``source_branch``
+      (whichever the adapter set); elsewhere there is no ``source_branch``.
+    - ``owner`` defaults to the owner part of ``repository``.
+    - Template vars are the platform's own variables (`platform_vars` for each of *contains*, in order) followed by
+      the eight of `common_vars`, where ``EVENT`` is ``event_name`` or else ``event`` and ``JOB`` is *job_var*.
     """
-    branch = branch_from_ref(branch)
-    source_branch = branch_from_ref(source_branch) if event == "pr" else None
-    target_branch = branch_from_ref(target_branch)
+    branch = branch_from_ref((ctx.branch or ctx.source_branch) if ctx.event == "pr" else ctx.branch)
+    owner = ctx.owner or owner_of(ctx.repository)
     template_vars: dict[str, str] = {}
     for part in (contains,) if isinstance(contains, str) else contains:
         template_vars.update(platform_vars(env, contains=part))
     template_vars.update(
         common_vars(
-            repo=repository,
+            repo=ctx.repository,
             owner=owner,
             branch=branch,
-            tag=tag,
-            sha=sha,
-            actor=actor,
-            event=event_name or event,
+            tag=ctx.tag,
+            sha=ctx.sha,
+            actor=ctx.actor,
+            event=ctx.event_name or ctx.event,
             job=job_var,
         ),
     )
-    return CIContext(
-        platform=name,
-        repository=repository,
+    return ctx.evolve(
         owner=owner,
-        sha=sha,
         branch=branch,
-        event=event,
-        event_name=event_name,
-        tag=tag,
-        source_branch=source_branch,
-        target_branch=target_branch,
-        pr_number=pr_number,
-        url=url,
-        ci_url=ci_url,
-        actor=actor,
-        job=job,
+        source_branch=branch if ctx.event == "pr" else None,
+        target_branch=branch_from_ref(ctx.target_branch),
         vars=template_vars,
-        commit=commit,
-        warnings=warnings,
     )
+
+
+SET_SECRETS_TIP = "set GIMLET_SERVER and GIMLET_TOKEN in the environment"
+"""The missing-secrets tip of a platform with no particular advice."""
+
+
+def no_inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
+    """No input naming of its own: settings come from ``GIMLET_*`` and options."""
+    return {}
+
+
+def no_outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:  # noqa: ARG001
+    """No output files and no log lines."""
+    return PlatformOutputs()
+
+
+def no_startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001
+    """Nothing to print first."""
+    return ()
 
 
 def urlsplit(text: str) -> SplitResult:

@@ -13,14 +13,19 @@ GitHub, the bare repository name for Azure Repos (then ``owner`` is the team pro
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
+from collections.abc import Mapping
+
 from gimlet_ci.adapters._common import (
-    assemble,
+    SET_SECRETS_TIP,
     branch_from_ref,
     commit_or_none,
     commit_url,
+    finish,
     get,
     is_true,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     owner_of,
     pr_url,
     pull_ref_number,
@@ -28,12 +33,10 @@ from gimlet_ci.adapters._common import (
     to_int,
     web_base,
 )
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "azure"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -42,22 +45,20 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of an Azure Pipelines job; see ``ci-platforms.md`` §6."""
+    """The context of an Azure Pipelines job; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     repository = get(env, "BUILD_REPOSITORY_NAME")
-    owner = owner_of(repository) or get(env, "SYSTEM_TEAMPROJECT")
     event_name = get(env, "BUILD_REASON")
     source_ref = get(env, "BUILD_SOURCEBRANCH")
     tag = tag_from_ref(source_ref)
     event: Event = "push"
-    branch = source_branch = target_branch = None
+    branch = target_branch = None
     pr_number: int | None = None
     sha = get(env, "BUILD_SOURCEVERSION")
     if event_name == "PullRequest":
         event = "pr"
         sha = get(env, "SYSTEM_PULLREQUEST_SOURCECOMMITID") or sha
-        source_branch = branch_from_ref(get(env, "SYSTEM_PULLREQUEST_SOURCEBRANCH"))
+        branch = branch_from_ref(get(env, "SYSTEM_PULLREQUEST_SOURCEBRANCH"))
         target_branch = branch_from_ref(get(env, "SYSTEM_PULLREQUEST_TARGETBRANCH"))
-        branch = source_branch
         pr_number = (
             to_int(get(env, "SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"))
             or to_int(get(env, "SYSTEM_PULLREQUEST_PULLREQUESTID"))
@@ -89,19 +90,15 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         )
     job = get(env, "SYSTEM_JOBDISPLAYNAME", "AGENT_JOBNAME")
 
-    return assemble(
-        NAME,
-        env,
-        contains=("SYSTEM_", "BUILD_"),
-        job_var=job,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
+        owner=owner_of(repository) or get(env, "SYSTEM_TEAMPROJECT"),
         sha=sha,
         branch=branch,
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number,
         url=url,
@@ -110,11 +107,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=job,
         commit=commit,
     )
+    return finish(ctx, env, contains=("SYSTEM_", "BUILD_"), job_var=job)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No Azure task is published: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No Azure task is published: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines
 
 
 def _quote(text: str) -> str:

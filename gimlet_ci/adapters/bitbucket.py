@@ -11,14 +11,13 @@ event) and no login of who triggered (``BITBUCKET_STEP_TRIGGERER_UUID`` is an ac
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, Event, InputValue, ReadFile
-from gimlet_ci.adapters._common import assemble, get, owner_of, to_int
+from collections.abc import Mapping
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._common import SET_SECRETS_TIP, finish, get, no_inputs, no_outputs, no_startup_lines, to_int
+from gimlet_ci.adapters._context import CIContext, Event, ReadFile
 
 NAME = "bitbucket"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -27,11 +26,10 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Bitbucket Pipelines step; see ``ci-platforms.md`` §6."""
+    """The context of a Bitbucket Pipelines step; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     workspace = get(env, "BITBUCKET_WORKSPACE", "BITBUCKET_REPO_OWNER")
     slug = get(env, "BITBUCKET_REPO_SLUG")
     repository = get(env, "BITBUCKET_REPO_FULL_NAME") or (f"{workspace}/{slug}" if workspace and slug else None)
-    owner = workspace or owner_of(repository)
     sha = get(env, "BITBUCKET_COMMIT")
     tag = get(env, "BITBUCKET_TAG")
     pr_number = to_int(get(env, "BITBUCKET_PR_ID"))
@@ -49,29 +47,24 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
             url = f"{origin}/commits/{sha}"
     ci_url = f"{origin}/addon/pipelines/home#!/results/{build.strip()}" if origin and build else None
 
-    return assemble(
-        NAME,
-        env,
-        contains="BITBUCKET_",
-        job_var=build,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
+        owner=workspace,
         sha=sha,
         branch=branch,
         event=event,
         event_name=event,
         tag=tag,
-        source_branch=branch,
         target_branch=get(env, "BITBUCKET_PR_DESTINATION_BRANCH") if event == "pr" else None,
         pr_number=pr_number if event == "pr" else None,
         url=url,
         ci_url=ci_url,
-        actor=None,  # BITBUCKET_STEP_TRIGGERER_UUID is an account UUID, not a login
-        job=None,
-        commit=None,
     )
+    return finish(ctx, env, contains="BITBUCKET_", job_var=build)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """Pipes get their variables unprefixed: settings come from ``GIMLET_*`` (the core reads it)."""
-    return {}
+# Pipes get their variables unprefixed: settings come from GIMLET_* (the core reads it).
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

@@ -12,24 +12,26 @@ is taken from webhook builds only (elsewhere the message is typed by a person).
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
+from collections.abc import Mapping
+
 from gimlet_ci.adapters._common import (
-    assemble,
+    SET_SECRETS_TIP,
     commit_or_none,
     commit_url,
+    finish,
     get,
     git_remote,
     is_true,
-    owner_of,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     pr_url,
     to_int,
 )
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "buildkite"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -38,10 +40,9 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Buildkite job; see ``ci-platforms.md`` §6."""
+    """The context of a Buildkite job; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     remote = git_remote(get(env, "BUILDKITE_REPO"))
     repository = remote[1] if remote else None
-    owner = owner_of(repository)
     base = f"https://{remote[0]}/{remote[1]}" if remote else None
     commit_value = get(env, "BUILDKITE_COMMIT")
     sha = None if commit_value is None or commit_value.strip().upper() == "HEAD" else commit_value
@@ -64,19 +65,14 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         )
     job = get(env, "BUILDKITE_LABEL")
 
-    return assemble(
-        NAME,
-        env,
-        contains="BUILDKITE",
-        job_var=job,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
         sha=sha,
         branch=branch,
         event=event,
         event_name=source,
         tag=tag,
-        source_branch=branch,
         target_branch=get(env, "BUILDKITE_PULL_REQUEST_BASE_BRANCH") if event == "pr" else None,
         pr_number=pr_number if event == "pr" else None,
         url=url,
@@ -85,8 +81,10 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=job,
         commit=commit,
     )
+    return finish(ctx, env, contains="BUILDKITE", job_var=job)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No Buildkite plugin is published: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No Buildkite plugin is published: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

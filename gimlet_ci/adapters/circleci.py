@@ -14,28 +14,22 @@ only; GitHub App, GitLab and Bitbucket Data Center projects lack ``CIRCLE_PULL_R
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import (
-    CIContext,
-    Event,
-    InputValue,
-    PlatformOutputs,
-    ReadFile,
-)
 from gimlet_ci.adapters._common import (
     InputTable,
-    assemble,
     commit_url,
+    finish,
     get,
     git_remote,
     is_true,
     named_inputs,
+    no_startup_lines,
     non_empty,
-    owner_of,
     to_int,
     trailing_int,
     urlsplit,
     web_base,
 )
+from gimlet_ci.adapters._context import CIContext, Event, InputValue, PlatformOutputs, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,6 +38,10 @@ if TYPE_CHECKING:
     from gimlet_ci._models import Outcome
 
 NAME = "circleci"
+MISSING_SECRETS_TIP = (
+    "add GIMLET_SERVER and GIMLET_TOKEN as project variables or a context; "
+    "forked pull requests get none unless 'Pass secrets to builds from forked pull requests' is on"
+)
 
 _INPUTS: InputTable = (
     ("wait", ("PARAM_WAIT",)),
@@ -70,13 +68,12 @@ def _first_listed(value: str | None) -> str | None:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a CircleCI job; see ``ci-platforms.md`` §3."""
+    """The context of a CircleCI job; the rules and traps are in ``docs/explanation/platforms.md#circleci``."""
     warnings: tuple[str, ...] = ()
     username = get(env, "CIRCLE_PROJECT_USERNAME")
     reponame = get(env, "CIRCLE_PROJECT_REPONAME")
     remote = git_remote(get(env, "CIRCLE_REPOSITORY_URL"))
     repository = f"{username}/{reponame}" if username and reponame else (remote[1] if remote else None)
-    owner = username or owner_of(repository)
     sha = get(env, "CIRCLE_SHA1")
     tag = get(env, "CIRCLE_TAG")
     pr_link = (
@@ -115,28 +112,23 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     url = pr_link.strip() if event == "pr" and pr_link else commit_url(base, sha)
     job = get(env, "CIRCLE_JOB")
 
-    return assemble(
-        NAME,
-        env,
-        contains="CIRCLE",
-        job_var=job,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
+        owner=username,
         sha=sha,
         branch=branch,
         event=event,
         event_name=event,
         tag=tag,
-        source_branch=branch,
-        target_branch=None,
         pr_number=pr_number if event == "pr" else None,
         url=url,
         ci_url=get(env, "CIRCLE_BUILD_URL"),
         actor=get(env, "CIRCLE_USERNAME"),
         job=job,
-        commit=None,
         warnings=warnings,
     )
+    return finish(ctx, env, contains="CIRCLE", job_var=job)
 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
@@ -164,3 +156,6 @@ def _shell_quote(text: str) -> str:
     import shlex  # noqa: PLC0415 - only when writing outputs
 
     return shlex.quote(text)
+
+
+startup_lines = no_startup_lines

@@ -10,27 +10,29 @@ Woodpecker is detected first.
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
+from collections.abc import Mapping
+
 from gimlet_ci.adapters._common import (
-    assemble,
+    SET_SECRETS_TIP,
     branch_from_ref,
     commit_or_none,
     commit_url,
+    finish,
     get,
     is_true,
     link_base,
-    owner_of,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     pr_url,
     pull_ref_number,
     tag_from_ref,
     to_int,
 )
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "drone"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -39,9 +41,7 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Drone step; see ``ci-platforms.md`` §6."""
-    repository = get(env, "DRONE_REPO")
-    owner = get(env, "DRONE_REPO_OWNER", "DRONE_REPO_NAMESPACE") or owner_of(repository)
+    """The context of a Drone step; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     sha = get(env, "DRONE_COMMIT_SHA", "DRONE_COMMIT")
     event_name = get(env, "DRONE_BUILD_EVENT")
     ref = get(env, "DRONE_COMMIT_REF")
@@ -49,14 +49,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     base = link_base(env, "DRONE_REPO_LINK")
 
     event: Event = "push"
-    branch = source_branch = target_branch = None
+    branch = target_branch = None
     pr_number: int | None = None
     url = get(env, "DRONE_COMMIT_LINK")
     if event_name == "pull_request":
         event = "pr"
-        source_branch = get(env, "DRONE_SOURCE_BRANCH")
+        branch = get(env, "DRONE_SOURCE_BRANCH")
         target_branch = get(env, "DRONE_TARGET_BRANCH", "DRONE_COMMIT_BRANCH")
-        branch = source_branch
         pr_number = to_int(get(env, "DRONE_PULL_REQUEST")) or pull_ref_number(ref)
         url = url or pr_url(base, pr_number)
     elif event_name == "tag" or tag:
@@ -77,19 +76,15 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
             ),
         )
 
-    return assemble(
-        NAME,
-        env,
-        contains="DRONE_",
-        job_var=get(env, "DRONE_BUILD_NUMBER"),
-        repository=repository,
-        owner=owner,
+    ctx = CIContext(
+        platform=NAME,
+        repository=get(env, "DRONE_REPO"),
+        owner=get(env, "DRONE_REPO_OWNER", "DRONE_REPO_NAMESPACE"),
         sha=sha,
         branch=branch,
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number,
         url=url,
@@ -98,8 +93,10 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=get(env, "DRONE_STEP_NAME"),
         commit=commit,
     )
+    return finish(ctx, env, contains="DRONE_", job_var=get(env, "DRONE_BUILD_NUMBER"))
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No Drone plugin is published: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No Drone plugin is published: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

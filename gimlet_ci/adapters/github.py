@@ -16,31 +16,23 @@ from __future__ import annotations
 
 import re
 
-from gimlet_ci.adapters import (
-    CIContext,
-    CommitInfo,
-    Event,
-    InputValue,
-    PlatformOutputs,
-    ReadFile,
-)
 from gimlet_ci.adapters._common import (
     InputTable,
-    assemble,
     branch_from_ref,
     commit_or_none,
     event_by_ref,
+    finish,
     get,
     is_sha,
     is_true,
     link_base,
     named_inputs,
     non_empty,
-    owner_of,
     parse_time,
     pull_ref_number,
     tag_from_ref,
 )
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, PlatformOutputs, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,6 +42,10 @@ if TYPE_CHECKING:
     from gimlet_ci._models import Outcome
 
 NAME = "github"
+MISSING_SECRETS_TIP = (
+    "add GIMLET_SERVER and GIMLET_TOKEN as repository secrets and pass them in the step's env:; "
+    "pull requests from forks and Dependabot get no secrets"
+)
 
 _PR_EVENTS = frozenset(
     {"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"},
@@ -135,11 +131,10 @@ def _head_commit(commit: object) -> CommitInfo | None:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
-    """The context of a GitHub Actions run; see ``ci-platforms.md`` §2.3 for the per-event table."""
+    """The context of a GitHub Actions run; ``docs/explanation/platforms.md#github`` tables it per event."""
     event_name = get(env, "GITHUB_EVENT_NAME")
     payload, warnings = _load_payload(env, read_file, event_name)
     repository = get(env, "GITHUB_REPOSITORY")
-    owner = get(env, "GITHUB_REPOSITORY_OWNER") or owner_of(repository)
     server = link_base(env, "GITHUB_SERVER_URL")
     if server is None:
         server = "https://github.com"
@@ -152,7 +147,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
     branch: str | None = None
     tag: str | None = None
     event: Event = "push"
-    source_branch = target_branch = url = None
+    target_branch = url = None
     pr_number: int | None = None
     commit: CommitInfo | None = None
 
@@ -167,7 +162,6 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
             )
         sha = head or github_sha
         branch = _str(pull, "head", "ref") or get(env, "GITHUB_HEAD_REF")
-        source_branch = branch
         target_branch = _str(pull, "base", "ref") or get(env, "GITHUB_BASE_REF")
         pr_number = _int(payload, "number") or _int(pull, "number")
         if pr_number is None and event_name != "pull_request_target":
@@ -192,7 +186,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
         commit = _head_commit(_dig(run, "head_commit"))
         if trigger in _PR_EVENTS:
             event = "pr"
-            branch = source_branch = head_branch
+            branch = head_branch
             pulls = _dig(run, "pull_requests")
             first = pulls[0] if isinstance(pulls, list) and pulls else None
             pr_number = _int(first, "number")
@@ -225,19 +219,15 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
     ci_url = f"{base}/actions/runs/{run_id}" if base and run_id else None
     job = get(env, "GITHUB_JOB")
 
-    ctx = assemble(
-        NAME,
-        env,
-        contains="GITHUB",
-        job_var=job,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
+        owner=get(env, "GITHUB_REPOSITORY_OWNER"),
         sha=sha,
         branch=branch,
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number,
         url=url,
@@ -247,6 +237,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:
         commit=commit,
         warnings=warnings,
     )
+    ctx = finish(ctx, env, contains="GITHUB", job_var=job)
     # As the official action: SHA is GITHUB_SHA (the test merge commit on pull_request), and
     # GITHUB_BRANCH is the branch.
     template_vars = {**ctx.vars, "SHA": github_sha or sha or "", "GITHUB_BRANCH": ctx.branch or ""}

@@ -14,26 +14,29 @@ head is ``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (empty in plain MR pipelines);
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
-    assemble,
     branch_from_ref,
     commit_or_none,
+    finish,
     get,
     is_true,
     link_base,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     non_empty,
     owner_of,
     parse_time,
     to_int,
 )
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "gitlab"
+MISSING_SECRETS_TIP = (
+    "add GIMLET_SERVER and GIMLET_TOKEN as CI/CD variables; protected variables reach only protected branches and tags"
+)
 
 _AUTHOR = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
 
@@ -53,9 +56,9 @@ def _author(value: str | None) -> tuple[str | None, str | None]:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a GitLab CI job; see ``ci-platforms.md`` §5."""
+    """The context of a GitLab CI job; the rules and traps are in ``docs/explanation/platforms.md#gitlab``."""
     repository = get(env, "CI_PROJECT_PATH")
-    owner = get(env, "CI_PROJECT_NAMESPACE") or owner_of(repository)
+    owner = get(env, "CI_PROJECT_NAMESPACE")
     event_name = get(env, "CI_PIPELINE_SOURCE")
     commit_sha = get(env, "CI_COMMIT_SHA")
     tag = get(env, "CI_COMMIT_TAG")
@@ -63,7 +66,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 
     event: Event = "push"
     sha = commit_sha
-    branch = source_branch = target_branch = url = None
+    branch = target_branch = url = None
     pr_number: int | None = None
     merged_result = False
     if tag:
@@ -73,9 +76,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         head = get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA")
         merged_result = head is not None and head != commit_sha
         sha = head or commit_sha
-        source_branch = get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or branch_from_ref(
-            get(env, "CI_COMMIT_REF_NAME"),
-        )
+        branch = get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or branch_from_ref(get(env, "CI_COMMIT_REF_NAME"))
         target_branch = get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
         pr_number = to_int(get(env, "CI_MERGE_REQUEST_IID"))
         mr_project = link_base(env, "CI_MERGE_REQUEST_PROJECT_URL") or project_url
@@ -88,15 +89,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     elif event_name == "external_pull_request_event":
         event = "pr"
         sha = get(env, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_SHA") or commit_sha
-        source_branch = get(env, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME") or branch_from_ref(
+        branch = get(env, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME") or branch_from_ref(
             get(env, "CI_COMMIT_REF_NAME"),
         )
         target_branch = get(env, "CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME")
         pr_number = to_int(get(env, "CI_EXTERNAL_PULL_REQUEST_IID"))
     else:
         branch = get(env, "CI_COMMIT_BRANCH") or branch_from_ref(get(env, "CI_COMMIT_REF_NAME"))
-    if event == "pr":
-        branch = source_branch
     if url is None and project_url and sha:
         url = f"{project_url}/-/commit/{sha}"
 
@@ -112,11 +111,8 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
             ),
         )
 
-    return assemble(
-        NAME,
-        env,
-        contains="CI_",
-        job_var=get(env, "CI_PIPELINE_ID"),
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
         owner=owner,
         sha=sha,
@@ -124,7 +120,6 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number,
         url=url,
@@ -133,8 +128,11 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=get(env, "CI_JOB_NAME"),
         commit=commit,
     )
+    return finish(ctx, env, contains="CI_", job_var=get(env, "CI_PIPELINE_ID"))
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No input naming of its own (the official plugin's bare WAIT/ENV/APP are not read): settings come from GIMLET_*,
+# which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

@@ -13,24 +13,26 @@ the target (the head SHA is not exposed), while ghprb gives ``ghprbActualCommit`
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
+from collections.abc import Mapping
+
 from gimlet_ci.adapters._common import (
-    assemble,
+    SET_SECRETS_TIP,
     branch_from_ref,
     commit_or_none,
     commit_url,
+    finish,
     get,
     git_remote,
-    owner_of,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
     tag_from_ref,
     to_int,
 )
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "jenkins"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 _VAR_PARTS = ("JENKINS_", "BUILD_", "JOB_", "GIT_", "CHANGE_")
 
@@ -50,20 +52,19 @@ def _strip_remote(branch: str | None) -> str | None:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Jenkins build; see ``ci-platforms.md`` §6."""
+    """The context of a Jenkins build; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     remote = git_remote(get(env, "GIT_URL", "GIT_URL_1"))
     repository = remote[1] if remote else get(env, "ghprbGhRepository")
-    owner = owner_of(repository)
     base = f"https://{remote[0]}/{remote[1]}" if remote else None
     pull = get(env, "CHANGE_ID", "ghprbPullId")
     pr_number = to_int(pull)
     tag = get(env, "TAG_NAME") or tag_from_ref(get(env, "GIT_BRANCH"))
     event: Event = "tag" if tag else ("pr" if pull else "push")
     sha = get(env, "ghprbActualCommit", "GIT_COMMIT")
-    branch = source_branch = target_branch = url = None
+    branch = target_branch = url = None
     commit = None
     if event == "pr":
-        source_branch = branch = get(env, "CHANGE_BRANCH", "ghprbSourceBranch")
+        branch = get(env, "CHANGE_BRANCH", "ghprbSourceBranch")
         target_branch = get(env, "CHANGE_TARGET", "ghprbTargetBranch")
         url = get(env, "CHANGE_URL", "ghprbPullLink")
         commit = commit_or_none(
@@ -77,19 +78,14 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     url = url or commit_url(base, sha)
     job = get(env, "JOB_NAME")
 
-    return assemble(
-        NAME,
-        env,
-        contains=_VAR_PARTS,
-        job_var=job,
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
         sha=sha,
         branch=branch,
         event=event,
         event_name=event,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number if event == "pr" else None,
         url=url,
@@ -98,8 +94,10 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=job,
         commit=commit,
     )
+    return finish(ctx, env, contains=_VAR_PARTS, job_var=job)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No input naming of its own: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

@@ -6,13 +6,13 @@ repository, SHA, branch and commit metadata from git, because adapters never sta
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, InputValue, ReadFile
+from collections.abc import Mapping
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._common import SET_SECRETS_TIP, no_inputs, no_outputs, no_startup_lines
+from gimlet_ci.adapters._context import CIContext, ReadFile
 
 NAME = "local"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:  # noqa: ARG001
@@ -25,6 +25,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return CIContext(platform=NAME)
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No input naming: settings come from ``GIMLET_*`` and options."""
-    return {}
+# No input naming: settings come from GIMLET_* and options.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

@@ -10,14 +10,23 @@ so ``url`` stays ``None`` rather than assuming github.com; there is no actor var
 
 from __future__ import annotations
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
-from gimlet_ci.adapters._common import assemble, commit_or_none, get, is_true, owner_of, to_int
+from collections.abc import Mapping
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from gimlet_ci.adapters._common import (
+    SET_SECRETS_TIP,
+    commit_or_none,
+    finish,
+    get,
+    is_true,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
+    to_int,
+)
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
 
 NAME = "travis"
+MISSING_SECRETS_TIP = SET_SECRETS_TIP
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -26,18 +35,16 @@ def detect(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Travis CI job; see ``ci-platforms.md`` §6."""
-    repository = get(env, "TRAVIS_REPO_SLUG")
-    owner = owner_of(repository)
+    """The context of a Travis CI job; the rules and traps are in ``docs/explanation/platforms.md#other``."""
     event_name = get(env, "TRAVIS_EVENT_TYPE")
     tag = get(env, "TRAVIS_TAG")
     pr_number = to_int(get(env, "TRAVIS_PULL_REQUEST"))
     event: Event = "tag" if tag else ("pr" if pr_number or event_name == "pull_request" else "push")
     sha = get(env, "TRAVIS_COMMIT")
-    branch = source_branch = target_branch = None
+    branch = target_branch = None
     if event == "pr":
         sha = get(env, "TRAVIS_PULL_REQUEST_SHA") or sha
-        source_branch = branch = get(env, "TRAVIS_PULL_REQUEST_BRANCH")
+        branch = get(env, "TRAVIS_PULL_REQUEST_BRANCH")
         target_branch = get(env, "TRAVIS_BRANCH")
     elif event == "push":
         branch = get(env, "TRAVIS_BRANCH")
@@ -45,29 +52,24 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     if event != "pr":
         commit = commit_or_none(CommitInfo(message=get(env, "TRAVIS_COMMIT_MESSAGE")))
 
-    return assemble(
-        NAME,
-        env,
-        contains="TRAVIS",
-        job_var=get(env, "TRAVIS_JOB_NUMBER"),
-        repository=repository,
-        owner=owner,
+    ctx = CIContext(
+        platform=NAME,
+        repository=get(env, "TRAVIS_REPO_SLUG"),
         sha=sha,
         branch=branch,
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number if event == "pr" else None,
-        url=None,  # Travis names no forge host
         ci_url=get(env, "TRAVIS_BUILD_WEB_URL", "TRAVIS_JOB_WEB_URL"),
-        actor=None,  # nor who triggered the build
         job=get(env, "TRAVIS_JOB_NAME"),
         commit=commit,
     )
+    return finish(ctx, env, contains="TRAVIS", job_var=get(env, "TRAVIS_JOB_NUMBER"))
 
 
-def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
-    """No input naming of its own: settings come from ``GIMLET_*``, which the core reads."""
-    return {}
+# No input naming of its own: settings come from GIMLET_*, which the core reads.
+inputs = no_inputs
+outputs = no_outputs
+startup_lines = no_startup_lines

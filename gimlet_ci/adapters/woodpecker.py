@@ -23,21 +23,22 @@ from __future__ import annotations
 
 import re
 
-from gimlet_ci.adapters import CIContext, CommitInfo, Event, InputValue, ReadFile
 from gimlet_ci.adapters._common import (
     InputTable,
-    assemble,
     branch_from_ref,
     commit_or_none,
+    finish,
     get,
     named_inputs,
+    no_outputs,
+    no_startup_lines,
     non_empty,
-    owner_of,
     parse_time,
     pull_ref_number,
     tag_from_ref,
     to_int,
 )
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,6 +46,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 NAME = "woodpecker"
+MISSING_SECRETS_TIP = (
+    "pass them as settings gimlet_server/gimlet_token with from_secret (or secrets: [...]); "
+    "secrets are not exposed to pull_request events by default"
+)
 
 _PR_EVENTS = frozenset({"pull_request", "pull_request_closed", "pull_request_metadata"})
 _TAG_EVENTS = frozenset({"tag", "release"})
@@ -87,32 +92,30 @@ def _is_v2_or_later(env: Mapping[str, str]) -> bool:
 
 
 def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: ARG001
-    """The context of a Woodpecker step; see ``ci-platforms.md`` §4."""
+    """The context of a Woodpecker step; the rules and traps are in ``docs/explanation/platforms.md#woodpecker``."""
     repository = get(env, "CI_REPO")
     repo_owner = get(env, "CI_REPO_OWNER")
     repo_name = get(env, "CI_REPO_NAME")
     if repository is None and repo_owner and repo_name:
         repository = f"{repo_owner}/{repo_name}"
-    owner = repo_owner or owner_of(repository)
     sha = get(env, "CI_COMMIT_SHA", "CI_COMMIT")
     event_name = get(env, "CI_PIPELINE_EVENT", "CI_BUILD_EVENT")
     commit_ref = get(env, "CI_COMMIT_REF")
     tag = get(env, "CI_COMMIT_TAG", "CI_TAG") or tag_from_ref(commit_ref)
 
     event: Event
-    branch = source_branch = target_branch = None
+    branch = target_branch = None
     pr_number: int | None = None
     if event_name in _PR_EVENTS:
         event = "pr"
         refspec = get(env, "CI_COMMIT_REFSPEC") or ""
         spec_source, colon, spec_target = refspec.partition(":")
-        source_branch = get(env, "CI_COMMIT_SOURCE_BRANCH") or (non_empty(spec_source) if colon else None)
+        branch = get(env, "CI_COMMIT_SOURCE_BRANCH") or (non_empty(spec_source) if colon else None)
         target_branch = (
             get(env, "CI_COMMIT_TARGET_BRANCH")
             or (non_empty(spec_target) if colon else None)
             or get(env, "CI_COMMIT_BRANCH", "CI_BRANCH")
         )
-        branch = source_branch
         pr_number = to_int(get(env, "CI_COMMIT_PULL_REQUEST", "CI_PULL_REQUEST")) or pull_ref_number(
             commit_ref,
         )
@@ -146,19 +149,15 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
             ),
         )
 
-    return assemble(
-        NAME,
-        env,
-        contains="CI_",
-        job_var=get(env, "CI_PIPELINE_NUMBER", "CI_BUILD_NUMBER"),
+    ctx = CIContext(
+        platform=NAME,
         repository=repository,
-        owner=owner,
+        owner=repo_owner,
         sha=sha,
         branch=branch,
         event=event,
         event_name=event_name,
         tag=tag,
-        source_branch=source_branch,
         target_branch=target_branch,
         pr_number=pr_number,
         url=url,
@@ -167,6 +166,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
         job=get(env, "CI_STEP_NAME"),
         commit=commit,
     )
+    return finish(ctx, env, contains="CI_", job_var=get(env, "CI_PIPELINE_NUMBER", "CI_BUILD_NUMBER"))
 
 
 def _scalar(value: Any) -> str:
@@ -222,3 +222,7 @@ def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
         name, value = found["fields"]
         found["fields"] = (name, normalise_fields(value))
     return found
+
+
+outputs = no_outputs
+startup_lines = no_startup_lines

@@ -1,59 +1,53 @@
-"""The shared end of every adapter: `assemble`, `commit_or_none`, `named_inputs`, `link_base`."""
+"""The shared end of every adapter: `finish`, `commit_or_none`, `named_inputs`, `link_base`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from gimlet_ci.adapters import CIContext, CommitInfo, Event
-from gimlet_ci.adapters._common import assemble, commit_or_none, link_base, named_inputs
+from gimlet_ci.adapters._common import commit_or_none, finish, link_base, named_inputs
 
 
-def _assemble(env: dict[str, str], **overrides: Any) -> CIContext:
-    fields: dict[str, Any] = {
-        "contains": "CI_",
-        "job_var": "42",
+def _finish(env: dict[str, str], *, contains: str | tuple[str, ...] = "CI_", **fields: Any) -> CIContext:
+    known: dict[str, Any] = {
         "repository": "acme/app",
-        "owner": "acme",
         "sha": "a" * 40,
         "branch": "main",
-        "event": "push",
         "event_name": "push",
-        "tag": None,
-        "source_branch": None,
-        "target_branch": None,
-        "pr_number": None,
-        "url": None,
-        "ci_url": None,
         "actor": "alice",
         "job": "build",
-        "commit": None,
+        **fields,
     }
-    fields.update(overrides)
-    return assemble("test", env, **fields)
+    return finish(CIContext(platform="test", **known), env, contains=contains, job_var="42")
 
 
-def test_assemble_normalises_branches_of_a_pr() -> None:
-    """On a PR, branch, source and target lose their ``refs/heads/`` prefix."""
-    ctx = _assemble(
-        {},
-        event="pr",
-        branch="refs/heads/feat",
-        source_branch="refs/heads/feat",
-        target_branch="refs/heads/main",
-    )
+def test_finish_normalises_branches_of_a_pr() -> None:
+    """On a PR, the head branch is both branch and source; refs lose their ``refs/heads/`` prefix."""
+    ctx = _finish({}, event="pr", branch="refs/heads/feat", target_branch="refs/heads/main")
     assert ("feat", "feat", "main") == (ctx.branch, ctx.source_branch, ctx.target_branch)
 
 
-def test_assemble_drops_the_source_branch_outside_prs() -> None:
+def test_finish_takes_a_pr_head_given_as_the_source_branch() -> None:
+    """An adapter may name a PR's head as source_branch only: it becomes the branch too."""
+    ctx = _finish({}, event="pr", branch=None, source_branch="feat")
+    assert ("feat", "feat") == (ctx.branch, ctx.source_branch)
+
+
+def test_finish_drops_the_source_branch_outside_prs() -> None:
     """A push has no source branch even when one is passed; a target branch is kept."""
-    ctx = _assemble({}, event="push", source_branch="feat", target_branch="main")
+    ctx = _finish({}, event="push", source_branch="feat", target_branch="main")
     assert (None, "main") == (ctx.source_branch, ctx.target_branch)
 
 
-def test_assemble_template_vars() -> None:
+def test_finish_takes_the_owner_from_the_repository_unless_given() -> None:
+    """Without an owner the slug's owner part is used; a given owner wins."""
+    assert ("acme", "team") == (_finish({}).owner, _finish({}, owner="team").owner)
+
+
+def test_finish_template_vars() -> None:
     """Platform variables of every prefix, in order, then the eight built-ins; secrets are left out."""
     env = {"CI_A": "1", "BUILD_B": "2", "CI_JOB_TOKEN": "s3cret", "OTHER": "x"}
-    ctx = _assemble(env, contains=("CI_", "BUILD_"), event_name=None, event="tag", tag="v1", branch=None)
+    ctx = _finish(env, contains=("CI_", "BUILD_"), event_name=None, event="tag", tag="v1", branch=None)
     expected = {
         "CI_A": "1",
         "BUILD_B": "2",
@@ -69,17 +63,17 @@ def test_assemble_template_vars() -> None:
     assert list(expected.items()) == list(ctx.vars.items())
 
 
-def test_assemble_event_var_prefers_the_platform_event_name() -> None:
+def test_finish_event_var_prefers_the_platform_event_name() -> None:
     """``EVENT`` is the platform's raw event name when there is one."""
-    ctx = _assemble({}, event="pr", event_name="merge_request_event")
+    ctx = _finish({}, event="pr", event_name="merge_request_event")
     assert "merge_request_event" == ctx.vars["EVENT"]
 
 
-def test_assemble_keeps_the_other_fields() -> None:
+def test_finish_keeps_the_other_fields() -> None:
     """Every other field reaches the context unchanged."""
     info = CommitInfo(message="m")
     event: Event = "pr"
-    ctx = _assemble(
+    ctx = _finish(
         {},
         event=event,
         pr_number=7,

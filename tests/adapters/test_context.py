@@ -33,3 +33,42 @@ def test_equality_hash_and_repr() -> None:
     assert hash(one) == hash(two)
     assert one != one.evolve(branch="main")
     assert repr(one).startswith("CIContext(platform='x', repository=None")
+
+
+def test_construction_names_unknown_and_missing_fields() -> None:
+    """A misspelt field and a missing required one are TypeErrors naming the field; fields are keyword-only."""
+    with pytest.raises(TypeError, match=r"unexpected field\(s\) shaa"):
+        CIContext(platform="x", shaa="b")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"missing the field\(s\) platform"):
+        CIContext(sha="b")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        CIContext("x")  # type: ignore[misc]
+
+
+def test_fields_are_declared_once_in_order_with_their_defaults() -> None:
+    """The annotated class attributes are the fields, in order; unset ones take the declared default."""
+    ctx = CIContext(platform="x")
+
+    assert ("platform", "repository", "owner", "sha") == CIContext._fields[:4]
+    assert ("vars", "commit", "warnings") == CIContext._fields[-3:]
+    assert {"platform": "x", "event": "push", "vars": {}, "warnings": ()} == {
+        name: value for name, value in ctx.as_dict().items() if value is not None
+    }
+    assert CommitInfo._fields == (
+        "message",
+        "author_name",
+        "author_email",
+        "committer_name",
+        "committer_email",
+        "created",
+    )
+
+
+def test_vars_and_warnings_are_copied_in() -> None:
+    """The context keeps its own copy of vars (a dict) and warnings (a tuple); the default dict is never shared."""
+    given = {"A": "1"}
+    ctx = CIContext(platform="x", vars=given, warnings=["w"])  # type: ignore[arg-type]
+    given["B"] = "2"
+
+    assert ({"A": "1"}, ("w",)) == (ctx.vars, ctx.warnings)
+    assert CIContext(platform="x").vars is not CIContext(platform="y").vars

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
-from gimlet_ci.adapters import ADAPTERS, adapter_by_name, detect_adapter
+import gimlet_ci.adapters
+from gimlet_ci.adapters import ADAPTERS, REGISTRY, PlatformOutputs, adapter_by_name, detect_adapter
 from gimlet_ci.exceptions import UnknownPlatformError
 
 
@@ -41,7 +44,7 @@ def test_detect_order(env: dict[str, str], expected: str) -> None:
 
 
 def test_platform_forcing_picks_the_named_adapter() -> None:
-    """--platform NAME returns that module whatever the environment says."""
+    """--platform NAME returns that adapter whatever the environment says; ADAPTERS names REGISTRY in order."""
     assert [
         "github",
         "circleci",
@@ -70,14 +73,34 @@ def test_local_context_names_only_the_platform() -> None:
     assert {"platform": "local", "event": "push"} == {k: v for k, v in ctx.as_json().items() if v is not None}
 
 
-def test_every_adapter_module_has_the_interface() -> None:
-    """Every adapter exposes NAME, detect, context and inputs, and a docstring with a link."""
-    for name in ADAPTERS:
-        module = adapter_by_name(name)
-        assert (name, True, True, True) == (
-            module.NAME,
-            callable(module.detect),
-            callable(module.context),
-            callable(module.inputs),
-        )
-        assert "http" in (module.__doc__ or "") or name == "local"
+def test_every_adapter_has_the_whole_interface() -> None:
+    """Every adapter in REGISTRY is its module, named by NAME, with every member of the Adapter protocol."""
+    for adapter in REGISTRY:
+        assert importlib.import_module(f"gimlet_ci.adapters.{adapter.NAME}") is adapter
+        assert adapter.MISSING_SECRETS_TIP.strip()
+        members = (adapter.detect, adapter.context, adapter.inputs, adapter.outputs, adapter.startup_lines)
+        assert all(callable(member) for member in members)
+        assert "http" in (adapter.__doc__ or "") or adapter.NAME == "local"
+
+
+def test_the_empty_defaults_ask_for_nothing() -> None:
+    """A platform without input names, outputs or start-up lines of its own returns nothing for them."""
+    from gimlet_ci._models import Outcome  # noqa: PLC0415
+
+    gitlab = adapter_by_name("gitlab")
+    env = {"GITLAB_CI": "true", "INPUT_WAIT": "true", "WAIT": "true"}
+
+    assert ({}, PlatformOutputs(), ()) == (
+        gitlab.inputs(env),
+        gitlab.outputs(env, Outcome(status="shipped")),
+        gitlab.startup_lines(env, ["s3cret-token"]),
+    )
+
+
+def test_adapter_protocol_is_importable_when_asked_for() -> None:
+    """``from gimlet_ci.adapters import Adapter`` works at run time, though the start-up path never imports it."""
+    from gimlet_ci.adapters import Adapter  # noqa: PLC0415
+
+    assert "Adapter" == Adapter.__name__
+    with pytest.raises(AttributeError, match="'Adaptr'"):
+        gimlet_ci.adapters.Adaptr  # type: ignore[attr-defined]  # noqa: B018

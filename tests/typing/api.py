@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import gimlet_ci
-from gimlet_ci import CIContext, Deadline, Outcome, Settings, build_client, prepare, ship
-from gimlet_ci.testing import GimletServer
+from gimlet_ci import CIContext, Deadline, Outcome, Settings, build_client, detect_adapter, prepare, ship
+from gimlet_ci.adapters import REGISTRY, Adapter
+from gimlet_ci.testing import GimletServer, is_testing, set_testing
 
 
 def ship_from_code() -> Outcome:
@@ -20,3 +22,19 @@ def ship_from_code() -> Outcome:
     version: str = gimlet_ci.__version__
     del version
     return outcome
+
+
+def context_on_any_ci(env: Mapping[str, str]) -> CIContext:
+    adapter: Adapter = detect_adapter(env)
+    ctx = adapter.context(env, lambda path: Path(path).read_bytes())
+    first: Adapter = REGISTRY[0]
+    tip: str = first.MISSING_SECRETS_TIP
+    del tip
+    return ctx.evolve(branch="main")
+
+
+def tests_that_do_not_wait() -> bool:
+    set_testing(True)
+    with set_testing(False):
+        waiting: bool = not is_testing()
+    return waiting
