@@ -49,7 +49,7 @@ DOC_EXAMPLE = {
 
 
 def test_documented_body_round_trips_key_for_key() -> None:
-    """gimlet-wire.md's example body structures and unstructures back to the same JSON, keys in Go's order."""
+    """The documented example body structures and unstructures back to the same JSON, keys in Go's order."""
     artifact = from_wire(DOC_EXAMPLE, Artifact, what="test")
 
     assert json.dumps(DOC_EXAMPLE) == json.dumps(to_wire(artifact))

@@ -1,4 +1,4 @@
-"""The local Gimlet-compatible server: wire details, lifecycle and fault knobs (docs/gimlet-wire.md §11)."""
+"""The local Gimlet-compatible server: wire details, lifecycle and fault knobs, as Gimlet's CI endpoints behave."""
 
 from __future__ import annotations
 

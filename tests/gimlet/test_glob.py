@@ -31,7 +31,7 @@ def _table(rows: Sequence[tuple[str, str, bool]]) -> list[object]:
     return [pytest.param(pattern, text, expected, id=f"{pattern!r}~{text!r}") for pattern, text, expected in rows]
 
 
-# --- the behaviours the brief and the wire reference (§6.4) pin down ------------------------------------
+# --- the behaviours Gimlet's conformance vectors pin down ------------------------------------
 
 PINNED = [
     # A single-character matcher that is the whole pattern or a whole alternative matches "": Single, List

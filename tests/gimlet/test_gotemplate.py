@@ -1,4 +1,4 @@
-"""The Go text/template subset Gimlet's ResolveVars needs (docs/gimlet-wire.md §7)."""
+"""The Go text/template subset Gimlet's ResolveVars needs."""
 
 from __future__ import annotations
 

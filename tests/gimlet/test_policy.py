@@ -46,7 +46,7 @@ def _pr(branch: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("deploy", "version", "fires", "rule"),
     [
-        # §6.2, row by row
+        # the documented examples, row by row
         pytest.param({"branch": "main", "event": "push"}, _push("main"), True, "fires", id="branch-push"),
         pytest.param({"branch": "main"}, _push("main"), False, "branch-needs-event", id="branch-no-event"),
         pytest.param(

@@ -87,7 +87,7 @@ def _value(text: str) -> object:
     ],
 )
 def test_scalar_resolution(text: str, expected: object) -> None:
-    """Plain scalars resolve as yaml.v3 resolves them into interface{} (gimlet-wire §10)."""
+    """Plain scalars resolve as yaml.v3 resolves them into interface{}."""
     actual = _value(text)
     assert type(expected) is type(actual)
     assert expected == actual

@@ -1,4 +1,4 @@
-"""A test-only stand-in for ``circleci orb pack`` (packaging.md §2.2); the CircleCI CLI is not installable here.
+"""A test-only stand-in for ``circleci orb pack`` (it assembles src/ the way the CircleCI CLI does); the CircleCI CLI is not installable here.
 
 ``src/@orb.yml`` (or ``src/orb.yml``) is the root; every ``.yml`` under ``commands/``, ``jobs/``, ``executors/`` and
 ``examples/`` becomes ``<section>.<file basename>``; ``<< include(path) >>`` is resolved, relative to ``src/``, only
