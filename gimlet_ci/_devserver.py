@@ -50,7 +50,6 @@ __all__ = [
     "DevServer",
     "Faults",
     "add_arguments",
-    "encode_artifact",
     "go_json",
     "run",
 ]
@@ -140,17 +139,6 @@ def _struct(*fields: tuple[str, Any, bool | str]) -> _Struct:
             continue
         kept.append((key, value))
     return _Struct(tuple(kept))
-
-
-def encode_artifact(raw: Any, *, artifact_id: str = "", created: int = 0) -> dict[str, Any]:
-    """Re-encode an artifact body as Gimlet stores it: decoded by Go's rules (`gimlet_ci.gimlet`), Go key order,
-    omitempty, unknown keys gone. *raw* is the body's bytes or its parsed JSON."""
-    body = raw if isinstance(raw, bytes | str) else json.dumps(raw)
-    reading = read_body(body)
-    stored = reading.stored if reading.stored is not None else {}
-    stored = {**stored, "id": artifact_id, "created": created} if stored else stored
-    result: dict[str, Any] = plain(dx.ARTIFACT, stored) if stored else {}
-    return result
 
 
 # -------------------------------------------------------------------------------------------------
@@ -310,6 +298,7 @@ class DevServer:
         self._artifact_events: dict[str, str] = {}
         self._readings: dict[str, Reading] = {}
         self._deployed: dict[tuple[str, str], tuple[str, str]] = {}
+        self._env_release: dict[str, tuple[str, str, str]] = {}
         self._history: dict[tuple[str, str], list[_Commit]] = {}
         self._counts: Counter[tuple[str, str]] = Counter()
         self._httpd: http.server.ThreadingHTTPServer | None = None
@@ -379,6 +368,7 @@ class DevServer:
             self._artifact_events.clear()
             self._readings.clear()
             self._deployed.clear()
+            self._env_release.clear()
             self._history.clear()
             self._counts.clear()
             self.faults = Faults()
@@ -463,9 +453,19 @@ class DevServer:
         event.status = "processed"
 
     def _record_deploy(self, env: str, app: str, artifact_id: str, *, triggered_by: str, gitops_hash: str) -> None:
-        """A gitops commit for *app* in *env*: its ``release.json`` names the artifact and who triggered it."""
+        """A gitops commit for *app* in *env*: ``<env>/<app>/release.json`` and ``<env>/release.json`` name the app,
+        the artifact and who triggered it."""
         self._deployed[(env, app)] = (artifact_id, triggered_by)
+        self._env_release[env] = (app, artifact_id, triggered_by)
         self._history.setdefault((env, app), []).append(_Commit(gitops_hash, artifact_id, triggered_by))
+
+    def _unchanged(self, env: str, app: str, artifact_id: str, triggered_by: str) -> bool:
+        """True when writing this release changes no file: both release.json files would stay as they are."""
+        return self._deployed.get((env, app)) == (artifact_id, triggered_by) and self._env_release.get(env) == (
+            app,
+            artifact_id,
+            triggered_by,
+        )
 
     def _process_release(self, event: _Event) -> None:
         if self.faults.processing_error is not None:
@@ -492,15 +492,15 @@ class DevServer:
                 event.status, event.status_desc = "error", _CRASH.format(stage="PrepPreview", panic=e)
                 return
             app = _string(manifest.get("app"))
-            try:
-                resolved = resolve_manifest(manifest, template_vars(artifact, app=app))
+            try:  # the worker sets APP to the request's app (empty for a release of every app)
+                resolved = resolve_manifest(manifest, template_vars(artifact, app=wanted_app))
             except TemplateError as e:
                 event.results.append(_Result(app=app, env=wanted_env, status="failure", status_desc=str(e)))
                 continue
             app = _string(resolved.get("app"))
             if wanted_app and app != wanted_app:
                 continue
-            if self._deployed.get((wanted_env, app)) == (artifact_id, triggered_by):
+            if self._unchanged(wanted_env, app, artifact_id, triggered_by):
                 # release.json would be written with the same content: Gimlet finds nothing to commit.
                 event.results.append(_Result(app=app, env=wanted_env, status="failure", status_desc=_NO_CHANGES))
                 continue
@@ -521,20 +521,22 @@ class DevServer:
         target = _string(event.request.get("targetSHA"))
         start = next((index + 1 for index, commit in enumerate(history) if commit.hash == target), 0)
         to_revert = [commit for commit in history[start:] if not commit.is_revert and not commit.reverted]
+        results: list[_Result] = []
         for commit in reversed(to_revert):
             result = self._commit(event, app, env)
-            if not result.hash:
-                event.results.append(result)
-                continue
-            commit.reverted = True
-            history.append(_Commit(result.hash, "", "", is_revert=True))
-            event.results.append(result)
+            if result.hash:
+                commit.reverted = True
+                history.append(_Commit(result.hash, "", "", is_revert=True))
+            results.append(result)
+        event.results.extend(reversed(results))  # Gimlet lists the revert commits newest first
         if to_revert:
             kept = next((c for c in reversed(history[:start]) if not c.is_revert and not c.reverted), None)
             if kept is None:
                 self._deployed.pop((env, app), None)
+                self._env_release.pop(env, None)
             else:
                 self._deployed[(env, app)] = (kept.artifact_id, kept.triggered_by)
+                self._env_release[env] = (app, kept.artifact_id, kept.triggered_by)
         event.status = "processed"
 
     def _process_image_build(self, event: _Event) -> None:
@@ -710,15 +712,17 @@ class DevServer:
                 resolved = resolve_manifest(manifest, template_vars(artifact, app=_string(manifest.get("app"))))
             except TemplateError as e:
                 return _error(400, str(e))
-            # Gimlet compares the request's app exactly: a release without app never builds.
-            if prepared["env"] != env or _string(resolved.get("app")) != app:
+            # Gimlet compares the resolved env and app with the request's exactly: a release without app never builds.
+            if _string(resolved.get("env")) != env or _string(resolved.get("app")) != app:
                 continue
+            values = resolved.get("values")
             try:
-                strategy = extract_image_strategy(prepared)
+                strategy = extract_image_strategy({**prepared, "values": values if isinstance(values, dict) else None})
             except GoPanic:
                 return _Response(500, b"", content_type=None)
             if strategy in IMAGE_BUILD_STRATEGIES:
                 image_build = True
+                break  # Gimlet builds for the first such manifest and looks no further
         release_request = {"env": env, "app": app, "artifactId": artifact_id, "triggeredBy": _USER}
         kind = "imageBuild" if image_build else "release"
         event = self._new_event(kind, now=now, artifact_id=artifact_id, request=release_request)
@@ -754,18 +758,23 @@ class DevServer:
             limit = 10  # Gimlet: LIMIT 10 when both are 0 (absent or explicit); offset alone gives LIMIT 0
         limit = limit or 0
         repository = query.get("repository", [""])[0]
-        branch = query.get("branch", [""])[0] or query.get("sourceBranch", [""])[0]
-        shas = [s for s in query.get("sha", []) if s]
-        event = query.get("event", [""])[0]
+        branches = [b for b in (query.get("branch", [""])[0], query.get("sourceBranch", [""])[0]) if b]
+        shas = query.get("sha")  # every value, an empty one included, as Gimlet's `sha IN (...)`
+        event = None
+        if "event" in query:
+            try:
+                event = _query_event(query["event"][0])
+            except ValueError as e:
+                return _error(400, f"Bad Request - {e}")
         selected = []
         for artifact in reversed(self._artifacts):
             version = artifact.get("version", {})
             created = artifact.get("created", 0)
             if (
                 (repository and version.get("repositoryName") != repository)
-                or (branch and version.get("branch") != branch)
-                or (shas and version.get("sha") not in shas)
-                or ("event" in query and version.get("event", "push") != _query_event(event))
+                or any(version.get("branch", "") != branch for branch in branches)  # sourceBranch filters branch too
+                or (shas is not None and version.get("sha", "") not in shas)
+                or (event is not None and version.get("event", "push") != event)
                 or (since is not None and created < since)
                 or (until is not None and created >= until)
             ):
@@ -777,8 +786,16 @@ class DevServer:
 
 
 def _query_event(text: str) -> str:
-    """``event=`` as Gimlet reads it, like a ``GitEvent``: push, tag, pr; anything else is push."""
-    return text if text in dx.GIT_EVENTS else "push"
+    """``event=`` as Gimlet reads it: quoted and decoded as a JSON string, then as a ``GitEvent`` (push, tag, pr;
+    any other string is push). A value that breaks the quoting raises ValueError (Gimlet answers 400)."""
+    try:
+        value = parse(f'"{text}"', whole=True)
+    except RawSyntaxError as e:
+        raise ValueError(str(e)) from None
+    if not isinstance(value, str):  # pragma: no cover - a quoted text parses to a string or fails
+        msg = "json: cannot unmarshal into string"
+        raise ValueError(msg)  # noqa: TRY004 - Gimlet's error is a JSON error
+    return value if value in dx.GIT_EVENTS else "push"
 
 
 _CRASH = (

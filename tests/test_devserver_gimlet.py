@@ -180,3 +180,67 @@ def test_reading_matches_the_model() -> None:
     """The dev server and `explain` share one model: what it stores is the model's stored artifact."""
     case = VECTORS[0]
     assert read_body(case["body"]).stored is not None
+
+
+def _two_apps(client: httpx.Client) -> str:
+    manifests = [
+        {"app": app, "env": "staging", "namespace": "default", "chart": {"name": "onechart"}} for app in ("shop", "web")
+    ]
+    body = {"version": {"repositoryName": "acme/shop", "sha": SHA}, "environments": manifests}
+    artifact_id: str = client.post("/api/artifact", json=body).json()["id"]
+    return artifact_id
+
+
+def test_release_of_another_app_in_between_changes_the_env_release_file(client: httpx.Client) -> None:
+    """Every gitops commit also writes `<env>/release.json`: releasing shop, then web, then shop again by the same
+    user commits each time; only a repeat with nothing in between finds no changes."""
+    artifact_id = _two_apps(client)
+
+    def release(app: str) -> str:
+        request = {"env": "staging", "app": app, "artifactId": artifact_id}
+        body = _release(client, client.post("/api/releases", json=request).json()["id"])
+        status: str = body["results"][0]["status"]
+        return status
+
+    assert ["success", "success", "success", "failure"] == [release(app) for app in ("shop", "web", "shop", "shop")]
+
+
+def test_release_make_builds_for_the_first_matching_manifest_only(client: httpx.Client) -> None:
+    """Gimlet stops at the first manifest that builds in the cluster: a later manifest with a missing variable does
+    not turn the request into a 400."""
+    build = {"app": "shop", "env": "staging", "values": {"image": {"strategy": "dockerfile"}}}
+    broken = {"app": "other", "env": "production", "values": {"tag": "{{ .MISSING }}"}}
+    body = {"version": {"repositoryName": "acme/shop", "sha": SHA}, "environments": [build, broken]}
+    artifact_id = client.post("/api/artifact", json=body).json()["id"]
+    response = client.post("/api/releases", json={"env": "staging", "app": "shop", "artifactId": artifact_id})
+    assert (201, "imageBuild") == (response.status_code, response.json()["type"])
+
+
+def test_release_events_render_app_as_the_requested_app(client: httpx.Client) -> None:
+    """The worker sets APP to the request's app: a release of every app renders {{ .APP }} as empty."""
+    manifest = {"app": "shop", "env": "staging", "namespace": "ns-{{ .APP }}", "chart": {"name": "onechart"}}
+    body = {"version": {"repositoryName": "acme/shop", "sha": SHA}, "environments": [manifest]}
+    artifact_id = client.post("/api/artifact", json=body).json()["id"]
+    answer = client.post("/api/releases", json={"env": "staging", "artifactId": artifact_id}).json()
+    assert ["success"] == [r["status"] for r in _release(client, answer["id"])["results"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "count"),
+    [
+        pytest.param({"event": '"'}, 400, None, id="a-quote-breaks-the-json-string"),
+        pytest.param({"event": "t\\u0061g"}, 200, 1, id="escapes-are-decoded"),
+        pytest.param({"sha": ""}, 200, 1, id="empty-sha-filters-on-empty"),
+        pytest.param({"branch": "main", "sourceBranch": "dev"}, 200, 0, id="source-branch-filters-the-branch-too"),
+    ],
+)
+def test_list_artifacts_parameters(
+    client: httpx.Client, params: dict[str, str], status: int, count: int | None
+) -> None:
+    """`/api/artifacts` reads event, sha and sourceBranch as Gimlet does."""
+    client.post("/api/artifact", json={"version": {"repositoryName": "acme/shop", "sha": SHA, "branch": "main"}})
+    client.post("/api/artifact", json={"version": {"repositoryName": "acme/shop", "event": "tag", "tag": "v1"}})
+    response = client.get("/api/artifacts", params=params)
+    assert status == response.status_code
+    if count is not None:
+        assert count == len(response.json())

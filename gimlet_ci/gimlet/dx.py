@@ -112,9 +112,12 @@ def _go_dynamic_type(value: Any) -> str:
     return "nil"
 
 
-def _assert(value: Any, python_type: type, want: str) -> Any:
+def _assert(value: Any, python_type: type, want: str, path: KeyPath) -> Any:
+    """Go's unchecked ``value.(T)``: a panic naming where, when *value* is not a *want*."""
     if value is None or not isinstance(value, python_type) or (python_type is float and isinstance(value, bool)):
-        raise _panic_nil_or_type(value, want)
+        panic = _panic_nil_or_type(value, want)
+        panic.path = path
+        raise panic
     return value
 
 
@@ -127,19 +130,21 @@ def _dependency(decoder: Decoder, raw: Any, current: Any, path: KeyPath) -> Any:
     if scratch.issues:  # e.g. 1e400 somewhere inside: Unmarshal returns its error, the method returns nil
         return current
     data = data or {}
-    current["name"] = _assert(data.get("name"), str, "string")
+    current["name"] = _assert(data.get("name"), str, "string", (*path, "name"))
     if "kind" not in data:
         issue = DecodeIssue(path=path, kind="abort", got="kind is mandatory for dependency", want="Dependency", raw=raw)
         raise DecodeAbort(issue)
-    current["kind"] = _assert(data["kind"], str, "string")
+    current["kind"] = _assert(data["kind"], str, "string", (*path, "kind"))
     if current["kind"] == "terraform":
-        spec = _assert(data.get("spec"), dict, "map[string]interface {}")
-        module = _assert(spec.get("module"), dict, "map[string]interface {}")
-        tf_module: dict[str, Any] = {"url": _assert(module.get("url"), str, "string"), "secret": ""}
-        values = _assert(spec.get("values"), dict, "map[string]interface {}")
+        at = (*path, "spec")
+        spec = _assert(data.get("spec"), dict, "map[string]interface {}", at)
+        module = _assert(spec.get("module"), dict, "map[string]interface {}", (*at, "module"))
+        tf_module: dict[str, Any] = {"url": _assert(module.get("url"), str, "string", (*at, "module", "url"))}
+        tf_module["secret"] = ""
+        values = _assert(spec.get("values"), dict, "map[string]interface {}", (*at, "values"))
         if "secret" in module:
-            tf_module["secret"] = _assert(module["secret"], str, "string")
-        secret = _assert(spec["secret"], str, "string") if "secret" in spec else ""
+            tf_module["secret"] = _assert(module["secret"], str, "string", (*at, "module", "secret"))
+        secret = _assert(spec["secret"], str, "string", (*at, "secret")) if "secret" in spec else ""
         current["spec"] = {"module": tf_module, "values": values, "secret": secret}
     del decoder
     return current

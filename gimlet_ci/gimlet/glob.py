@@ -1255,6 +1255,12 @@ class Glob:
     _matcher: _Matcher = attrs.field(repr=False, eq=False, alias="matcher")
     """gobwas' compiled matcher tree."""
 
+    @property
+    def can_panic(self) -> bool:
+        """True when gobwas' ``Match`` panics for some text (an empty alternative inside a fixed-length run, as in
+        ``main{``): Gimlet's worker would die on the branch or tag that reaches it."""
+        return self._matcher.can_panic
+
     def match(self, text: str) -> bool:
         """Whether gobwas' ``Match`` accepts *text*.
 

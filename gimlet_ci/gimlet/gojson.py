@@ -23,10 +23,11 @@ order, a nil pointer, map, slice or interface is None. `encode` writes them back
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -82,6 +83,7 @@ class RawSyntaxError(ValueError):
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _WHITESPACE = " \t\r\n"
 
 
@@ -90,8 +92,28 @@ def _fix(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
+def _fix_tree(value: Any) -> Any:
+    """`_fix` every string of a raw tree (only called when the body has a surrogate escape at all)."""
+    if isinstance(value, str):
+        return _fix(value)
+    if isinstance(value, JObject):
+        return JObject((_fix(key), _fix_tree(item)) for key, item in value)
+    if isinstance(value, list):
+        return [_fix_tree(item) for item in value]
+    return value
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> JObject:
-    return JObject((_fix(key), _fix(value) if isinstance(value, str) else value) for key, value in pairs)
+    return JObject(pairs)
+
+
+def _per_byte(error: UnicodeError) -> tuple[str, int]:
+    # Go's decoder replaces each byte of an invalid UTF-8 sequence with U+FFFD; Python's "replace" one per sequence.
+    assert isinstance(error, UnicodeDecodeError)  # noqa: S101 - registered for decoding only
+    return "\ufffd" * (error.end - error.start), error.end
+
+
+codecs.register_error("gimlet_ci.go_utf8", _per_byte)
 
 
 def _no_constant(name: str) -> Any:
@@ -107,24 +129,28 @@ _DECODER = json.JSONDecoder(
 )
 
 
-def parse(body: bytes | str) -> Any:
+def parse(body: bytes | str, *, whole: bool = False) -> Any:
     """The first JSON value of *body* as a raw tree (`JObject`, list, str, `JNumber`, bool, None).
 
-    Invalid UTF-8 is read as U+FFFD, as Go does; trailing bytes are ignored. Raises `RawSyntaxError`.
+    Invalid UTF-8 is read as U+FFFD, as Go does; trailing bytes are ignored as ``json.Decoder`` ignores them, or,
+    with *whole*, are an error as for ``json.Unmarshal``. Raises `RawSyntaxError`.
     """
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = body.decode("utf-8", errors="gimlet_ci.go_utf8") if isinstance(body, bytes) else body
     start = len(text) - len(text.lstrip(_WHITESPACE))
     if start == len(text):
         msg = "EOF"
         raise RawSyntaxError(msg)
     try:
-        value, _ = _DECODER.raw_decode(text, start)
+        value, end = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as e:
         raise RawSyntaxError(e.msg) from None
     except RecursionError:
         msg = "exceeded max depth"
         raise RawSyntaxError(msg) from None
-    return _fix(value) if isinstance(value, str) else value
+    if whole and text[end:].strip(_WHITESPACE):
+        msg = f"invalid character {text[end:].lstrip(_WHITESPACE)[0]!r} after top-level value"
+        raise RawSyntaxError(msg)
+    return _fix_tree(value) if "\\u" in text and _SURROGATE_ESCAPE.search(text) else value
 
 
 def raw_kind(raw: Any) -> str:
@@ -319,6 +345,9 @@ class DecodeAbort(Exception):
 class GoPanic(Exception):
     """Go code panicked (an unchecked type assertion, a nil dereference, slice bounds…)."""
 
+    path: KeyPath = ()
+    """Where in the body, when known (the field an unchecked type assertion looked at)."""
+
 
 @attrs.define
 class Decoder:
@@ -399,7 +428,7 @@ class Decoder:
                 out[index] = self.value(go_type.elem, out[index], item, (*path, index))
         except DecodeAbort as abort:
             if abort.partial is None:
-                abort.partial = out
+                abort.partial = out + old[len(out) :]  # Go shrinks the slice only when the array is done
             raise
         return out
 
@@ -472,11 +501,9 @@ def go_float(value: float) -> str:
         if exponent.startswith("-"):
             return f"{mantissa}e-{digits}"
         return f"{mantissa}e+{digits.zfill(2)}"
-    if value == int(value):
-        return str(int(value))
-    from decimal import Decimal  # noqa: PLC0415 - only for fractions
+    from decimal import Decimal  # noqa: PLC0415 - off the cheap paths
 
-    return format(Decimal(repr(value)), "f")
+    return format(Decimal(repr(value)).normalize(), "f")  # repr has Go's shortest digits; -0 stays -0
 
 
 def go_string(value: str) -> str:
@@ -599,17 +626,6 @@ def encode_any(value: Any) -> bytes:
 def plain(go_type: GoType, value: Any) -> Any:
     """*value* as the plain JSON structure `encode` would write (omitempty applied, Go order)."""
     return json.loads(encode(go_type, value))
-
-
-def iter_keys(raw: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
-    """Every object key of a raw tree with the path of the object that holds it."""
-    if isinstance(raw, JObject):
-        for key, item in raw:
-            yield path, key
-            yield from iter_keys(item, (*path, key))
-    elif isinstance(raw, list):
-        for index, item in enumerate(raw):
-            yield from iter_keys(item, (*path, index))
 
 
 def members(raw: Any, name: str) -> Sequence[Any]:

@@ -84,6 +84,8 @@ class Element:
     raw: Any = attrs.field(eq=False, repr=False)
     issues: tuple[DecodeIssue, ...] = ()
     panic: str | None = None
+    panic_path: KeyPath = ()
+    """Where in the manifest the decoder panicked (``dependencies``, index, field), when known."""
 
 
 @attrs.frozen(kw_only=True)
@@ -136,7 +138,7 @@ def _element(raw: Any) -> Element:
     try:
         _, abort = decoder.decode(Ptr(dx.MANIFEST), raw)
     except GoPanic as e:
-        return Element(raw=raw, issues=tuple(decoder.issues), panic=str(e))
+        return Element(raw=raw, issues=tuple(decoder.issues), panic=str(e), panic_path=e.path)
     del abort  # recorded in issues too
     return Element(raw=raw, issues=tuple(decoder.issues))
 

@@ -178,7 +178,8 @@ def _tag_step(policy_tag: str, tag: str) -> Decision | None:
     negate = policy_tag.startswith("!")
     exact = policy_tag[1:] if negate else ""  # Gimlet's bug: deploy.branch, which is empty here
     glob = _must_compile(policy_tag, "deployTrigger (deploy.tag)")
-    match = exact == tag or _match(glob, tag, "deployTrigger (deploy.tag)")
+    pattern_match = _match(glob, tag, "deployTrigger (deploy.tag)")  # Go calls Match whatever the exact check says
+    match = exact == tag or pattern_match
     if negate and match:
         return Decision(
             fires=False, rule="tag-mismatch", reason=f"tag {tag!r} is excluded by deploy.tag {policy_tag!r}"
@@ -215,7 +216,8 @@ def _branch_step(policy_branch: str, branch: str) -> Decision | None:
     negate = policy_branch.startswith("!")
     body = policy_branch[1:] if negate else policy_branch
     glob = _must_compile(body, "deployTrigger (deploy.branch)")
-    match = body == branch or _match(glob, branch, "deployTrigger (deploy.branch)")
+    pattern_match = _match(glob, branch, "deployTrigger (deploy.branch)")
+    match = body == branch or pattern_match
     if negate and match:
         return Decision(
             fires=False,
@@ -318,5 +320,6 @@ def cleanup_trigger(branch: str, cleanup: dict[str, Any] | None) -> bool:
     if negate:
         branch = policy_branch[1:]
     glob = _must_compile(policy_branch, "cleanupTrigger")
-    match = branch == policy_branch or _match(glob, branch, "cleanupTrigger")
+    pattern_match = _match(glob, branch, "cleanupTrigger")
+    match = branch == policy_branch or pattern_match
     return (not match) if negate else match

@@ -37,7 +37,7 @@ from gimlet_ci.gimlet.reading import (
     read_body,
     worker_trigger,
 )
-from gimlet_ci.gimlet.worker import prep_preview
+from gimlet_ci.gimlet.worker import IMAGE_BUILD_STRATEGIES, prep_preview
 
 if TYPE_CHECKING:
     from gimlet_ci.manifests.reading import ManifestDoc
@@ -101,14 +101,22 @@ def _shown(raw: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."  # noqa: PLR2004
 
 
-_DROPPED = {
-    "app": "the deploy then writes to the environment's root folder with an empty app",
-    "env": "the manifest then names no environment",
-    "namespace": "the deploy then has an empty namespace",
-    "branch": "without its branch the policy fires on every push",
-    "tag": "without its tag the policy fires on every tag",
-    "version": "the chart's newest version is deployed instead",
+_DROPPED: dict[KeyPath, str] = {
+    ("app",): "the deploy then writes to the environment's root folder with an empty app",
+    ("env",): "the manifest then names no environment",
+    ("namespace",): "the deploy then has an empty namespace",
+    ("deploy", "branch"): "without its branch the policy fires on every push",
+    ("deploy", "tag"): "without its tag the policy fires on every tag",
+    ("chart", "version"): "the chart's newest version is deployed instead",
+    ("cleanup", "branch"): "a cleanup without a branch never runs",
+    ("cleanup", "app"): "a cleanup without an app never runs",
 }
+
+
+def _folded_path(path: KeyPath) -> KeyPath:
+    """A manifest key path in Gimlet's spelling, so ``Deploy.Branch`` finds the consequence of ``deploy.branch``."""
+    names = ("app", "env", "namespace", "deploy", "cleanup", "chart", "branch", "tag", "version")
+    return tuple(next((n for n in names if isinstance(p, str) and fold_equal(p, n)), p) for p in path)
 
 
 def _found(issue: DecodeIssue) -> str:
@@ -129,7 +137,7 @@ def _type_message(issue: DecodeIssue, key: str) -> str:
     if want == "float64":
         return f"{_shown(issue.raw)} is too large for Go's float64: Gimlet drops the value; quote it to send it as text"
     if want == "string":
-        consequence = _DROPPED.get(key, "it keeps an empty string")
+        consequence = _DROPPED.get(_folded_path(issue.path), "it keeps an empty string")
         text = issue.raw.text if isinstance(issue.raw, JNumber) else _shown(issue.raw)
         fix = f'quote it: "{text}"' if scalar else "write a string"
         return f"{found}, and Gimlet reads only strings here: it drops the value ({consequence}); {fix}"
@@ -182,11 +190,18 @@ def issue_message(issue: DecodeIssue) -> str:
     return _type_message(issue, key)
 
 
-def _decoder_panic_message(panic: str) -> str:
-    return (
-        f"Gimlet's decoder panics on this manifest ({panic}): the server answers 500 and stores nothing;"
-        " every dependency needs a string name and kind, and a terraform one spec.module.url and spec.values"
-    )
+def _decoder_panic_message(panic: str, path: KeyPath = ()) -> str:
+    field = next((str(part) for part in reversed(path) if isinstance(part, str)), "")
+    fix = {
+        "name": "give every dependency a name: (a string)",
+        "kind": "write kind: as a string",
+        "spec": "a terraform dependency needs spec: with module.url and values",
+        "module": "a terraform dependency's spec needs module: with url",
+        "url": "write spec.module.url as a string",
+        "values": "a terraform dependency's spec needs values: (a mapping)",
+        "secret": "write the secret's name as a string",
+    }.get(field, "every dependency needs a string name and kind, and a terraform one spec.module.url and spec.values")
+    return f"Gimlet's decoder panics on this manifest ({panic}): the server answers 500 and stores nothing; {fix}"
 
 
 _STAGE_FIX = {
@@ -221,22 +236,33 @@ def variant_message(variant: CaseVariant) -> str:
 # --- checks that do not depend on the artifact: what would crash Gimlet for some other commit ----
 
 
-def _glob_problem(pattern: str, *, strip_negation: bool) -> str | None:
+def _glob_problem(pattern: str, *, strip_negation: bool, matched: str | None = None) -> str | None:
+    """The line for a glob Gimlet cannot compile, or that gobwas panics on for some text (*matched*: the only text
+    it is ever matched against, where Gimlet fixes it)."""
     body = pattern[1:] if strip_negation and pattern.startswith("!") else pattern
     try:
         glob = compile_glob(body)
     except GlobSyntaxError as e:
         return f"{pattern!r} is not a glob Gimlet can compile ({e}): its server would crash (glob.MustCompile panics)"
-    probes = {"", body.split("{", 1)[0], "a"}
-    for probe in sorted(probes):
+    if matched is not None:
         try:
-            glob.match(probe)
+            glob.match(matched)
         except GlobMatchPanic:
-            return (
-                f"{pattern!r} makes gobwas/glob, which Gimlet uses, panic when the text is {probe!r}: Gimlet's server"
-                " would crash on that branch or tag; close the '{' or escape it as '\\{'"
-            )
-    return None
+            pass
+        else:
+            return None
+    elif not glob.can_panic:
+        return None
+    where = "on some texts (an empty alternative after fixed text)"
+    probe = matched if matched is not None else body.split("{", 1)[0]
+    try:
+        glob.match(probe)
+    except GlobMatchPanic:
+        where = f"when the text is {probe!r}"
+    return (
+        f"{pattern!r} makes gobwas/glob, which Gimlet uses, panic {where}: Gimlet's server would crash on such a"
+        " branch or tag; close the '{' or escape it as '\\{'"
+    )
 
 
 def unclosed_brace(pattern: str) -> bool:
@@ -259,15 +285,14 @@ def _pattern_problem(pattern: str) -> str | None:
     escaped = pattern.replace("[", "\\[").replace("]", "\\]")
     try:
         glob = compile_glob(escaped)
-    except GlobSyntaxError:
+    except GlobSyntaxError as e:
         return (
-            f"'{pattern}': Gimlet escapes [ and ] in commit message patterns, and the escaped pattern is not a valid"
-            " glob, so its server would crash; remove the backslash before [ or ]"
+            f"{pattern!r}: Gimlet escapes [ and ] in commit message patterns, and the escaped pattern is not a glob"
+            f" gobwas can compile ({e}), so its server would crash when a commit reaches it; a backslash before [ or ]"
+            " is the usual cause"
         )
-    try:
-        glob.match(pattern.split("{", 1)[0])
-    except GlobMatchPanic:
-        return f"{pattern!r} makes gobwas/glob panic: Gimlet's server would crash; close the '{{'"
+    if glob.can_panic:
+        return f"{pattern!r} makes gobwas/glob panic on some messages: Gimlet's server would crash; close the '{{'"
     return None
 
 
@@ -276,7 +301,7 @@ def _misread_events(raw: Any) -> list[tuple[KeyPath, str]]:
     found: list[tuple[KeyPath, str]] = []
     for deploy_key, deploy in _keyed(raw, "deploy"):
         for event_key, event in _keyed(deploy, "event"):
-            if isinstance(event, str) and event not in dx.GIT_EVENTS:
+            if isinstance(event, str) and event not in dx.GIT_EVENTS and event.lower() != "push":
                 message = (
                     f"{json.dumps(event)} is not an event Gimlet knows: it reads every other string as push,"
                     " so the policy does not do what it says; write push, pr or tag"
@@ -292,38 +317,76 @@ def _keyed(raw: Any, name: str) -> list[tuple[str, Any]]:
 
 
 def _latent(manifest: dict[str, Any]) -> list[tuple[KeyPath, str]]:
-    """Crashes that wait for another commit: invalid or panicking globs, an image that is not a mapping."""
+    """Crashes that wait for another commit or for the deploy: globs Gimlet compiles and cannot, or that gobwas
+    panics on; values the deploy's unchecked type assertions panic on."""
     found: list[tuple[KeyPath, str]] = []
-    deploy = manifest["deploy"]
+    deploy = manifest["deploy"] if manifest["preview"] is not True else None  # PrepPreview replaces a preview's
     if deploy is not None:
-        if deploy["branch"] and (problem := _glob_problem(deploy["branch"], strip_negation=True)):
+        event = deploy["event"]
+        # deployTrigger compiles a branch glob only with event push or pr, a tag glob only with event tag.
+        reach_branch = deploy["branch"] and event in {"push", "pr"} and not deploy["tag"]
+        if reach_branch and (problem := _glob_problem(deploy["branch"], strip_negation=True)):
             found.append((("deploy", "branch"), problem))
-        if deploy["tag"] and (problem := _glob_problem(deploy["tag"], strip_negation=False)):
+        reach_tag = deploy["tag"] and event == "tag" and not deploy["branch"]
+        if reach_tag and (problem := _glob_problem(deploy["tag"], strip_negation=False)):
             found.append((("deploy", "tag"), problem))
         for index, pattern in enumerate(deploy["commitMessagePatterns"] or ()):
             if problem := _pattern_problem(pattern):
                 found.append((("deploy", "commitMessagePatterns", index), problem))
     cleanup = manifest["cleanup"]
-    if (
-        cleanup is not None
-        and cleanup["branch"]
-        and (problem := _glob_problem(cleanup["branch"], strip_negation=False))
-    ):
-        found.append((("cleanup", "branch"), problem + " when a branch is deleted"))
-    values = manifest["values"] or {}
-    image = values.get("image", {})
+    if cleanup is not None and cleanup["branch"] and cleanup["app"]:
+        policy = cleanup["branch"]
+        # cleanupTrigger compiles the policy with its '!', and for a negated one matches only the policy's own text.
+        matched = policy[1:] if policy.startswith("!") else None
+        if problem := _glob_problem(policy, strip_negation=False, matched=matched):
+            found.append((("cleanup", "branch"), problem + " when a branch is deleted"))
+    found.extend(_image_problems(manifest["values"] or {}))
+    found.extend(_dependency_problems(manifest["dependencies"] or ()))
+    return found
+
+
+_CRASHES_ON_DEPLOY = "Gimlet's server crashes when this manifest deploys"
+
+
+def _image_problems(values: dict[str, Any]) -> list[tuple[KeyPath, str]]:
+    if "image" not in values:
+        return []
+    image = values["image"]
     if not isinstance(image, dict):
         message = (
-            f"{_shown_value(image)}, not a mapping: Gimlet's server crashes when this manifest deploys"
-            " (ExtractImageStrategy panics); write image: as a mapping (repository, tag) or remove it"
+            f"{_shown_value(image)}, not a mapping: {_CRASHES_ON_DEPLOY} (ExtractImageStrategy panics); write image:"
+            " as a mapping (repository, tag) or remove it"
         )
-        found.append((("values", "image"), message))
-    elif "strategy" in image and not isinstance(image["strategy"], str):
+        return [(("values", "image"), message)]
+    found: list[tuple[KeyPath, str]] = []
+    if "strategy" in image and not isinstance(image["strategy"], str):
         message = (
-            f"{_shown_value(image['strategy'])}, not a string: Gimlet's server crashes when this manifest deploys"
-            " (ExtractImageStrategy panics); write strategy: dynamic, static, buildpacks or dockerfile"
+            f"{_shown_value(image['strategy'])}, not a string: {_CRASHES_ON_DEPLOY} (ExtractImageStrategy panics);"
+            " write strategy: dynamic, static, buildpacks or dockerfile"
         )
         found.append((("values", "image", "strategy"), message))
+    # The image-pull secret reads registry on every deploy; an in-cluster build reads the other four.
+    builds = image.get("strategy") in IMAGE_BUILD_STRATEGIES
+    for key in ("registry", "repository", "tag", "context", "dockerfile"):
+        if key in image and not isinstance(image[key], str) and (key == "registry" or builds):
+            message = f"{_shown_value(image[key])}, not a string: {_CRASHES_ON_DEPLOY}; quote it"
+            found.append((("values", "image", key), message))
+    return found
+
+
+def _dependency_problems(dependencies: Any) -> list[tuple[KeyPath, str]]:
+    found: list[tuple[KeyPath, str]] = []
+    for index, dependency in enumerate(dependencies):
+        spec = dependency["spec"] if isinstance(dependency, dict) else None
+        if dependency["kind"] != "terraform" or not isinstance(spec, dict):
+            continue
+        for key, value in (spec.get("values") or {}).items():
+            if not isinstance(value, str):
+                message = (
+                    f"{_shown_value(value)}, not a string: {_CRASHES_ON_DEPLOY} (Gimlet renders every terraform"
+                    " value as a string, unchecked); quote it"
+                )
+                found.append((("dependencies", index, "spec", "values", key), message))
     return found
 
 
@@ -353,10 +416,6 @@ def _decoded(raw: Any) -> dict[str, Any] | None:
 # --- per manifest ---------------------------------------------------------------------------------
 
 
-def _issue_path(issue: DecodeIssue) -> KeyPath:
-    return issue.path
-
-
 def manifest_refusals(verdict: ManifestVerdict, doc: ManifestDoc | None) -> list[Refusal]:
     """Every reason to refuse one manifest of a judged body, as lines naming *doc*'s file and lines."""
     file = doc.file if doc is not None else None
@@ -379,9 +438,9 @@ def manifest_refusals(verdict: ManifestVerdict, doc: ManifestDoc | None) -> list
     element = verdict.element
     if element is not None:
         if element.panic is not None:
-            add(("dependencies",), _decoder_panic_message(element.panic))
+            add(element.panic_path or ("dependencies",), _decoder_panic_message(element.panic, element.panic_path))
         for issue in element.issues:
-            add(_issue_path(issue), issue_message(issue))
+            add(issue.path, issue_message(issue))
     latent: list[tuple[KeyPath, str]] = []
     if element is not None and (decoded := _decoded(element.raw)) is not None:
         latent = [*_misread_events(element.raw), *_latent(decoded)]
@@ -439,12 +498,13 @@ def latent_refusals(doc: ManifestDoc) -> list[Refusal]:
     except Exception:  # noqa: BLE001 - NaN and the like: reported by lint's own number check
         return []
     decoder = Decoder()
-    panic = None
+    panic: str | None = None
+    panic_path: KeyPath = ()
     try:
         decoded, _ = decoder.decode(Ptr(dx.MANIFEST), raw)
     except GoPanic as e:
-        panic, decoded = str(e), None
-    element = Element(raw=raw, issues=tuple(decoder.issues), panic=panic)
+        panic, panic_path, decoded = str(e), e.path, None
+    element = Element(raw=raw, issues=tuple(decoder.issues), panic=panic, panic_path=panic_path)
     trigger = None
     if decoded is not None:
         version = {"branch": "", "tag": "", "event": "push", "message": ""}
@@ -471,12 +531,6 @@ class Review:
 
     judgement: Judgement
     refusals: tuple[Refusal, ...]
-
-    def refused(self, index: int) -> bool:
-        """True when the manifest at *index* is refused (by Gimlet's reading or by a check of its own)."""
-        return any(refusal.index == index for refusal in self.refusals) or (
-            index < len(self.judgement.manifests) and self.judgement.manifests[index].verdict == "rejected"
-        )
 
     @property
     def rejected(self) -> bool:

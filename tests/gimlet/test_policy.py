@@ -10,7 +10,7 @@ import pytest
 
 from gimlet_ci.gimlet import dx
 from gimlet_ci.gimlet.gojson import Decoder, GoPanic, Ptr, parse, plain, zero
-from gimlet_ci.gimlet.worker import Decision, deploy_trigger, prep_preview
+from gimlet_ci.gimlet.worker import Decision, cleanup_trigger, deploy_trigger, prep_preview
 
 
 def _decode(go_type: Any, value: Any) -> Any:
@@ -293,3 +293,21 @@ def test_apply_preview_leaves_others() -> None:
         "deploy": {"event": "push"},
         "chart": {"name": ""},
     } == (apply_preview(manifest))
+
+
+@pytest.mark.parametrize(
+    ("cleanup", "deleted", "fires"),
+    [
+        pytest.param({"app": "x", "branch": "feature/*"}, "feature/a", True, id="glob-matches"),
+        pytest.param({"app": "x", "branch": "feature/*"}, "main", False, id="glob-misses"),
+        pytest.param({"app": "x", "branch": "!main"}, "main", True, id="negated-fires-even-for-the-excluded-branch"),
+        pytest.param({"app": "x", "branch": "!main"}, "dev", True, id="negated-fires-for-every-branch"),
+        pytest.param({"app": "", "branch": "*"}, "dev", False, id="no-app-never"),
+        pytest.param({"app": "x", "branch": ""}, "dev", False, id="no-branch-never"),
+    ],
+)
+def test_cleanup_trigger(cleanup: dict[str, str], deleted: str, fires: bool) -> None:
+    """cleanupTrigger, bug included: a negated policy overwrites the deleted branch's name with its own, so it
+    fires for every deleted branch."""
+    decoded = _decode(dx.CLEANUP, {**cleanup, "event": "branchDeleted"})
+    assert fires == cleanup_trigger(deleted, decoded)

@@ -91,7 +91,7 @@ CASES = [
     pytest.param(
         HEAD + "dependencies:\n  - name: db\n    kind: terraform\n    sepc: {}\n",
         [
-            (3, "dependencies", "error", "Gimlet's decoder panics on this manifest"),
+            (4, "dependencies[0].spec", "error", "a terraform dependency needs spec: with module.url and values"),
             (6, "dependencies[0].sepc", "warning", "did you mean 'spec'?"),
         ],
         id="typo-in-dependency",

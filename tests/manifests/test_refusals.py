@@ -60,3 +60,34 @@ def test_explain_shows_the_verdict_rejected(case: dict[str, Any], tmp_path: Path
     assert "rejected" in [entry["verdict"] for entry in result["manifests"]]
     listed = [problem for entry in result["manifests"] for problem in entry["problems"]] + result["problems"]
     assert case["lines"][:-1] == listed
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        pytest.param("app: shop\nenv: staging\ndeploy:\n  branch: main\n  event: Push\n", id="event-Push-is-push"),
+        pytest.param(
+            "app: shop\nenv: staging\npreview: true\ndeploy:\n  branch: 'release/[v1'\n  event: push\n",
+            id="preview-replaces-its-deploy-before-any-glob",
+        ),
+        pytest.param(
+            "app: shop\nenv: staging\ndeploy:\n  tag: 'v['\n  event: push\n",
+            id="tag-glob-never-compiled-without-event-tag",
+        ),
+        pytest.param(
+            "app: shop\nenv: staging\ncleanup:\n  app: shop\n  event: branchDeleted\n  branch: '!main{'\n",
+            id="negated-cleanup-matches-only-its-own-text",
+        ),
+        pytest.param(
+            "app: shop\nenv: staging\nvalues:\n  image:\n    repository: nginx\n    tag: 1.0\n",
+            id="tag-number-without-a-build-is-only-a-value",
+        ),
+    ],
+)
+def test_what_gimlet_handles_is_not_refused(manifest: str, tmp_path: Path) -> None:
+    """Manifests whose oddities Gimlet never trips over are shipped: no refusal for a glob Gimlet never compiles, a
+    push spelled Push, or a value Gimlet only passes on."""
+    repo = make_repo(tmp_path, manifests={"staging.yaml": manifest})
+    code, out, err = _run(repo, "ship", "--dry-run")
+    assert 0 == code, err
+    assert json.loads(out)["environments"]
