@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# GitHub composite action, step 2: run the gimlet-ci that github-action-install.sh put in $RUNNER_TEMP.
+# GitHub composite action, step 2: run the zipapp committed with the action (adapters/github-action/dist), in
+# isolated mode, with the Python that step 1 found or setup-python provided (PYTHON). No venv, no pip, no PyPI.
 # action.yml passes every input as INPUT_<NAME>; gimlet_ci.adapters.github maps them.
 set -euo pipefail
 
-bin="$RUNNER_TEMP/gimlet-ci-venv/bin"
-if [ "${RUNNER_OS:-}" = Windows ]; then bin="$RUNNER_TEMP/gimlet-ci-venv/Scripts"; fi
-
-exec "$bin/gimlet-ci" --platform github ship "$@"
+exec "$PYTHON" -I "$GITHUB_ACTION_PATH/dist/gimlet-ci.pyz" --platform github ship "$@"
