@@ -321,3 +321,64 @@ def test_zizmor_finds_nothing_in_the_action_and_workflows() -> None:
         check=False,
     )
     assert 0 == result.returncode, result.stdout + result.stderr
+
+
+def _evaluate(expression: str, context: dict[str, str]) -> bool:
+    """A GitHub Actions `if:` made of context paths, '...' strings, ==, !=, &&, || and parentheses."""
+    tokens = re.findall(r"'[^']*'|[A-Za-z_][\w.\[\]-]*|==|!=|&&|\|\||[()]", expression)
+    python = []
+    for token in tokens:
+        if token in {"&&", "||"}:
+            python.append({"&&": "and", "||": "or"}[token])
+        elif token.startswith("'") or token in {"==", "!=", "(", ")"}:
+            python.append(token)
+        else:
+            python.append(repr(context.get(token, "")))
+    return bool(eval(" ".join(python), {"__builtins__": {}}))  # noqa: S307 - our own example's tokens, quoted
+
+
+FORK_PR = {
+    "github.event_name": "pull_request",
+    "github.repository": "acme/shop",
+    "github.event.pull_request.head.repo.full_name": "mallory/shop",
+    "github.actor": "mallory",
+}
+
+
+@pytest.mark.parametrize(
+    ("context", "runs"),
+    [
+        pytest.param({"github.event_name": "push", "github.repository": "acme/shop"}, True, id="push"),
+        pytest.param(
+            {**FORK_PR, "github.event.pull_request.head.repo.full_name": "acme/shop", "github.actor": "alice"},
+            True,
+            id="pull-request-from-a-branch",
+        ),
+        pytest.param(FORK_PR, False, id="pull-request-from-a-fork"),
+        pytest.param(
+            {
+                **FORK_PR,
+                "github.event.pull_request.head.repo.full_name": "acme/shop",
+                "github.actor": "dependabot[bot]",
+            },
+            False,
+            id="dependabot",
+        ),
+        pytest.param({**FORK_PR, "github.event.pull_request.head.repo.full_name": ""}, False, id="deleted-fork"),
+    ],
+)
+@pytest.mark.parametrize("path", sorted((ROOT / "examples/github-actions").glob("*.yml")), ids=lambda p: p.name)
+def test_examples_never_deploy_from_a_fork_pull_request(path: Path, context: dict[str, str], runs: bool) -> None:
+    """The example's build and deploy jobs run on pushes and same-repository PRs, never where secrets are absent."""
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert "pull_request" in workflow[True]
+    deploying = [
+        job
+        for job in workflow["jobs"].values()
+        if any("adapters/github-action@" in step.get("uses", "") for step in job["steps"])
+    ]
+    assert deploying
+    for job in deploying:
+        assert runs is _evaluate(job["if"], context)
+        needed = workflow["jobs"][job["needs"]]
+        assert runs is _evaluate(needed["if"], context)
