@@ -103,8 +103,29 @@ DOCUMENTED = _documented_commands()
 
 
 def test_generated_pages_are_fresh() -> None:
-    """Every generated reference page matches what docs/gen.py makes from the code now (else run it)."""
+    """Every generated reference page and every include block matches what docs/gen.py makes now (else run it)."""
     assert [] == GEN.stale()
+    assert [] == GEN.stale_includes()
+
+
+def test_gen_refills_an_include_block_from_its_file(tmp_path: Path) -> None:
+    """An include block is the file's text, fenced by its kind; gen.py names a page whose block lags the file."""
+    (tmp_path / "docs" / "how-to").mkdir(parents=True)
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "ci.yml").write_text("steps: [deploy]\n", encoding="utf-8")
+    page = tmp_path / "docs" / "how-to" / "page.md"
+    page.write_text("# Page\n\n<!-- include: examples/ci.yml -->\nsteps: [old]\n<!-- end include -->\n\nAfter.\n")
+
+    assert ["docs/how-to/page.md"] == GEN.stale_includes(tmp_path)
+    expanded = GEN.expand_includes(page.read_text(encoding="utf-8"), tmp_path)
+    assert "```yaml\nsteps: [deploy]\n```\n<!-- end include -->\n\nAfter.\n" in expanded
+    page.write_text(expanded, encoding="utf-8")
+    assert [] == GEN.stale_includes(tmp_path)
+
+
+def test_pages_read_on_github_without_include_lines() -> None:
+    """No page or README holds a `--8<--` line, which GitHub would show as it is instead of the included file."""
+    assert [] == [str(p.relative_to(ROOT)) for p in _documents() if "--8<--" in p.read_text(encoding="utf-8")]
 
 
 def test_check_mode_reports_a_stale_page(tmp_path: Path) -> None:
@@ -132,10 +153,10 @@ def test_documented_command_exists(rest: str) -> None:
 
 
 def test_every_example_is_in_the_docs() -> None:
-    """Each pipeline and manifest under examples/ is included (not copied) in a page, so the docs show the real files."""
+    """Each pipeline and manifest under examples/ is in a page's include block, so the docs show the real files."""
     pages = "\n".join(p.read_text(encoding="utf-8") for p in DOCS.rglob("*.md"))
     examples = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").rglob("*") if p.is_file())
-    assert [] == [e for e in examples if f'--8<-- "{e}"' not in pages]
+    assert [] == [e for e in examples if f"<!-- include: {e} " not in pages]
 
 
 @pytest.mark.parametrize(
