@@ -24,6 +24,7 @@ ORB_TAGGED = ("executors/default.yml", "jobs/ship.yml", "jobs/gimlet-artifact-pu
 ORB_EXAMPLES = ORB / "examples"
 REGENERATE = "adapters/github-action/build-pyz adapters/github-action/dist/gimlet-ci.pyz"
 TAG = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+UNTIL_RELEASED = "> **Until the first release** "
 _TAG_DEFAULT = re.compile(r'(\n  tag:\n(?:    .*\n)*?    default: )"([^"]*)"')
 
 
@@ -127,6 +128,7 @@ def prepare(version: str, root: Path = ROOT, today: dt.date | None = None) -> li
     for path in sorted((root / "adapters" / "circleci-orb" / "src" / "examples").glob("*.yml")):
         path.write_text(re.sub(r"gimlet-ci/gimlet@\S+", f"gimlet-ci/gimlet@{major}", path.read_text(encoding="utf-8")))
         changed.append(path.relative_to(root).as_posix())
+    changed += remove_until_released_notes(root)
     changelog = root / "CHANGELOG.md"
     text = changelog.read_text(encoding="utf-8")
     if f"## [{version}]" not in text:
@@ -137,6 +139,21 @@ def prepare(version: str, root: Path = ROOT, today: dt.date | None = None) -> li
         text = text.replace("## [Unreleased]\n", f"## [Unreleased]\n\n## [{version}] - {date}\n", 1)
         changelog.write_text(text, encoding="utf-8")
         changed.append("CHANGELOG.md")
+    return changed
+
+
+def remove_until_released_notes(root: Path = ROOT) -> list[str]:
+    """Drop the pages' "Until the first release" lines (and the blank line after each); the pages changed."""
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md")), *sorted((root / "adapters").rglob("*.md"))]
+    changed = []
+    for page in pages:
+        if not page.is_file():
+            continue
+        text = page.read_text(encoding="utf-8")
+        kept = re.sub(rf"^{re.escape(UNTIL_RELEASED)}[^\n]*\n(\n)?", "", text, flags=re.MULTILINE)
+        if kept != text:
+            page.write_text(kept, encoding="utf-8")
+            changed.append(page.relative_to(root).as_posix())
     return changed
 
 

@@ -123,6 +123,35 @@ def test_gen_refills_an_include_block_from_its_file(tmp_path: Path) -> None:
     assert [] == GEN.stale_includes(tmp_path)
 
 
+PUBLISHED_NAMES = re.compile(r"pip install gimlet-ci\b|adapters/github-action@v0|gimlet-ci/gimlet@|ghcr\.io/gimlet-ci/")
+UNTIL_RELEASED = "> **Until the first release** "
+
+
+def _user_pages() -> list[Path]:
+    """Every page a user may read first: the README, the site's pages and the packaging's own pages."""
+    return [*_documents(), *sorted((ROOT / "adapters").rglob("*.md"))]
+
+
+def test_until_the_first_release_pages_say_how_to_do_without_it() -> None:
+    """Before the first release, a page naming `pip install gimlet-ci`, `@v0`, the orb or an image says, in one line
+    near its top, what to use instead (a checkout, a commit); once a version is released, no page says it."""
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.search(r"^## \[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}$", changelog, re.MULTILINE)
+    for page in _user_pages():
+        text = page.read_text(encoding="utf-8")
+        body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text  # after any front matter
+        lines = body.splitlines()
+        notes = [(number, line) for number, line in enumerate(lines) if line.startswith(UNTIL_RELEASED)]
+        name = str(page.relative_to(ROOT))
+        if released:
+            assert [] == notes, f"{name}: the first release is out; `python .ci/release.py prepare` removes these"
+        elif PUBLISHED_NAMES.search(text):
+            assert 1 == len(notes), name
+            number, line = notes[0]
+            assert number <= 12, f"{name}: the note is line {number}, not near the top"
+            assert "checkout" in line or "commit" in line, name
+
+
 def test_pages_read_on_github_without_include_lines() -> None:
     """No page or README holds a `--8<--` line, which GitHub would show as it is instead of the included file."""
     assert [] == [str(p.relative_to(ROOT)) for p in _documents() if "--8<--" in p.read_text(encoding="utf-8")]

@@ -198,6 +198,20 @@ def test_prepare_makes_the_checkout_releasable_and_keeps_unreleased_on_top(tmp_p
     assert 1 == (root / "CHANGELOG.md").read_text(encoding="utf-8").count("## [1.0.0]")
 
 
+def test_prepare_removes_the_until_the_first_release_notes(tmp_path: Path) -> None:
+    """The one-line notes for readers before the first release go, with their blank line; the rest stays."""
+    root = _copy_release_inputs(tmp_path)
+    (root / "docs" / "how-to").mkdir(parents=True)
+    page = root / "docs" / "how-to" / "ci.md"
+    note = "> **Until the first release** there is no `@v0` tag: pin a commit of `main` instead."
+    page.write_text(f"# CI\n\nIntro.\n\n{note}\n\nUse `@v0`.\n", encoding="utf-8")
+
+    changed = release.prepare("1.0.0", root, today=dt.date(2026, 3, 4))
+
+    assert "# CI\n\nIntro.\n\nUse `@v0`.\n" == page.read_text(encoding="utf-8")
+    assert "docs/how-to/ci.md" in changed
+
+
 def test_this_checkout_is_not_released_yet_and_says_what_to_run() -> None:
     """The current version has no changelog section yet: `check` refuses its tag and names `prepare`."""
     version = release.current_version(ROOT)
