@@ -154,7 +154,7 @@ def test_the_deploy_path_installs_nothing(action: dict[str, Any]) -> None:
     }
     assert [] == [name for name, text in scripts.items() if re.search(r"\b(pip|venv|ensurepip)\b", text)]
     assert (
-        'exec "$PYTHON" -I "$GITHUB_ACTION_PATH/dist/gimlet-ci.pyz" --platform github ship "$@"'
+        'exec "$PYTHON" -I -X utf8 "$GITHUB_ACTION_PATH/dist/gimlet-ci.pyz" --platform github ship "$@"'
         in (scripts["github-action.sh"])
     )
     assert (ROOT / "adapters/github-action/dist/gimlet-ci.pyz").is_file()
