@@ -276,7 +276,7 @@ def test_check_names_what_changed_and_the_command_that_regenerates(
     cache = _fake_cache(tmp_path / "wheels", build_pyz)
     stale = build_pyz.collect(build_pyz.fetch_wheels(cache, build_pyz.read_pins(), offline=True))
     stale["gimlet_ci/cli.py"] = b"# an older cli\n"
-    stale["wsproto/__init__.py"] = b""
+    stale["left_over/__init__.py"] = b""
     del stale["gimlet_ci/py.typed"]
     out = tmp_path / "gimlet-ci.pyz"
     out.write_bytes(build_pyz.write_zipapp(stale))
@@ -286,7 +286,7 @@ def test_check_names_what_changed_and_the_command_that_regenerates(
     err = capsys.readouterr().err
     assert 1 == code
     assert "  added    gimlet_ci/py.typed" in err
-    assert "  removed  wsproto/__init__.py" in err
+    assert "  removed  left_over/__init__.py" in err
     assert "  changed  gimlet_ci/cli.py" in err
     assert f"Regenerate it with:\n  {REGENERATE}\n" in err
 
