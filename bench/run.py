@@ -13,7 +13,12 @@ Every figure is a ratio or a difference measured within one run, so that machine
 3. artifact build at scale: ``ship --dry-run`` with 500 manifests and 2,000 environment variables, and its peak
    memory;
 4. install footprint: a fresh venv with the package and its runtime dependencies, installed offline from a
-   wheel cache.
+   wheel cache;
+5. the GitHub action's start, side by side: the old path (a venv, ``pip install`` of the checkout with an empty
+   pip cache, then ``ship --dry-run``) against the new one (``python3 -I gimlet-ci.pyz ship --dry-run``), both
+   from nothing to exit, with the same interpreter (the OS's ``python3``, as on a runner; ``--python`` to
+   choose); the zipapp's size; its ``--version`` against ``python -c pass``. ``--smoke`` skips the old path,
+   which needs the package index.
 
 The full run exits 1 when a budget does not hold; the smoke run prints the same verdicts but exits 0 unless the
 bench itself broke (exit 2), because timings on a shared CI machine are noisy.
@@ -262,9 +267,11 @@ def _interleaved_medians(
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def import_profile(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> dict[str, tuple[int, int]]:
+def import_profile(
+    argv: Sequence[str], env: Mapping[str, str], cwd: Path, python: str = PYTHON
+) -> dict[str, tuple[int, int]]:
     """``-X importtime`` of *argv* (a Python script and its arguments): module -> (depth, cumulative µs)."""
-    _, _, stderr = run_timed([PYTHON, "-X", "importtime", *argv], env=env, cwd=cwd)
+    _, _, stderr = run_timed([python, "-X", "importtime", *argv], env=env, cwd=cwd)
     modules: dict[str, tuple[int, int]] = {}
     for line in stderr.splitlines():
         if not line.startswith("import time:") or "imported package" in line:
@@ -493,6 +500,126 @@ def bench_install(work: Path, *, rebuild: bool) -> list[Row]:
     return rows
 
 
+# -- 5. the GitHub action's start: old path against the zipapp ---------------------------------------------------
+
+ZIPAPP = ROOT / "adapters" / "github-action" / "dist" / "gimlet-ci.pyz"
+CONSTRAINTS = ROOT / "adapters" / "github-action" / "constraints.txt"
+PYTHON_OVERRIDE: list[str] = []
+"""``--python PATH``: the interpreter both action paths run with (default: see `action_python`)."""
+
+
+def action_python() -> tuple[str, str]:
+    """The interpreter for the action's paths, and why: the OS's own python3 when it is 3.10+, as a runner has.
+
+    A venv's ``python`` would put the venv's packages on ``sys.path``; a build without PGO (pyenv's) compiles the
+    zipapp's sources much more slowly than the distributions' builds that GitHub's runner images carry.
+    """
+    if PYTHON_OVERRIDE:
+        return PYTHON_OVERRIDE[0], "--python"
+    probe = "import sys; sys.exit(sys.version_info < (3, 10))"
+    system = Path("/usr/bin/python3")
+    if system.exists() and subprocess.run([str(system), "-I", "-c", probe], check=False).returncode == 0:
+        return str(system), "the OS's python3, as on a runner"
+    return getattr(sys, "_base_executable", PYTHON) or PYTHON, "this interpreter's base installation"
+
+
+def old_path_once(work: Path, python: str, repo: Path, env: Mapping[str, str], index: int) -> float:
+    """The previous action, from nothing to exit: venv with pip, pip install of the checkout, ``ship --dry-run``."""
+    venv = work / f"old-path-venv-{index}"
+    cache = work / f"old-path-pip-cache-{index}"  # a fresh runner has no pip cache
+    start = time.perf_counter()
+    for argv in (
+        [python, "-m", "venv", str(venv)],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--cache-dir",
+            str(cache),
+            "-c",
+            str(CONSTRAINTS),
+            str(ROOT),
+        ],
+    ):
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, env={**os.environ})
+        if done.returncode != 0:
+            msg = f"{' '.join(argv[:4])} ... failed: {done.stderr.strip()[-2000:]}"
+            raise BenchError(msg)
+    run_timed([str(venv / "bin" / "gimlet-ci"), "--platform", "github", "ship", "--dry-run"], env=env, cwd=repo)
+    return time.perf_counter() - start
+
+
+def bench_action(work: Path, *, old_runs: int, new_runs: int, cold_runs: int) -> list[Row]:
+    if not ZIPAPP.is_file():
+        msg = f"{ZIPAPP} is missing: adapters/github-action/build-pyz {ZIPAPP.relative_to(ROOT)}"
+        raise BenchError(msg)
+    python, why = action_python()
+    repo = make_repo(work, "action", manifests=3)
+    env = github_env(repo, total_vars=60)
+    new_argv = [python, "-I", str(ZIPAPP), "--platform", "github", "ship", "--dry-run"]
+    run_timed(new_argv, env=env, cwd=repo)  # warm-up: the page cache, not bytecode (a zipapp compiles every run)
+    new = [run_timed(new_argv, env=env, cwd=repo)[0] for _ in range(new_runs)]
+    new_median = statistics.median(new)
+    rows = [
+        Row(f"interpreter for both paths: {python}", why),
+        Row(
+            "new path: python3 -I gimlet-ci.pyz ship --dry-run",
+            f"{fmt_s(new_median)} (min {min(new):.3f}, n={new_runs})",
+            "<= 0.600 s median",
+            new_median <= 0.6,
+        ),
+    ]
+    if old_runs:
+        old = [old_path_once(work, python, repo, env, i) for i in range(old_runs)]
+        old_median = statistics.median(old)
+        ratio = new_median / old_median
+        rows += [
+            Row(
+                "old path: venv + pip install from the checkout + ship --dry-run",
+                f"{fmt_s(old_median)} (min {min(old):.3f}, n={old_runs}, empty pip cache, online)",
+            ),
+            Row("new path / old path", f"{ratio:.1%}", "<= 15.0%", ratio <= 0.15),
+        ]
+    else:
+        rows.append(
+            Row("old path: venv + pip install from the checkout", "skipped in --smoke: pip needs the package index")
+        )
+    http = [
+        name
+        for name in forbidden(import_profile(["-I", *new_argv[2:]], env, repo, python=python))
+        if not name.split(".")[0].endswith("yaml")
+    ]
+    rows.append(
+        Row("new path: HTTP client imported for a dry run", ", ".join(http) if http else "none", "none", not http)
+    )
+    size = ZIPAPP.stat().st_size
+    rows.append(Row("gimlet-ci.pyz size", f"{size / 2**20:.2f} MiB ({size:,} bytes)", "<= 2.00 MiB", size <= 2 * 2**20))
+    commands = {
+        "python -c pass": ([python, "-I", "-c", "pass"], repo),
+        "gimlet-ci.pyz --version": ([python, "-I", str(ZIPAPP), "--version"], repo),
+    }
+    medians = _interleaved_medians(commands, base_env(), cold_runs)
+    ratio = medians["gimlet-ci.pyz --version"] / medians["python -c pass"]
+    rows.append(
+        Row(
+            "python3 -I gimlet-ci.pyz --version / python -c pass",
+            f"{ratio:.2f}x ({fmt_s(medians['gimlet-ci.pyz --version'])} vs {fmt_s(medians['python -c pass'])})",
+            "<= 4.00x",
+            ratio <= 4.0,
+        )
+    )
+    other = getattr(sys, "_base_executable", "") or PYTHON
+    if old_runs and other != python:  # the full run also shows the interpreter the bench itself runs on
+        argv = [other, "-I", str(ZIPAPP), "--platform", "github", "ship", "--dry-run"]
+        run_timed(argv, env=env, cwd=repo)
+        times = [run_timed(argv, env=env, cwd=repo)[0] for _ in range(new_runs)]
+        rows.append(Row(f"  new path with {other} (for comparison)", fmt_s(statistics.median(times))))
+    return rows
+
+
 # -- main ------------------------------------------------------------------------------------------------------------
 
 
@@ -504,6 +631,8 @@ class Sizes:
     total_vars: int
     scale_runs: int
     install: bool
+    action_old_runs: int
+    action_new_runs: int
 
 
 FULL = Sizes(
@@ -513,6 +642,8 @@ FULL = Sizes(
     total_vars=2000,
     scale_runs=3,
     install=True,
+    action_old_runs=3,
+    action_new_runs=9,
 )
 SMOKE = Sizes(
     latency_cases=((0.2, 0.4, 1),),
@@ -521,6 +652,8 @@ SMOKE = Sizes(
     total_vars=100,
     scale_runs=1,
     install=False,
+    action_old_runs=0,
+    action_new_runs=2,
 )
 
 
@@ -533,6 +666,12 @@ def sections(sizes: Sizes, work: Path) -> Iterator[tuple[str, Callable[[], list[
     )
     if sizes.install:
         yield "4. install footprint", lambda: bench_install(work, rebuild=True)
+    yield (
+        "5. GitHub action start, from nothing to exit: old path against the zipapp",
+        lambda: bench_action(
+            work, old_runs=sizes.action_old_runs, new_runs=sizes.action_new_runs, cold_runs=sizes.cold_runs
+        ),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -540,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; exit 0 whatever the timings")
     parser.add_argument(
         "--only",
-        choices=("1", "2", "3", "4"),
+        choices=("1", "2", "3", "4", "5"),
         action="append",
         help="run only these sections (repeatable)",
     )
@@ -549,13 +688,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATH",
         help="the gimlet-ci executable to measure (default: the one next to this interpreter)",
     )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the interpreter for section 5's action paths (default: /usr/bin/python3 when 3.10+)",
+    )
     args = parser.parse_args(argv)
+    if args.python:
+        PYTHON_OVERRIDE[:] = [args.python]
     if args.cli:
         CLI_OVERRIDE[:] = [str(Path(args.cli).resolve())]
     sizes = SMOKE if args.smoke else FULL
     command = "python bench/run.py" + (" --smoke" if args.smoke else "")
     command += "".join(f" --only {n}" for n in args.only or ())
     command += f" --cli {args.cli}" if args.cli else ""
+    command += f" --python {args.python}" if args.python else ""
     print(f"$ {command}")
     print(
         f"python {platform.python_version()} ({PYTHON}), {platform.system()} {platform.machine()}, "

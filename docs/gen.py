@@ -13,6 +13,10 @@ What each page is generated from:
 - ``exit-codes.md``: the exception tree in `gimlet_ci.exceptions`;
 - ``dev-server.md``: the server's routes, its `Faults` knobs (with their attribute docstrings) and the
   ``dev-server`` options.
+
+It also fills the includes of the hand-written pages: between ``<!-- include: PATH -->`` and
+``<!-- end include -->`` it copies the file PATH (an example pipeline, a shared snippet), fenced by its kind, so that
+the pages read the same on GitHub as on the built site and cannot drift from the files they show.
 """
 
 from __future__ import annotations
@@ -676,6 +680,45 @@ PAGES: dict[str, Callable[[], str]] = {
 }
 
 
+# -- includes in the hand-written pages ------------------------------------------------------------------------------
+
+INCLUDE = re.compile(r"^<!-- include: (?P<path>\S+) [^\n]*-->\n.*?^<!-- end include -->\n", re.MULTILINE | re.DOTALL)
+FENCES = {".yml": "yaml", ".yaml": "yaml", ".py": "python", ".sh": "shell"}
+
+
+def include_block(path: str, root: Path = ROOT) -> str:
+    """The include markers for *path* (relative to the repository) with the file's text between them."""
+    text = (root / path).read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    fence = FENCES.get(Path(path).suffix)
+    body = f"```{fence}\n{text}```\n" if fence else f"\n{text}\n"
+    return (
+        f"<!-- include: {path} (copied by docs/gen.py: edit that file, then run it) -->\n{body}<!-- end include -->\n"
+    )
+
+
+def expand_includes(text: str, root: Path = ROOT) -> str:
+    """*text* with every include block refilled from its file."""
+    return INCLUDE.sub(lambda match: include_block(match.group("path"), root), text)
+
+
+def including_pages(root: Path = ROOT) -> list[Path]:
+    """The hand-written pages (the generated reference pages and the snippets themselves left out)."""
+    generated = {root / "docs" / "reference" / name for name in PAGES}
+    snippets = root / "docs" / "snippets"
+    return [p for p in sorted((root / "docs").rglob("*.md")) if p not in generated and snippets not in p.parents]
+
+
+def stale_includes(root: Path = ROOT) -> list[str]:
+    """The pages whose include blocks differ from the files they copy."""
+    return [
+        page.relative_to(root).as_posix()
+        for page in including_pages(root)
+        if expand_includes(text := page.read_text(encoding="utf-8"), root) != text
+    ]
+
+
 def stale(pages: Mapping[str, Callable[[], str]] = PAGES, directory: Path = REFERENCE) -> list[str]:
     """The generated pages whose file is missing or differs from what the code says now."""
     return [
@@ -691,13 +734,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a page is stale")
     args = parser.parse_args(argv)
     if args.check:
-        names = stale()
+        names = [f"docs/reference/{name}" for name in stale()] + stale_includes()
         for name in names:
-            sys.stderr.write(f"docs/reference/{name} is stale: run `python docs/gen.py`\n")
+            sys.stderr.write(f"{name} is stale: run `python docs/gen.py`\n")
         return 1 if names else 0
     REFERENCE.mkdir(parents=True, exist_ok=True)
     for name, make in PAGES.items():
         (REFERENCE / name).write_text(make(), encoding="utf-8")
+    for page in including_pages():
+        text = page.read_text(encoding="utf-8")
+        if expand_includes(text) != text:
+            page.write_text(expand_includes(text), encoding="utf-8")
     return 0
 
 

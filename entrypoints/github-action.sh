@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# GitHub composite action, step 2: run the gimlet-ci that github-action-install.sh put in $RUNNER_TEMP.
-# action.yml passes every input as INPUT_<NAME>; gimlet_ci.adapters.github maps them.
+# GitHub composite action, step 2: run the zipapp committed with the action (adapters/github-action/dist) with the
+# Python that step 1 found or setup-python provided (PYTHON). No venv, no pip, no PyPI. Isolated (-I): no PYTHON*
+# variable, user site or working directory of the job reaches it; UTF-8 mode (-X utf8): what it prints is UTF-8 on
+# every runner, Windows included. action.yml passes every input as INPUT_<NAME>.
 set -euo pipefail
 
-bin="$RUNNER_TEMP/gimlet-ci-venv/bin"
-if [ "${RUNNER_OS:-}" = Windows ]; then bin="$RUNNER_TEMP/gimlet-ci-venv/Scripts"; fi
-
-exec "$bin/gimlet-ci" --platform github ship "$@"
+exec "$PYTHON" -I -X utf8 "$GITHUB_ACTION_PATH/dist/gimlet-ci.pyz" --platform github ship "$@"

@@ -11,7 +11,6 @@ import attrs
 import structlog
 
 from gimlet_ci._artifact import build_artifact, resolve_commit
-from gimlet_ci._client import GimletClient
 from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
@@ -29,6 +28,7 @@ from gimlet_ci.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from gimlet_ci._client import GimletClient  # httpx stays off the dry-run path
     from gimlet_ci.manifests.reading import ManifestDoc
 
 log = structlog.get_logger("gimlet_ci")

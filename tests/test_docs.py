@@ -103,8 +103,58 @@ DOCUMENTED = _documented_commands()
 
 
 def test_generated_pages_are_fresh() -> None:
-    """Every generated reference page matches what docs/gen.py makes from the code now (else run it)."""
+    """Every generated reference page and every include block matches what docs/gen.py makes now (else run it)."""
     assert [] == GEN.stale()
+    assert [] == GEN.stale_includes()
+
+
+def test_gen_refills_an_include_block_from_its_file(tmp_path: Path) -> None:
+    """An include block is the file's text, fenced by its kind; gen.py names a page whose block lags the file."""
+    (tmp_path / "docs" / "how-to").mkdir(parents=True)
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "ci.yml").write_text("steps: [deploy]\n", encoding="utf-8")
+    page = tmp_path / "docs" / "how-to" / "page.md"
+    page.write_text("# Page\n\n<!-- include: examples/ci.yml -->\nsteps: [old]\n<!-- end include -->\n\nAfter.\n")
+
+    assert ["docs/how-to/page.md"] == GEN.stale_includes(tmp_path)
+    expanded = GEN.expand_includes(page.read_text(encoding="utf-8"), tmp_path)
+    assert "```yaml\nsteps: [deploy]\n```\n<!-- end include -->\n\nAfter.\n" in expanded
+    page.write_text(expanded, encoding="utf-8")
+    assert [] == GEN.stale_includes(tmp_path)
+
+
+PUBLISHED_NAMES = re.compile(r"pip install gimlet-ci\b|adapters/github-action@v0|gimlet-ci/gimlet@|ghcr\.io/gimlet-ci/")
+UNTIL_RELEASED = "> **Until the first release** "
+
+
+def _user_pages() -> list[Path]:
+    """Every page a user may read first: the README, the site's pages and the packaging's own pages."""
+    return [*_documents(), *sorted((ROOT / "adapters").rglob("*.md"))]
+
+
+def test_until_the_first_release_pages_say_how_to_do_without_it() -> None:
+    """Before the first release, a page naming `pip install gimlet-ci`, `@v0`, the orb or an image says, in one line
+    near its top, what to use instead (a checkout, a commit); once a version is released, no page says it."""
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.search(r"^## \[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}$", changelog, re.MULTILINE)
+    for page in _user_pages():
+        text = page.read_text(encoding="utf-8")
+        body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text  # after any front matter
+        lines = body.splitlines()
+        notes = [(number, line) for number, line in enumerate(lines) if line.startswith(UNTIL_RELEASED)]
+        name = str(page.relative_to(ROOT))
+        if released:
+            assert [] == notes, f"{name}: the first release is out; `python .ci/release.py prepare` removes these"
+        elif PUBLISHED_NAMES.search(text):
+            assert 1 == len(notes), name
+            number, line = notes[0]
+            assert number <= 12, f"{name}: the note is line {number}, not near the top"
+            assert "checkout" in line or "commit" in line, name
+
+
+def test_pages_read_on_github_without_include_lines() -> None:
+    """No page or README holds a `--8<--` line, which GitHub would show as it is instead of the included file."""
+    assert [] == [str(p.relative_to(ROOT)) for p in _documents() if "--8<--" in p.read_text(encoding="utf-8")]
 
 
 def test_check_mode_reports_a_stale_page(tmp_path: Path) -> None:
@@ -132,10 +182,10 @@ def test_documented_command_exists(rest: str) -> None:
 
 
 def test_every_example_is_in_the_docs() -> None:
-    """Each pipeline and manifest under examples/ is included (not copied) in a page, so the docs show the real files."""
+    """Each pipeline and manifest under examples/ is in a page's include block, so the docs show the real files."""
     pages = "\n".join(p.read_text(encoding="utf-8") for p in DOCS.rglob("*.md"))
     examples = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").rglob("*") if p.is_file())
-    assert [] == [e for e in examples if f'--8<-- "{e}"' not in pages]
+    assert [] == [e for e in examples if f"<!-- include: {e} " not in pages]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from gimlet_ci.testing import GimletServer
+from tests.zipapp import base_python
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,10 +96,45 @@ def _action_inputs(values: Mapping[str, str]) -> dict[str, str]:
     expression = re.compile(r"^\$\{\{\s*inputs\.([\w-]+)\s*\}\}$")
     env = {}
     for name, value in ship["env"].items():
+        if not name.startswith("INPUT_"):
+            continue
         match = expression.match(value)
         assert match, f"{name} is not a plain ${{{{ inputs.x }}}} expression"
         env[name] = resolved[match.group(1).lower()]
     return env
+
+
+def _action_python(tmp_path: Path) -> dict[str, str]:
+    """The ship step's PYTHON, as the composite gets it: step 1 (the finder shim) runs, then the step's expression.
+
+    The runner's PATH has a Python 3.10+ outside this venv as ``python3``. Each step gets its own
+    ``$GITHUB_OUTPUT``; ``PYTHON`` is ``steps.runner-python.outputs.python || steps.setup-python.outputs.python-path``,
+    and setup-python (which these tests cannot run) is skipped because step 1 found a Python.
+    """
+    action = yaml.safe_load((ROOT / "adapters/github-action/action.yml").read_text(encoding="utf-8"))
+    ship = next(step for step in action["runs"]["steps"] if step.get("id") == "ship")
+    expected = "${{ steps.runner-python.outputs.python || steps.setup-python.outputs.python-path }}"
+    assert expected == ship["env"]["PYTHON"]
+    found, outputs = _finder(tmp_path, [_python_dir(tmp_path / "runner-bin")])
+    assert 0 == found.returncode, found.stderr
+    assert outputs.get("python"), "step 1 found no Python: the action would run setup-python"
+    return {"PYTHON": outputs["python"], "GITHUB_ACTION_PATH": str(ROOT / "adapters" / "github-action")}
+
+
+def _finder(tmp_path: Path, path_dirs: list[Path]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Run step 1 of the action (the Python finder) with exactly this PATH; its result and its step outputs."""
+    output = tmp_path / "finder-output"
+    output.write_text("", encoding="utf-8")
+    env = {"PATH": ":".join(str(d) for d in path_dirs), "HOME": str(tmp_path), "GITHUB_OUTPUT": str(output)}
+    result = _run(["/bin/bash", str(ENTRYPOINTS / "github-action-python.sh")], env, tmp_path)
+    return result, parse_github_output(output.read_text(encoding="utf-8"))
+
+
+def _python_dir(directory: Path) -> Path:
+    """A PATH directory whose ``python3`` is a Python 3.10+ outside this venv (the runner's own Python)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "python3").symlink_to(base_python())
+    return directory
 
 
 def _circleci_ci_env(files: Path) -> dict[str, str]:
@@ -267,12 +303,11 @@ def parse_bash_env(text: str) -> dict[str, str]:
 def test_github_shim_ships_what_a_direct_call_ships(
     tmp_path: Path, inputs: dict[str, str], mode: dict[str, object]
 ) -> None:
-    """The composite action's shim, fed action.yml's INPUT_* env, ships the same artifact and outputs as a direct call."""
+    """The action's steps (find Python, run the zipapp), fed action.yml's env, ship what a direct call of the checkout ships."""
     checkout = _checkout(tmp_path)
     files = tmp_path / "files"
     files.mkdir()
-    ci_env = _github_ci_env(files)
-    _write_wrapper(Path(ci_env["RUNNER_TEMP"]) / "gimlet-ci-venv" / "bin")
+    ci_env = {**_github_ci_env(files), **_action_python(tmp_path)}
     output, summary = Path(ci_env["GITHUB_OUTPUT"]), Path(ci_env["GITHUB_STEP_SUMMARY"])
 
     with GimletServer(token=TOKEN, processing_delay=0.01, reconcile_delay=0.02) as server:
@@ -300,12 +335,11 @@ def test_github_shim_ships_what_a_direct_call_ships(
 
 
 def test_github_shim_dry_run_prints_the_body_and_sends_nothing(tmp_path: Path) -> None:
-    """debug: "true" (the official dry-run input) prints the artifact JSON on stdout and posts nothing."""
+    """debug: "true" (the official dry-run input) makes the zipapp print the artifact JSON on stdout and post nothing."""
     checkout = _checkout(tmp_path)
     files = tmp_path / "files"
     files.mkdir()
-    ci_env = _github_ci_env(files)
-    _write_wrapper(Path(ci_env["RUNNER_TEMP"]) / "gimlet-ci-venv" / "bin")
+    ci_env = {**_github_ci_env(files), **_action_python(tmp_path)}
     _reset(Path(ci_env["GITHUB_OUTPUT"]), Path(ci_env["GITHUB_STEP_SUMMARY"]))
 
     with GimletServer(token=TOKEN, processing_delay=0.01, reconcile_delay=0.02) as server:
@@ -333,8 +367,7 @@ def test_github_shim_names_the_input_of_a_bad_value(tmp_path: Path) -> None:
     checkout = _checkout(tmp_path)
     files = tmp_path / "files"
     files.mkdir()
-    ci_env = _github_ci_env(files)
-    _write_wrapper(Path(ci_env["RUNNER_TEMP"]) / "gimlet-ci-venv" / "bin")
+    ci_env = {**_github_ci_env(files), **_action_python(tmp_path)}
     _reset(Path(ci_env["GITHUB_OUTPUT"]), Path(ci_env["GITHUB_STEP_SUMMARY"]))
 
     with GimletServer(token=TOKEN) as server:
@@ -351,44 +384,48 @@ def test_github_shim_names_the_input_of_a_bad_value(tmp_path: Path) -> None:
     assert [] == stored
 
 
-def test_github_install_shim_creates_the_private_venv_from_the_action_checkout(
-    tmp_path: Path,
-) -> None:
-    """The install shim makes $RUNNER_TEMP/gimlet-ci-venv with setup-python's Python, pip-installs the repo pinned."""
-    log = tmp_path / "calls.log"
-    fake_python = tmp_path / "python"
-    # A stand-in for setup-python's interpreter: `-m venv DIR` makes DIR/bin/python, which records its arguments.
-    fake_python.write_text(
-        "#!/bin/sh\n"
-        f'echo "setup-python $*" >> "{log}"\n'
-        'mkdir -p "$3/bin"\n'
-        f'printf \'#!/bin/sh\\necho "venv-python $*" >> "{log}"\\n\' > "$3/bin/python"\n'
-        'chmod +x "$3/bin/python"\n',
-        encoding="utf-8",
-    )
-    fake_python.chmod(0o755)
-    runner_temp = tmp_path / "runner-temp"
-    runner_temp.mkdir()
-    env = {
-        **_base_env(tmp_path),
-        "PYTHON": str(fake_python),
-        "RUNNER_TEMP": str(runner_temp),
-        "RUNNER_OS": "Linux",
-        "GITHUB_ACTION_PATH": str(ROOT / "adapters" / "github-action"),
-    }
+def _fake_python(directory: Path, name: str, script: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    (directory / name).chmod(0o755)
 
-    result = _run(["bash", str(ENTRYPOINTS / "github-action-install.sh")], env, tmp_path)
+
+def test_github_python_finder_takes_the_runners_python3(tmp_path: Path) -> None:
+    """With a Python 3.10+ as python3 on PATH, step 1 outputs it and setup-python is skipped."""
+    result, outputs = _finder(tmp_path, [_python_dir(tmp_path / "bin")])
 
     assert 0 == result.returncode, result.stderr
-    venv = runner_temp / "gimlet-ci-venv"
-    calls = log.read_text(encoding="utf-8").splitlines()
-    assert f"setup-python -m venv {venv}" == calls[0]
-    assert calls[1].startswith("venv-python -m pip install ")
-    assert ROOT == Path(calls[1].split()[-1]).resolve()
-    pip_args = calls[1].split()
-    constraints = Path(pip_args[pip_args.index("-c") + 1]).resolve()
-    assert ROOT / "adapters" / "github-action" / "constraints.txt" == constraints
-    assert constraints.is_file()
+    assert str(tmp_path / "bin" / "python3") == outputs["python"]
+    assert f"gimlet-ci runs with the runner's {outputs['python']}" in result.stdout
+
+
+def test_github_python_finder_skips_an_old_python3_for_a_new_python(tmp_path: Path) -> None:
+    """A python3 older than 3.10 is passed over; a Python 3.10+ named python is taken instead."""
+    bin_dir = tmp_path / "bin"
+    # The real interpreter running the finder's own probe, but reporting version 3.9.
+    _fake_python(
+        bin_dir,
+        "python3",
+        f'exec "{base_python()}" -I -c "import sys; sys.version_info = (3, 9, 18); exec(sys.argv[1])" "$3"',
+    )
+    (bin_dir / "python").symlink_to(base_python())
+
+    result, outputs = _finder(tmp_path, [bin_dir])
+
+    assert 0 == result.returncode, result.stderr
+    assert str(bin_dir / "python") == outputs["python"]
+
+
+def test_github_python_finder_leaves_it_to_setup_python_when_there_is_none(tmp_path: Path) -> None:
+    """No usable Python (python3 is a stub that fails, as the Windows store alias does): no output, a clear line."""
+    bin_dir = tmp_path / "bin"
+    _fake_python(bin_dir, "python3", 'echo "Python was not found; run without arguments to install" >&2; exit 9009')
+
+    result, outputs = _finder(tmp_path, [bin_dir])
+
+    assert 0 == result.returncode, result.stderr
+    assert {} == outputs
+    assert "No Python 3.10 or newer on this runner's PATH: actions/setup-python provides one" in result.stdout
 
 
 # --------------------------------------------------------------------------------------------------------------

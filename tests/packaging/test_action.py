@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
+import email.parser
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from gimlet_ci.adapters import github
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_FILE = ROOT / "adapters/github-action/action.yml"
 CONSTRAINTS_FILE = ROOT / "adapters/github-action/constraints.txt"
+ZIPAPP = ROOT / "adapters/github-action/dist/gimlet-ci.pyz"
+REGENERATE = "adapters/github-action/build-pyz adapters/github-action/dist/gimlet-ci.pyz"
 OFFICIAL_INPUTS = {
     "wait": "false",
     "deploy": "false",
@@ -71,7 +73,9 @@ def test_action_keeps_the_official_input_ids_and_defaults(action: dict[str, Any]
 def test_every_input_is_passed_as_its_input_variable(action: dict[str, Any]) -> None:
     """Composite actions get no INPUT_* of their own: the ship step maps each input to INPUT_<ID>, one to one."""
     expected = {f"INPUT_{name.upper()}": f"${{{{ inputs.{name} }}}}" for name in action["inputs"]}
-    assert expected == _ship_step(action)["env"]
+    env = _ship_step(action)["env"]
+    assert expected == {name: value for name, value in env.items() if name.startswith("INPUT_")}
+    assert {"PYTHON"} == {name for name in env if not name.startswith("INPUT_")}
 
 
 @pytest.mark.parametrize("variable", [f"INPUT_{name.upper()}" for name in OFFICIAL_INPUTS])
@@ -124,22 +128,36 @@ def test_outputs_come_from_the_ship_step(action: dict[str, Any]) -> None:
     assert all(spec["description"] for spec in action["outputs"].values())
 
 
-def test_python_is_private_and_the_cache_can_never_fail_a_deploy(action: dict[str, Any]) -> None:
-    """setup-python leaves the caller's PATH alone; cache restore/save are continue-on-error and keyed on the version."""
-    steps = action["runs"]["steps"]
-    setup = next(step for step in steps if step.get("uses", "").startswith("actions/setup-python@"))
+def test_the_runners_python_runs_the_zipapp_and_setup_python_is_only_the_fallback(action: dict[str, Any]) -> None:
+    """Step 1 looks for the runner's Python 3.10+; setup-python runs only when it found none; ship gets either one."""
+    find, setup, ship = action["runs"]["steps"]
+    assert "runner-python" == find["id"]
+    assert find["run"].endswith('/entrypoints/github-action-python.sh"')
+    assert setup["uses"].startswith("actions/setup-python@")
+    assert "steps.runner-python.outputs.python == ''" == setup["if"]
     assert "false" == setup["with"]["update-environment"]
-    caches = [step for step in steps if step.get("uses", "").startswith("actions/cache/")]
-    assert ["restore", "save"] == [step["uses"].split("/")[2].split("@")[0] for step in caches]
-    version = re.search(
-        r'^__version__ = "([^"]+)"', (ROOT / "gimlet_ci" / "_version.py").read_text(encoding="utf-8"), re.MULTILINE
+    assert (
+        "${{ steps.runner-python.outputs.python || steps.setup-python.outputs.python-path }}" == ship["env"]["PYTHON"]
     )
-    assert version
-    for step in caches:
-        assert step["continue-on-error"] is True
-        assert "${{ runner.os }}" in step["with"]["key"]
-        assert "${{ steps.python.outputs.python-version }}" in step["with"]["key"]
-        assert re.search(rf"-{re.escape(version.group(1))}-[0-9a-f]{{12}}$", step["with"]["key"])
+
+
+def test_the_deploy_path_installs_nothing(action: dict[str, Any]) -> None:
+    """No cache, venv or pip: the shims only find a Python and exec the committed zipapp with it, isolated."""
+    assert [] == [step["uses"] for step in action["runs"]["steps"] if "actions/cache" in step.get("uses", "")]
+    scripts = {  # the commands, without comments
+        name: "\n".join(
+            line
+            for line in (ROOT / "entrypoints" / name).read_text(encoding="utf-8").splitlines()
+            if not line.lstrip().startswith("#")
+        )
+        for name in ("github-action-python.sh", "github-action.sh")
+    }
+    assert [] == [name for name, text in scripts.items() if re.search(r"\b(pip|venv|ensurepip)\b", text)]
+    assert (
+        'exec "$PYTHON" -I -X utf8 "$GITHUB_ACTION_PATH/dist/gimlet-ci.pyz" --platform github ship "$@"'
+        in (scripts["github-action.sh"])
+    )
+    assert (ROOT / "adapters/github-action/dist/gimlet-ci.pyz").is_file()
 
 
 def _constraints() -> dict[str, str]:
@@ -165,16 +183,6 @@ def _runtime_requirements() -> list[Requirement]:
     return [Requirement(item) for item in re.findall(r'"([^"]+)"', block.group(1))]
 
 
-def test_pip_cache_key_changes_with_the_constraints(action: dict[str, Any]) -> None:
-    """Both pip cache keys end with the first 12 hex digits of constraints.txt's sha256, so new pins get a new cache."""
-    digest = hashlib.sha256(CONSTRAINTS_FILE.read_bytes()).hexdigest()[:12]
-    keys = [
-        step["with"]["key"] for step in action["runs"]["steps"] if step.get("uses", "").startswith("actions/cache/")
-    ]
-    assert 2 == len(keys)
-    assert [] == [key for key in keys if not key.endswith(f"-{digest}")], f"set the key suffix to -{digest}"
-
-
 def test_constraints_pin_every_runtime_dependency_within_pyproject_ranges() -> None:
     """Each dependency of pyproject.toml is pinned in constraints.txt, at a version its range admits."""
     pins = _constraints()
@@ -190,11 +198,42 @@ def test_constraints_pin_every_runtime_dependency_within_pyproject_ranges() -> N
     assert [] == outside
 
 
-def test_constraints_pin_the_whole_dependency_closure(action: dict[str, Any]) -> None:
-    """Every package the pinned dependencies pull in on the action's Python is pinned too, and nothing else is."""
+def _bundled_metadata() -> dict[str, tuple[str, list[str]]]:
+    """Each dependency bundled in the zipapp: {normalized name: (version, Requires-Dist lines)} from its METADATA."""
+    bundled: dict[str, tuple[str, list[str]]] = {}
+    with zipfile.ZipFile(ZIPAPP) as archive:
+        for name in archive.namelist():
+            if name.count("/") == 1 and name.endswith(".dist-info/METADATA"):
+                metadata = email.parser.HeaderParser().parsestr(archive.read(name).decode("utf-8"))
+                requires = metadata.get_all("Requires-Dist") or []
+                bundled[canonicalize_name(metadata["Name"])] = (metadata["Version"], requires)
+    return bundled
+
+
+def test_the_zipapp_bundles_exactly_the_pinned_versions() -> None:
+    """The zipapp holds gimlet-ci and one dist-info per pin, at the pinned version (else: regenerate it)."""
+    bundled = {name: version for name, (version, _) in _bundled_metadata().items()}
+    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "gimlet_ci/_version.py").read_text(), re.MULTILINE)
+    assert version
+    assert {**_constraints(), "gimlet-ci": version.group(1)} == bundled, f"regenerate it with: {REGENERATE}"
+
+
+@pytest.mark.parametrize("python", ["3.10", "3.11", "3.12", "3.13", "3.14"])
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
+def test_constraints_pin_the_whole_dependency_closure_on_every_python(python: str, platform: str) -> None:
+    """What pyproject's dependencies pull in on any supported Python and OS is pinned (and bundled), and no more."""
     pins = _constraints()
-    python = str(next(s for s in action["runs"]["steps"] if s.get("id") == "python")["with"]["python-version"])
-    environment = {"python_version": python, "python_full_version": f"{python}.0", "extra": ""}
+    bundled = _bundled_metadata()
+    environment = {
+        "python_version": python,
+        "python_full_version": f"{python}.0",
+        "sys_platform": platform,
+        "platform_system": {"linux": "Linux", "darwin": "Darwin", "win32": "Windows"}[platform],
+        "os_name": "nt" if platform == "win32" else "posix",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "extra": "",
+    }
     closure: set[str] = set()
     todo = [canonicalize_name(r.name) for r in _runtime_requirements()]
     while todo:
@@ -202,17 +241,19 @@ def test_constraints_pin_the_whole_dependency_closure(action: dict[str, Any]) ->
         if name in closure:
             continue
         closure.add(name)
-        try:
-            installed = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pytest.skip(f"{name} is not installed here, so its dependencies cannot be read")
-        if pins.get(name) != installed:
-            pytest.skip(f"{name} {installed} is installed here, not the pinned {pins.get(name)}")
-        for line in importlib.metadata.requires(name) or []:
+        assert name in bundled, f"{name} is needed but not bundled; pin it, then regenerate: {REGENERATE}"
+        for line in bundled[name][1]:
             requirement = Requirement(line)
             if requirement.marker is None or requirement.marker.evaluate(environment):
                 todo.append(canonicalize_name(requirement.name))
-    assert sorted(closure) == sorted(pins)
+                version = pins.get(canonicalize_name(requirement.name))
+                assert version is not None, f"{name} needs {requirement}, which constraints.txt does not pin"
+                assert requirement.specifier.contains(version, prereleases=True), f"{name} needs {requirement}"
+    extra = set(pins) - closure
+    if python == "3.10":  # the oldest Python needs the most (exceptiongroup): nothing pinned may be unused there
+        assert set() == extra
+    else:
+        assert extra <= {"exceptiongroup"}
 
 
 @pytest.mark.parametrize(
@@ -280,3 +321,64 @@ def test_zizmor_finds_nothing_in_the_action_and_workflows() -> None:
         check=False,
     )
     assert 0 == result.returncode, result.stdout + result.stderr
+
+
+def _evaluate(expression: str, context: dict[str, str]) -> bool:
+    """A GitHub Actions `if:` made of context paths, '...' strings, ==, !=, &&, || and parentheses."""
+    tokens = re.findall(r"'[^']*'|[A-Za-z_][\w.\[\]-]*|==|!=|&&|\|\||[()]", expression)
+    python = []
+    for token in tokens:
+        if token in {"&&", "||"}:
+            python.append({"&&": "and", "||": "or"}[token])
+        elif token.startswith("'") or token in {"==", "!=", "(", ")"}:
+            python.append(token)
+        else:
+            python.append(repr(context.get(token, "")))
+    return bool(eval(" ".join(python), {"__builtins__": {}}))  # noqa: S307 - our own example's tokens, quoted
+
+
+FORK_PR = {
+    "github.event_name": "pull_request",
+    "github.repository": "acme/shop",
+    "github.event.pull_request.head.repo.full_name": "mallory/shop",
+    "github.actor": "mallory",
+}
+
+
+@pytest.mark.parametrize(
+    ("context", "runs"),
+    [
+        pytest.param({"github.event_name": "push", "github.repository": "acme/shop"}, True, id="push"),
+        pytest.param(
+            {**FORK_PR, "github.event.pull_request.head.repo.full_name": "acme/shop", "github.actor": "alice"},
+            True,
+            id="pull-request-from-a-branch",
+        ),
+        pytest.param(FORK_PR, False, id="pull-request-from-a-fork"),
+        pytest.param(
+            {
+                **FORK_PR,
+                "github.event.pull_request.head.repo.full_name": "acme/shop",
+                "github.actor": "dependabot[bot]",
+            },
+            False,
+            id="dependabot",
+        ),
+        pytest.param({**FORK_PR, "github.event.pull_request.head.repo.full_name": ""}, False, id="deleted-fork"),
+    ],
+)
+@pytest.mark.parametrize("path", sorted((ROOT / "examples/github-actions").glob("*.yml")), ids=lambda p: p.name)
+def test_examples_never_deploy_from_a_fork_pull_request(path: Path, context: dict[str, str], runs: bool) -> None:
+    """The example's build and deploy jobs run on pushes and same-repository PRs, never where secrets are absent."""
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert "pull_request" in workflow[True]
+    deploying = [
+        job
+        for job in workflow["jobs"].values()
+        if any("adapters/github-action@" in step.get("uses", "") for step in job["steps"])
+    ]
+    assert deploying
+    for job in deploying:
+        assert runs is _evaluate(job["if"], context)
+        needed = workflow["jobs"][job["needs"]]
+        assert runs is _evaluate(needed["if"], context)
