@@ -34,6 +34,7 @@ import socket
 import struct
 import threading
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -244,6 +245,8 @@ class Hub:
         self.received: list[bytes] = []
         """Data messages clients sent (Gimlet re-broadcasts them); gimlet-ci must never send one."""
         self.connections = 0
+        self.upgrades: list[tuple[str, str]] = []
+        """Each upgrade request: its query string and how it authenticated (``header`` or ``query``)."""
 
     def clients(self) -> int:
         with self._lock:
@@ -604,6 +607,8 @@ def upgrade(app: DevServer, handler: http.server.BaseHTTPRequestHandler, request
         return _error(400, "websocket: not a websocket handshake: 'Sec-WebSocket-Key' header is missing or blank")
     with app._lock:  # noqa: SLF001
         app._counts[("GET", "/ws/")] += 1  # noqa: SLF001
+        how = "header" if request.headers.get("Authorization", "").startswith(("Bearer ", "BEARER ")) else "query"
+        app.push.hub.upgrades.append((urllib.parse.urlencode(request.query, doseq=True), how))
     app.push.hub.serve(handler, key)
     return None
 
