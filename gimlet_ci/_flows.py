@@ -123,7 +123,11 @@ class _Watcher:
             elif paced_by_channel:  # back to polling: the schedule's next point from now on
                 paced_by_channel = False
                 while point <= elapsed:
-                    point += next(intervals)
+                    step = next(intervals)
+                    if step <= 0:  # the test mode's schedule: no interval at all
+                        point = elapsed
+                        break
+                    point += step
                 next_poll = point
             else:
                 # Polls keep to the schedule's points in time: the time a request takes does not push later polls
@@ -138,18 +142,20 @@ class _Watcher:
         channel = self.channel
         while True:
             remaining = until - self.deadline.elapsed()
+            if channel is not None and channel.listening:
+                # Also when no time is left: a due reconnect happens, and queued messages are read.
+                healthy = channel.healthy
+                notes = channel.wait(max(0.0, min(remaining, self.deadline.remaining())))
+                self.deadline.check(doing)
+                self.show(notes)
+                if any(isinstance(n, Wake) for n in notes) or healthy != channel.healthy or remaining <= 0:
+                    return
+                continue
             if remaining <= 0:
                 self.deadline.check(doing)
                 return
-            if channel is None or not channel.listening:
-                self.deadline.sleep(remaining, doing)
-                return
-            healthy = channel.healthy
-            notes = channel.wait(max(0.0, min(remaining, self.deadline.remaining())))
-            self.deadline.check(doing)
-            self.show(notes)
-            if any(isinstance(n, Wake) for n in notes) or healthy != channel.healthy:
-                return
+            self.deadline.sleep(remaining, doing)
+            return
 
     def show(self, notes: list[Note]) -> None:
         """Report what push messages said, where they change no verdict (a read reports the rest)."""

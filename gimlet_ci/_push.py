@@ -315,7 +315,9 @@ class Channel:
         self._stack = stack
         self.state = "open"
         self._reconnect_at = None
-        log.debug("gimlet_ci.push_open")
+        if not self._announced:
+            self._announced = True
+            log.info("gimlet_ci.push_listening", safety=format_duration(self.policy.safety))
         return True
 
     def close(self) -> None:
@@ -339,7 +341,7 @@ class Channel:
         log.info(
             "gimlet_ci.push_fallback",
             reason=reason,
-            then=("polling, reconnecting" if retry else "polling"),
+            then=("polling until it reconnects" if retry else "polling"),
         )
 
     # -- waiting ------------------------------------------------------------------------------------------------------
@@ -366,13 +368,13 @@ class Channel:
                     log.debug("gimlet_ci.push_reconnected")
                     return [Wake("reconnected")]
                 continue
-            if remaining <= 0:
-                return []
-            notes = self._receive(remaining)
+            notes = self._receive(max(0.0, remaining))
             if notes:
                 if any(isinstance(n, Wake) for n in notes):
                     self.wakes += 1
                 return notes
+            if remaining <= 0:
+                return []
 
     def _receive(self, timeout: float) -> list[Note]:
         from httpx_ws import HTTPXWSException, WebSocketDisconnect  # noqa: PLC0415
