@@ -170,7 +170,7 @@ class ArtifactFollower:
             )
 
     def _cannot(self, where: str, why: str) -> None:
-        msg = f"Gimlet started an in-cluster image build for {where} that gimlet-ci cannot follow: {why}"
+        msg = f"Gimlet started an in-cluster image build for {where} that cannot be followed: {why}"
         raise CannotFollowError(
             msg,
             tip="the deploy was not seen reconciled; check it in Gimlet's dashboard, and upgrade Gimlet to v0.26 or "

@@ -103,7 +103,7 @@ def test_a_gimlet_that_cannot_say_which_build_never_passes(repo: Path, knob: str
         code, result, text = _run(server, repo, "ship", "--wait")
 
     assert 4 == code, text
-    assert "Gimlet started an in-cluster image build for web -> staging that gimlet-ci cannot follow" in text
+    assert "Gimlet started an in-cluster image build for web -> staging that cannot be followed" in text
     assert "succeeded" != result["status"]
 
 
