@@ -30,7 +30,9 @@ import hashlib
 import heapq
 import itertools
 import json
+import select
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -111,7 +113,10 @@ class _Client:
     def __init__(self, hub: Hub, sock: socket.socket) -> None:
         self.hub = hub
         self.sock = sock
-        self.wsock = sock.dup()  # its own timeout for writes (Gimlet's writeWait)
+        self.shared = isinstance(sock, ssl.SSLSocket)
+        """A TLS socket cannot be duplicated, nor read and written at once: reads then wait until data is there and
+        hold the write lock while they take one frame."""
+        self.wsock = sock if self.shared else sock.dup()  # its own timeout for writes (Gimlet's writeWait)
         self.wsock.settimeout(10.0)
         self.queue: deque[tuple[float, bytes]] = deque()
         self.cond = threading.Condition()
@@ -199,7 +204,8 @@ class _Client:
             self.hub.forget(self)
             self.drop(close_frame=False)
         finally:
-            self.wsock.close()
+            if not self.shared:
+                self.wsock.close()
 
     def reader(self) -> None:
         """Gimlet's readPump: a read deadline that only a pong extends; data messages are re-broadcast."""
@@ -208,8 +214,15 @@ class _Client:
         parts: list[bytes] = []
         try:
             while not self.closed and (remaining := deadline - time.monotonic()) > 0:
-                self.sock.settimeout(remaining)
-                fin, opcode, payload = read_frame(self.sock)
+                if self.shared:
+                    assert isinstance(self.sock, ssl.SSLSocket)  # noqa: S101
+                    if not self.sock.pending() and not select.select([self.sock], [], [], min(remaining, 0.05))[0]:
+                        continue
+                    with self.write_lock:
+                        fin, opcode, payload = read_frame(self.sock)
+                else:
+                    self.sock.settimeout(remaining)
+                    fin, opcode, payload = read_frame(self.sock)
                 if opcode == _OP_CLOSE:
                     with contextlib.suppress(OSError):
                         self.write(frame(_OP_CLOSE, payload[:2]))

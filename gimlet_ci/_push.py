@@ -407,8 +407,10 @@ class Channel:
 
 
 def _reason(error: BaseException) -> str:
-    text = str(error).strip()
     name = type(error).__name__
+    if name == "LocalProtocolError":  # its text quotes the header values, the token among them
+        return "the upgrade request could not be sent"
+    text = str(error).strip()
     if not text or len(text) > 160:  # noqa: PLR2004
         return {"WebSocketNetworkError": "the connection dropped or its ping deadline passed"}.get(name, name)
     return f"{name}: {text}"
