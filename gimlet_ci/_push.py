@@ -34,6 +34,8 @@ from gimlet_ci._retry import format_duration, is_testing
 log = structlog.get_logger("gimlet_ci")
 
 SUCCEEDED = "ReconciliationSucceeded"
+STABLE_AFTER = 30.0
+"""A socket that stayed up this long and then dropped starts a new fallback episode (a new info line)."""
 _STATUS_MEMORY = 4096
 """Gitops statuses kept by sha for commits not known to be ours yet (a ``gitopsCommit`` may come first)."""
 
@@ -269,6 +271,8 @@ class Channel:
         self._failures = 0
         self._reconnect_at: float | None = None
         self._announced = False
+        self._episode = False
+        self._opened_at: float | None = None
 
     @property
     def healthy(self) -> bool:
@@ -315,6 +319,7 @@ class Channel:
         self._stack = stack
         self.state = "open"
         self._reconnect_at = None
+        self._opened_at = time.monotonic()
         if not self._announced:
             self._announced = True
             log.info("gimlet_ci.push_listening", safety=format_duration(self.policy.safety))
@@ -338,7 +343,12 @@ class Channel:
             self._reconnect_at = time.monotonic() + delay
         else:
             self._reconnect_at = None
-        log.info(
+        # One line per episode: failed reconnects, and drops of a socket that did not stay up a while, are debug lines.
+        stayed = self._opened_at is not None and time.monotonic() - self._opened_at >= STABLE_AFTER
+        emit = log.debug if self._episode and not stayed else log.info
+        self._episode = True
+        self._opened_at = None
+        emit(
             "gimlet_ci.push_fallback",
             reason=reason,
             then=("polling until it reconnects" if retry else "polling"),
@@ -384,13 +394,17 @@ class Channel:
             event = self._ws.receive(timeout=timeout)
         except queue.Empty:
             return []
-        except WebSocketDisconnect as e:
-            self._down(f"the server closed it ({e.code}{f' {e.reason}' if e.reason else ''})", retry=True)
-            return [Wake("fallback")]
         except HTTPXWSException as e:
             session = self._ws
-            too_large = getattr(getattr(session, "connection", None), "too_large", False)
-            reason = f"a message larger than {self.policy.max_message} bytes" if too_large else _reason(e)
+            local = getattr(session, "local_close", None) or ""
+            if "Keepalive" in local:  # httpx-ws closes the session itself when a pong is late
+                reason = f"no pong within {format_duration(self.policy.ping_timeout)}: its ping deadline passed"
+            elif getattr(getattr(session, "connection", None), "too_large", False):
+                reason = f"a message larger than {self.policy.max_message} bytes"
+            elif isinstance(e, WebSocketDisconnect):
+                reason = f"the server closed it ({e.code}{f' {e.reason}' if e.reason else ''})"
+            else:
+                reason = _reason(e)
             self._down(reason, retry=True)
             return [Wake("fallback")]
         except Exception as e:  # noqa: BLE001 - a broken socket means: poll
@@ -440,9 +454,40 @@ def _limited_session(limit: int) -> Any:
                 yield event
 
     class _Session(WebSocketSession):
+        local_close: str | None = None
+        """Why the session closed itself, when it did (httpx-ws's keepalive says ``Keepalive ping timeout``)."""
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.connection = _Limited(wsproto.ConnectionType.CLIENT)
+
+        def close(self, code: int = 1000, reason: str | None = None) -> None:
+            if self.local_close is None:
+                self.local_close = reason or ""
+            super().close(code, reason)
+
+        # httpx-ws's two background threads let a few races escape (a ping or pong written after the socket went
+        # away): they would print a traceback into the CI log. Whatever escapes closes the session instead, which the
+        # waiting side reads as a dropped channel.
+        def _background_receive(self, max_bytes: int) -> None:
+            try:
+                super()._background_receive(max_bytes)
+            except Exception:  # noqa: BLE001
+                self._fail()
+
+        def _background_keepalive_ping(self, interval_seconds: float, timeout_seconds: float | None = None) -> None:
+            try:
+                super()._background_keepalive_ping(interval_seconds, timeout_seconds)
+            except Exception:  # noqa: BLE001
+                self._fail()
+
+        def _fail(self) -> None:
+            from httpx_ws import WebSocketNetworkError  # noqa: PLC0415
+
+            with contextlib.suppress(Exception):
+                self.close(1011, "client error")
+            with contextlib.suppress(queue.Full):
+                self._events.put_nowait(WebSocketNetworkError())
 
     return _Session
 
