@@ -492,15 +492,6 @@ def _limited_session(limit: int) -> Any:
     return _Session
 
 
-def describe_wait(policy: PushPolicy, channel: Channel | None) -> str:
-    """How the wait listens, for a line such as the demo's."""
-    if channel is None or not policy.enabled:
-        return "polling (push channel off)"
-    if channel.healthy:
-        return f"push channel /ws/ open; safety poll every {format_duration(policy.safety)}"
-    return "polling (push channel unavailable)"
-
-
 __all__ = [
     "TEST_PUSH",
     "Channel",
@@ -511,6 +502,5 @@ __all__ = [
     "PushPolicy",
     "Wake",
     "default_push",
-    "describe_wait",
     "split_frame",
 ]
