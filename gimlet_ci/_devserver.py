@@ -1205,6 +1205,13 @@ def run(args: argparse.Namespace, *, out: TextIO) -> int:
         image_build_error=args.image_build_error,
         no_track_endpoints=args.no_track_endpoints,
         release_without_type=args.release_without_type,
+        no_commit_events=args.no_commit_events,
+        ws_disabled=args.ws_disabled,
+        ws_drop_after=args.ws_drop_after,
+        ws_delay=args.ws_delay,
+        ws_ignore_pings=args.ws_ignore_pings,
+        ws_ping_period=args.ws_ping_period,
+        ws_pong_wait=args.ws_pong_wait,
     )
     try:
         server.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from httpx_ws import WebSocketSession, connect_ws
@@ -250,3 +252,21 @@ def test_timeline_records_every_broadcast(server: GimletServer, http: httpx.Clie
     timeline = server.timeline()
     assert "ReconciliationSucceeded" == timeline[-1][1]["gitopsCommit"]["status"]
     assert [t for t, _ in timeline] == sorted(t for t, _ in timeline)
+
+
+def test_the_channel_knobs_are_dev_server_options() -> None:
+    """`gimlet-ci dev-server` takes every push-channel knob, and the commit-events one, as an option."""
+    from gimlet_ci._devserver import Faults, add_arguments  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(
+        [
+            *("--ws-disabled", "--ws-drop-after", "3", "--ws-delay", "250ms", "--ws-ignore-pings"),
+            *("--no-commit-events", "--ws-ping-period", "1", "--ws-pong-wait", "2s"),
+        ]
+    )
+    names = ("ws_disabled", "ws_drop_after", "ws_delay", "ws_ignore_pings", "no_commit_events")
+    assert (True, 3, 0.25, True, True) == tuple(getattr(args, n) for n in names)
+    assert (1.0, 2.0) == (args.ws_ping_period, args.ws_pong_wait)
+    assert set(names) <= set(attrs.fields_dict(Faults))
