@@ -466,6 +466,18 @@ def _limited_session(limit: int) -> Any:
                 self.local_close = reason or ""
             super().close(code, reason)
 
+        def __exit__(self, *exc_info: object) -> None:
+            # httpx-ws's receive thread puts into a bounded queue without a timeout: with the queue full (a busy
+            # Gimlet's firehose while nobody read) it would never end, and joining it would hang. Drain until it ends.
+            self.close()
+            thread = self._background_receive_task
+            while thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        self._events.get_nowait()
+                thread.join(0.01)
+            super().__exit__(*exc_info)  # type: ignore[no-untyped-call]
+
         # httpx-ws's two background threads let a few races escape (a ping or pong written after the socket went
         # away): they would print a traceback into the CI log. Whatever escapes closes the session instead, which the
         # waiting side reads as a dropped channel.

@@ -265,3 +265,26 @@ def test_the_demo_uses_the_channel_and_says_so(tmp_path: Path) -> None:
 
     assert 0 == code, err.getvalue()
     assert "push channel" in err.getvalue()
+
+
+def test_closing_does_not_hang_on_a_full_receive_queue() -> None:
+    """700 frames nobody read fill httpx-ws's queue and block its reader; closing the channel still ends at once."""
+    import httpx  # noqa: PLC0415
+
+    from gimlet_ci._push import Channel  # noqa: PLC0415
+
+    with (
+        GimletServer(token=TOKEN) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}) as http,
+    ):
+        channel = Channel(http, PushPolicy())
+        assert channel.open()
+        server.push.hub.inject(b"".join(frame(0x1, b'{"event":"podLogs"}') for _ in range(700)))
+        deadline = time.monotonic() + 5
+        while not channel._ws._events.full() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert channel._ws._events.full()
+
+        closed = threading.Event()
+        threading.Thread(target=lambda: (channel.close(), closed.set()), daemon=True).start()
+        assert closed.wait(2), "closing the channel hung"
