@@ -29,6 +29,7 @@ _ENV_NAMES = {
     "fields": "GIMLET_FIELDS",
     "manifests": "GIMLET_MANIFESTS",
     "ca_bundle": "GIMLET_CA_BUNDLE",
+    "push": "GIMLET_PUSH",
 }
 """The ``GIMLET_*`` variable of each setting: the same on every platform."""
 
@@ -43,6 +44,7 @@ _OPTION_NAMES = {
     "fields": "--field",
     "manifests": "--manifests",
     "ca_bundle": "--ca-bundle",
+    "push": "--no-push",
 }
 
 
@@ -66,6 +68,8 @@ class Settings:
     vars: tuple[tuple[str, str], ...] = ()
     ca_bundle: str | None = None
     insecure: bool = False
+    push: bool = True
+    """Listen on Gimlet's push channel while waiting (``GIMLET_PUSH=off`` or ``--no-push``: poll only)."""
     sources: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     """Where each setting came from (``--timeout``, ``GIMLET_TIMEOUT``, ``INPUT_TIMEOUT``), for messages."""
 
@@ -198,5 +202,6 @@ def load_settings(
         vars=tuple(parse_pair(item, name="--var") for item in extra_vars),
         ca_bundle=ca_bundle,
         insecure=insecure,
+        push=flag("push") if "push" in values else True,
         sources=sources,
     )

@@ -107,6 +107,12 @@ def _add_server_options(p: argparse.ArgumentParser, *, output: bool = True) -> N
         help="CA certificates for a self-signed Gimlet (GIMLET_CA_BUNDLE)",
     )
     p.add_argument("--insecure", action="store_true", help="do not verify TLS (warned about on every run)")
+    p.add_argument(
+        "--no-push",
+        action="store_true",
+        default=None,
+        help="wait by polling only, without Gimlet's push channel (GIMLET_PUSH=off)",
+    )
     if output:
         p.add_argument(
             "--output",
@@ -359,6 +365,8 @@ def _settings(run: _Run, adapter: Adapter, args: argparse.Namespace) -> Settings
     for name in ("wait", "deploy", "env", "app", "dry_run", "manifests", "server", "ca_bundle"):
         options[name] = getattr(args, name, None)
     options["fields"] = getattr(args, "field", None)
+    if getattr(args, "no_push", None):
+        options["push"] = "off"
     if getattr(args, "timeout", None) is not None:
         options["timeout"] = args.timeout
     settings = load_settings(
@@ -394,6 +402,7 @@ def _client(settings: Settings) -> GimletClient:
         user_agent=f"gimlet-ci/{_version()}",
         ca_bundle=settings.ca_bundle,
         insecure=settings.insecure,
+        push=settings.push,
     )
 
 
