@@ -610,15 +610,16 @@ def dev_server_page() -> str:
     """docs/reference/dev-server.md: routes, fault knobs and options of the local server."""
     import attrs  # noqa: PLC0415
 
-    from gimlet_ci import _devserver  # noqa: PLC0415
     from gimlet_ci.cli import build_parser  # noqa: PLC0415
+    from gimlet_ci.devserver.api import ROUTES  # noqa: PLC0415
+    from gimlet_ci.devserver.faults import Faults  # noqa: PLC0415
 
-    routes: Mapping[str, str] = _devserver.DevServer._ROUTES  # noqa: SLF001 - the server's own route table
-    knobs = attribute_docs(_devserver.Faults)
+    routes: Mapping[str, str] = ROUTES
+    knobs = attribute_docs(Faults)
     parser = _subparsers(build_parser())["dev-server"][0]
     _fixed_width(parser)
     flags = {a.dest: a.option_strings[-1] for a in parser._actions if a.option_strings}  # noqa: SLF001
-    defaults = {f.name: f.default for f in attrs.fields(_devserver.Faults)}
+    defaults = {f.name: f.default for f in attrs.fields(Faults)}
     out = [
         HEADER + "# The local server",
         "",

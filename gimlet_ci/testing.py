@@ -29,7 +29,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gimlet_ci import _retry
-from gimlet_ci._devserver import GITOPS_FAILURES, DevServer, Faults
+from gimlet_ci.devserver.faults import GITOPS_FAILURES, Faults
+from gimlet_ci.devserver.server import DevServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

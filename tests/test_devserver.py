@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from gimlet_ci._devserver import add_arguments, run
+from gimlet_ci.devserver.arguments import add_arguments
+from gimlet_ci.devserver.command import run
 from gimlet_ci.exceptions import ConfigError
 from gimlet_ci.testing import GimletServer
 from gimlet_ci.testing import gimlet_server as _gimlet_server  # noqa: F401 - the public fixture

@@ -5,21 +5,13 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from gimlet_ci._parse import parse_duration
+from gimlet_ci.devserver.faults import GITOPS_FAILURES
 from gimlet_ci.exceptions import ConfigError
 
-__all__ = ["GITOPS_FAILURES", "add_arguments"]
-
-GITOPS_FAILURES: Mapping[str, str] = {
-    "ReconciliationFailed": "kustomize build failed: accumulating resources: missing Resource metadata",
-    "ValidationFailed": "dry-run failed: Deployment.apps is invalid:"
-    " spec.template.spec.containers[0].image: Required value",
-    "HealthCheckFailed": "Health check failed after 5m0s: timeout waiting for:"
-    " [Deployment/default/app status: 'InProgress']",
-}
-
+__all__ = ["add_arguments"]
 
 _GO_DURATION = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
 _MAX_PORT = 65535
