@@ -9,14 +9,14 @@ fake gitops commit. It binds loopback addresses only.
 
 Modules, each importing only those above it:
 
-- `faults`: the fault knobs, the fields of `Faults`;
-- `arguments`: the ``dev-server`` options (cheap to import: the CLI parser builds them);
+- `faults`: the fault knobs, declared once as the fields of `Faults`;
+- `arguments`: the ``dev-server`` options, the knobs' built from those fields (cheap to import: the CLI parser);
 - `state`: stored artifacts, events and deploy history, and their processing over time (the worker);
 - `wire`: requests, responses, and the Go-shaped bodies Gimlet answers with;
 - `api`: Gimlet's ``/api/`` endpoints, request to response;
 - `ws`: the push channel ``/ws/`` (RFC 6455, server side) and the clock that broadcasts each change at its moment;
 - `http`: the HTTP transport, framed as Go's ``net/http``;
-- `server`: `DevServer`, all of it put together;
+- `server`: `DevServer`, all of it put together, with its typed keyword arguments;
 - `command`: the ``dev-server`` command.
 
 Importing this package imports none of them.

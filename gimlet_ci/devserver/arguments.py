@@ -1,17 +1,26 @@
-"""The ``dev-server`` command's options, apart from the server so that building the CLI parser stays cheap."""
+"""The ``dev-server`` command's options: the server's own, then one per field of `Faults`, built from the field.
+
+Apart from the server, so that building the CLI parser stays cheap. A knob's option is ``--`` plus its name with
+dashes; its help is its docstring; a ``bool`` knob is a flag, an ``int`` one takes ``N``, a ``float`` one a delay in
+seconds or as a Go duration, a ``str`` one ``TEXT``, unless the field's metadata names the value (``metavar``) or
+the allowed values (``choices``). The push channel's knobs (``ws_*``) get a group of their own.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
 
 from gimlet_ci._parse import parse_duration
-from gimlet_ci.devserver.faults import GITOPS_FAILURES
+from gimlet_ci.devserver.faults import Faults
 from gimlet_ci.exceptions import ConfigError
 
-__all__ = ["add_arguments"]
+__all__ = ["add_arguments", "fault_knobs", "knob_docs"]
 
 _GO_DURATION = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
 _MAX_PORT = 65535
@@ -66,55 +75,67 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--environments", default="staging,production",
         help="comma-separated environments the server knows (default staging,production)",
     )  # fmt: skip
-    faults = parser.add_argument_group("fault knobs")
-    faults.add_argument("--fail-first", type=int, default=0, metavar="N", help="answer N requests with 500")
-    faults.add_argument("--fail-path", default=None, help="only count requests to this path for --fail-first")
-    faults.add_argument(
-        "--drop-after-store", type=int, default=0, metavar="N",
-        help="store N artifacts, then close the connection without answering",
-    )  # fmt: skip
-    faults.add_argument(
-        "--latency", type=_delay("--latency"), default=0.0, help="seconds to wait before every response"
-    )
-    faults.add_argument(
-        "--force-status",
-        type=int,
-        default=None,
-        metavar="CODE",
-        help="answer every /api request so",
-    )
-    faults.add_argument("--truncated-body", action="store_true", help="cut track responses in half")
-    faults.add_argument("--non-json-body", action="store_true", help="answer track requests with HTML")
-    faults.add_argument("--processing-error", default=None, metavar="TEXT", help="events end in error with TEXT")
-    faults.add_argument("--fail-results", action="store_true", help="deploy results fail (git push failed)")
-    faults.add_argument(
-        "--gitops-failure", choices=sorted(GITOPS_FAILURES), default=None,
-        help="terminal gitops status instead of ReconciliationSucceeded",
-    )  # fmt: skip
-    faults.add_argument(
-        "--health-check-recovers", action="store_true",
-        help="HealthCheckFailed first, then ReconciliationSucceeded",
-    )  # fmt: skip
-    faults.add_argument("--image-build-error", action="store_true", help="image builds end in error")
-    faults.add_argument("--no-track-endpoints", action="store_true", help="behave like a pre-v0.18 server")
-    faults.add_argument("--release-without-type", action="store_true", help="release make answers {id} only")
-    faults.add_argument(
-        "--no-commit-events", action="store_true", help="no commits/{sha}/events route (a Gimlet before v0.26)"
-    )
-    push = parser.add_argument_group("push channel (/ws/) knobs")
-    push.add_argument("--ws-disabled", action="store_true", help="answer /ws/ with 404, as an old Gimlet")
-    push.add_argument(
-        "--ws-drop-after", type=int, default=0, metavar="N", help="drop each socket after N messages (0: never)"
-    )
-    push.add_argument(
-        "--ws-delay", type=_delay("--ws-delay"), default=0.0, metavar="SECONDS", help="hold each message back"
-    )
-    push.add_argument("--ws-ignore-pings", action="store_true", help="never answer a client's ping")
-    push.add_argument(
-        "--ws-ping-period", type=_delay("--ws-ping-period"), default=36.0, metavar="SECONDS",
-        help="seconds between the server's pings (default 36, Gimlet's)",
-    )  # fmt: skip
-    push.add_argument(
-        "--ws-pong-wait", type=_delay("--ws-pong-wait"), default=60.0, metavar="SECONDS",
-        help="drop a socket whose pong is this late (default 60, Gimlet's)",
-    )  # fmt: skip
+    groups = {
+        False: parser.add_argument_group("fault knobs"),
+        True: parser.add_argument_group("push channel (/ws/) knobs"),
+    }
+    for field, help_text in _knobs():
+        flag = "--" + field.name.replace("_", "-")
+        groups[field.name.startswith("ws_")].add_argument(
+            flag, dest=field.name, default=field.default, help=help_text, **_kind(field, flag)
+        )
+
+
+def fault_knobs(args: argparse.Namespace) -> dict[str, Any]:
+    """The fault knobs' values among parsed ``dev-server`` options, as keyword arguments for the server."""
+    return {field.name: getattr(args, field.name) for field in attrs.fields(Faults)}
+
+
+def _knobs() -> Iterator[tuple[attrs.Attribute[Any], str]]:
+    """Each field of `Faults` with its docstring as help text (``%`` escaped for argparse, reST quotes dropped)."""
+    docs = knob_docs()
+    for field in attrs.fields(attrs.resolve_types(Faults)):
+        yield field, docs[field.name].replace("``", "").replace("%", "%%")
+
+
+def _kind(field: attrs.Attribute[Any], flag: str) -> dict[str, Any]:
+    """How argparse reads *field*'s option: a flag, or a value of the field's type."""
+    choices: Mapping[str, str] | None = field.metadata.get("choices")
+    metavar: str | None = field.metadata.get("metavar")
+    kind: object = field.type  # resolved by `attrs.resolve_types`
+    if kind is bool:
+        if field.default is not False:  # pragma: no cover - a knob is off unless asked for
+            msg = f"the {field.name} knob must default to False to be a flag"
+            raise TypeError(msg)
+        return {"action": "store_true"}
+    if choices is not None:
+        return {"choices": sorted(choices)}
+    if kind is float:
+        return {"type": _delay(flag), "metavar": metavar or "SECONDS"}
+    if kind in (int, int | None):
+        return {"type": int, "metavar": metavar or "N"}
+    return {"metavar": metavar or "TEXT"}
+
+
+def knob_docs() -> dict[str, str]:
+    """The docstring of each `Faults` field (the string right after it), whitespace folded.
+
+    Read from the source, so that they need not be written twice; the generated reference shows the same text.
+    """
+    import ast  # noqa: PLC0415 - only when the parser is built
+    import inspect  # noqa: PLC0415
+    import textwrap  # noqa: PLC0415
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(Faults)))
+    body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
+    docs: dict[str, str] = {}
+    for node, after in zip(body, [*body[1:], None], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(inspect.cleandoc(after.value.value).split())
+    return docs

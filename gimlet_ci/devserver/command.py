@@ -7,6 +7,7 @@ import secrets
 import time
 from typing import TextIO
 
+from gimlet_ci.devserver.arguments import fault_knobs
 from gimlet_ci.devserver.server import DevServer
 from gimlet_ci.exceptions import ConfigError
 
@@ -24,27 +25,7 @@ def run(args: argparse.Namespace, *, out: TextIO) -> int:
         environments=environments,
         host=args.host,
         port=args.port,
-        fail_first=args.fail_first,
-        fail_path=args.fail_path,
-        drop_after_store=args.drop_after_store,
-        latency=args.latency,
-        force_status=args.force_status,
-        truncated_body=args.truncated_body,
-        non_json_body=args.non_json_body,
-        processing_error=args.processing_error,
-        fail_results=args.fail_results,
-        gitops_failure=args.gitops_failure,
-        health_check_recovers=args.health_check_recovers,
-        image_build_error=args.image_build_error,
-        no_track_endpoints=args.no_track_endpoints,
-        release_without_type=args.release_without_type,
-        no_commit_events=args.no_commit_events,
-        ws_disabled=args.ws_disabled,
-        ws_drop_after=args.ws_drop_after,
-        ws_delay=args.ws_delay,
-        ws_ignore_pings=args.ws_ignore_pings,
-        ws_ping_period=args.ws_ping_period,
-        ws_pong_wait=args.ws_pong_wait,
+        **fault_knobs(args),
     )
     try:
         server.start()

@@ -1,8 +1,14 @@
-"""The dev server's fault knobs, fields of `Faults` that tests may change while the server runs."""
+"""The dev server's fault knobs: each is declared here once, as a field of `Faults` with its docstring.
+
+The field is the knob everywhere: a keyword argument of ``GimletServer(...)`` (typed, through
+`gimlet_ci.devserver.server.ServerOptions`), an option of ``gimlet-ci dev-server`` (`gimlet_ci.devserver.arguments`
+builds it from the field's type, default, docstring and metadata), and a row of the generated reference page.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -18,19 +24,27 @@ GITOPS_FAILURES: Mapping[str, str] = {
 """Terminal Flux statuses the ``gitops_failure`` knob accepts, with the description each gets."""
 
 
-@attrs.define
+def _knob(default: Any, *, metavar: str | None = None, choices: Mapping[str, str] | None = None) -> Any:
+    """A knob whose option needs more than its type says: the option's value name, or its allowed values."""
+    return attrs.field(default=default, metadata={"metavar": metavar, "choices": choices})
+
+
+@attrs.define(kw_only=True)
 class Faults:
-    """Fault knobs; change them at any time, the server reads them on every request."""
+    """Fault knobs; change them at any time, the server reads them on every request.
+
+    A knob whose name starts with ``ws_`` is one of the push channel's.
+    """
 
     fail_first: int = 0
     """Answer this many (matching) requests with 500 ``Internal Server Error``; counts down."""
-    fail_path: str | None = None
+    fail_path: str | None = _knob(None, metavar="PATH")
     """Only requests to this path count for ``fail_first`` (default: every ``/api/`` request)."""
     drop_after_store: int = 0
     """Store this many ``POST /api/artifact`` bodies, then close the connection unanswered."""
     latency: float = 0.0
     """Seconds to wait before every response."""
-    force_status: int | None = None
+    force_status: int | None = _knob(None, metavar="CODE")
     """Answer every ``/api/`` request with this status (401, 403, 500...), ``http.Error`` style."""
     truncated_body: bool = False
     """Track endpoints announce the whole body, send half of it, then close the connection."""
@@ -40,9 +54,8 @@ class Faults:
     """Artifact and release events end in ``error`` with this ``statusDesc``."""
     fail_results: bool = False
     """Deploy results get status ``failure`` (a failed git push) instead of a gitops commit."""
-    gitops_failure: str | None = None
-    """Terminal gitops status instead of success: ``ReconciliationFailed``, ``ValidationFailed`` or
-    ``HealthCheckFailed``."""
+    gitops_failure: str | None = _knob(None, choices=GITOPS_FAILURES)
+    """The terminal gitops status of every deploy instead of ``ReconciliationSucceeded``."""
     health_check_recovers: bool = False
     """Gitops commits go ``HealthCheckFailed`` first, then ``ReconciliationSucceeded`` one reconcile
     later."""

@@ -1,13 +1,19 @@
-"""The dev server: the state, its HTTP endpoints and its push channel, served on a loopback address."""
+"""The dev server: the state, its HTTP endpoints and its push channel, served on a loopback address.
+
+`DevServer` takes the fields of `ServerOptions` as keyword arguments: the server's own settings and, inherited from
+`Faults`, every fault knob, so that each is declared once and type checkers see them all. Its public face,
+``gimlet_ci.testing.GimletServer``, is a subclass that declares nothing again.
+"""
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import json
 import math
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 
@@ -25,46 +31,77 @@ if TYPE_CHECKING:
 
     from gimlet_ci.devserver.wire import Request, Response
 
-__all__ = ["DevServer"]
+__all__ = ["DevServer", "ServerOptions"]
+
+_P = ParamSpec("_P")
+_S = TypeVar("_S")
+
+
+@attrs.define(kw_only=True)
+class ServerOptions(Faults):
+    """Everything ``DevServer(...)`` takes, as keyword arguments: every fault knob (inherited) and these settings."""
+
+    token: str = "test-token"  # noqa: S105 - a test double's default
+    """The API token the server accepts."""
+    processing_delay: float = 0.05
+    """Seconds an event stays ``new``."""
+    reconcile_delay: float = 0.1
+    """Seconds a gitops commit takes to reconcile."""
+    environments: Sequence[str] = ("staging", "production")
+    """The environments the server knows; a deploy to another fails as on Gimlet."""
+    host: str = "127.0.0.1"
+    """The loopback address to bind."""
+    port: int = 0
+    """The port to bind; 0 picks a free one."""
+
+    def check(self) -> None:
+        """Refuse what the server could not serve: a public address, an unknown gitops status, a delay that is not
+        a finite number of seconds >= 0."""
+        _require_loopback(self.host)
+        if self.gitops_failure not in (None, *GITOPS_FAILURES):
+            choices = ", ".join(GITOPS_FAILURES)
+            msg = f"gitops_failure={self.gitops_failure!r}; use one of {choices}"
+            raise ValueError(msg)
+        for name in ("processing_delay", "reconcile_delay", "latency"):
+            delay = getattr(self, name)
+            if not (math.isfinite(delay) and delay >= 0):
+                msg = f"{name}={delay!r}; use a finite number of seconds, 0 or more"
+                raise ValueError(msg)
+
+
+def _keywords_of(
+    options: Callable[_P, object],
+) -> Callable[[Callable[Concatenate[_S, ...], None]], Callable[Concatenate[_S, _P], None]]:
+    """Give an ``__init__(self, **options)`` the keyword arguments of *options*, for type checkers and `inspect`."""
+
+    def give(init: Callable[Concatenate[_S, ...], None]) -> Callable[Concatenate[_S, _P], None]:
+        parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
+        parameters += inspect.signature(options).parameters.values()
+        init.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+        return init
+
+    return give
 
 
 class DevServer:
     """The Gimlet-compatible server: start it, point a client at `url` with `token`, stop it."""
 
-    def __init__(
-        self,
-        *,
-        token: str = "test-token",  # noqa: S107 - a test double's default
-        processing_delay: float = 0.05,
-        reconcile_delay: float = 0.1,
-        environments: Sequence[str] = ("staging", "production"),
-        host: str = "127.0.0.1",
-        port: int = 0,
-        **faults: Any,
-    ) -> None:
-        _require_loopback(host)
-        unknown = sorted(set(faults) - set(attrs.fields_dict(Faults)))
+    @_keywords_of(ServerOptions)
+    def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - set(attrs.fields_dict(ServerOptions)))
         if unknown:
             known = ", ".join(attrs.fields_dict(Faults))
             msg = f"unknown fault knob(s) {', '.join(unknown)}; known knobs: {known}"
             raise TypeError(msg)
-        if faults.get("gitops_failure") not in (None, *GITOPS_FAILURES):
-            choices = ", ".join(GITOPS_FAILURES)
-            msg = f"gitops_failure={faults['gitops_failure']!r}; use one of {choices}"
-            raise ValueError(msg)
-        delays = {"processing_delay": processing_delay, "reconcile_delay": reconcile_delay}
-        delays["latency"] = faults.get("latency", 0.0)
-        for name, delay in delays.items():
-            if not (math.isfinite(delay) and delay >= 0):
-                msg = f"{name}={delay!r}; use a finite number of seconds, 0 or more"
-                raise ValueError(msg)
-        self.token = token
-        self.processing_delay = processing_delay
-        self.reconcile_delay = reconcile_delay
-        self.environments = tuple(environments)
-        self.host = host
-        self.port = port
-        self.faults = Faults(**faults)
+        settings = ServerOptions(**options)
+        settings.check()
+        self.token = settings.token
+        self.processing_delay = settings.processing_delay
+        self.reconcile_delay = settings.reconcile_delay
+        self.environments = tuple(settings.environments)
+        self.host = settings.host
+        self.port = settings.port
+        self.faults = Faults(**{name: getattr(settings, name) for name in attrs.fields_dict(Faults)})
         """The fault knobs; change them at any time, the server reads them on every request."""
         self._state = State(self)
         self.push = Push(self._state)
