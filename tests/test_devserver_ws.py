@@ -1,4 +1,4 @@
-"""The dev server's push channel and commit-events route, as Gimlet serves them (gimlet-wire.md §4.4)."""
+"""The dev server's push channel and commit-events route, as Gimlet serves them."""
 
 from __future__ import annotations
 
