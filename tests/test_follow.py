@@ -118,14 +118,18 @@ def test_track_follows_the_build_of_an_artifact_it_did_not_ship(repo: Path) -> N
     assert {"shop": "succeeded", "web": "succeeded"} == {d["app"]: d["status"] for d in result["deploys"]}
 
 
-def test_an_on_demand_release_of_a_building_app_is_followed_through_the_build(repo: Path) -> None:
+def test_an_on_demand_release_of_a_building_app_is_followed_through_the_build(tmp_path: Path) -> None:
     """A release of an app whose manifest builds in-cluster is tracked through the build to its deploy, as before."""
+    on_demand = BUILDS.replace("env: staging", "env: production").replace(
+        "deploy:\n  branch: main\n  event: push\n", ""
+    )
+    repo = make_repo(tmp_path, manifests={"web.yaml": on_demand})
     with GimletServer(token=TOKEN, processing_delay=0.05, reconcile_delay=0.1) as server:
         code, shipped, text = _run(server, repo, "ship")
         assert 0 == code, text
         server.faults.no_commit_events = True  # a release names its build itself: no commit events needed
         code, result, text = _run(
-            server, repo, "deploy", "--artifact", shipped["artifact_id"], "--env", "staging", "--app", "web"
+            server, repo, "deploy", "--artifact", shipped["artifact_id"], "--env", "production", "--app", "web"
         )
 
     assert 0 == code, text
