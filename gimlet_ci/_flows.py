@@ -69,11 +69,9 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
     try:
         body = artifact_body(artifact)
-    except ValueError:
+    except ValueError as e:
         msg = "a manifest holds .nan or .inf, which JSON cannot carry (Gimlet would store an empty artifact)"
-        raise ConfigError(
-            msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string"
-        ) from None
+        raise ConfigError(msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string") from e
     guarded = settings.guarded_token
     if guarded and guarded.encode() in body:
         # Variables holding it were dropped already; this is in a manifest, a --field link or the commit message.
@@ -170,34 +168,36 @@ class _Watcher:
 
 
 def _fail(verdict: Verdict, outcome: Outcome) -> GimletCIError:
+    """The error for a failed verdict, carrying the *outcome* with the deploys as Gimlet reported them."""
     failed = [d for d in verdict.deploys if d.status == "failed"]
     message = verdict.message or "Gimlet reported a failure"
-    error: GimletCIError
+    tip: str | None = None
+    error_type: type[GimletCIError]
     if verdict.no_match or verdict.no_commit:
+        error_type = NoManifestMatchedError
         tip = (
             "check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)"
             if verdict.no_match
             else "this artifact may be deployed there already; ship a new commit, or roll back first"
         )
-        error = NoManifestMatchedError(message, tip=tip)
     elif failed:
-        error = DeployFailedError(f"deploy failed: {describe(failed[0])}")
+        error_type, message = DeployFailedError, f"deploy failed: {describe(failed[0])}"
     else:
-        error = ProcessingError(f"Gimlet could not process it: {message}")
-    error.outcome = attrs.evolve(outcome, status="failed", deploys=verdict.deploys, message=error.message)
-    return error
+        error_type, message = ProcessingError, f"Gimlet could not process it: {message}"
+    failure = attrs.evolve(outcome, status="failed", deploys=verdict.deploys, message=message)
+    return error_type(message, tip=tip, outcome=failure)
 
 
 def _timeout(error: DeadlineExceeded, watcher: _Watcher, outcome: Outcome) -> DeadlineExceeded:
+    """*error* told with the last status of what was still pending, carrying the *outcome* so far."""
     deploys = watcher.last.deploys if watcher.last else ()
     pending = [d for d in deploys if d.status == "pending"]
     detail = "; ".join(f"{d.app} -> {d.env}: {d.gitops_status or 'no gitops status yet'}" for d in pending)
     if watcher.last is None or watcher.status in (None, "new"):
         detail = detail or f"{watcher.what} was not processed yet"
-    if detail:
-        error = DeadlineExceeded(f"{error.message}; last status: {detail}", tip=error.tip)
-    error.outcome = attrs.evolve(outcome, status="timeout", deploys=deploys, message=error.message)
-    return error
+    message = f"{error.message}; last status: {detail}" if detail else error.message
+    timeout = attrs.evolve(outcome, status="timeout", deploys=deploys, message=message)
+    return DeadlineExceeded(message, tip=error.tip, outcome=timeout)
 
 
 def watch(
@@ -216,7 +216,7 @@ def watch(
         try:
             verdict = watcher.run()
         except DeadlineExceeded as e:
-            raise _timeout(e, watcher, outcome) from None
+            raise _timeout(e, watcher, outcome) from e
         if verdict.follow and refetch is not None:
             log.info("gimlet_ci.image_built", release_id=verdict.follow)
             watcher = _Watcher(
@@ -292,13 +292,14 @@ def _after_shipping(
 
 @contextlib.contextmanager
 def _reported(outcome: Outcome) -> Iterator[None]:
-    """Give an error that carries no result yet the *outcome* so far: ids already made reach --output json."""
+    """An error that carries no outcome yet is raised again carrying the *outcome* so far (status ``error``), so that
+    ids already made reach ``--output json`` and the platform's outputs."""
     try:
         yield
     except GimletCIError as e:
-        if e.outcome is None:
-            e.outcome = attrs.evolve(outcome, status="error", message=e.message)
-        raise
+        if e.outcome is not None:
+            raise
+        raise e.carrying(outcome=attrs.evolve(outcome, status="error", message=e.message)) from e
 
 
 def _wait_processed(

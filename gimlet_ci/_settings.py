@@ -81,11 +81,11 @@ class Settings:
             msg = f"{self.sources.get('deploy', 'deploy')} is on but no environment is set"
             raise ConfigError(msg, tip="an on-demand deploy needs --env / GIMLET_ENV (and optionally an app)")
 
-    def require(self, *names: str) -> None:
-        """Raise one `MissingSettingsError` listing every setting in *names* that has no value."""
+    def require(self, *names: str, tip: str | None = None) -> None:
+        """Raise one `MissingSettingsError` listing every setting in *names* that has no value (with *tip*)."""
         missing = [_ENV_NAMES[name] for name in names if not getattr(self, name)]
         if missing:
-            raise MissingSettingsError(missing)
+            raise MissingSettingsError(missing, tip=tip)
 
 
 def _pick(

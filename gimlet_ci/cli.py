@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # typing, pathlib and json cost more start-up time than `--ve
     from pathlib import Path
     from typing import Any, NoReturn, TextIO
 
-    from gimlet_ci._client import GimletClient
     from gimlet_ci._models import Outcome
     from gimlet_ci._settings import Settings
     from gimlet_ci.adapters import Adapter, CIContext
@@ -283,7 +282,7 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
         return call()
     except GimletCIError as e:
         if e.outcome is not None:
-            run.outcome = e.outcome  # type: ignore[assignment]
+            run.outcome = e.outcome
         if run.outcome is not None and run.outcome.message is None:
             import attrs  # noqa: PLC0415
 
@@ -373,30 +372,6 @@ def _settings(run: _Run, adapter: Adapter, args: argparse.Namespace) -> Settings
     return settings
 
 
-def _client(settings: Settings) -> GimletClient:
-    import structlog  # noqa: PLC0415
-
-    from gimlet_ci._client import build_client, is_loopback  # noqa: PLC0415
-    from gimlet_ci._retry import Deadline  # noqa: PLC0415
-
-    settings.require("server", "token")
-    assert settings.server is not None  # noqa: S101
-    assert settings.token is not None  # noqa: S101
-    log = structlog.get_logger("gimlet_ci")
-    if settings.insecure:
-        log.warning("gimlet_ci.insecure")
-    if settings.server.startswith("http://") and not is_loopback(settings.server):
-        log.warning("gimlet_ci.plain_http", server=settings.server)
-    return build_client(
-        server=settings.server,
-        token=settings.token,
-        deadline=Deadline(settings.timeout),
-        user_agent=f"gimlet-ci/{_version()}",
-        ca_bundle=settings.ca_bundle,
-        insecure=settings.insecure,
-    )
-
-
 def cmd_context(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     adapter = _adapter(run, args.platform)
     ctx = _context(run, adapter, checkout)
@@ -415,10 +390,10 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
 
     import structlog  # noqa: PLC0415
 
+    from gimlet_ci._client import connect  # noqa: PLC0415
     from gimlet_ci._converter import artifact_body  # noqa: PLC0415
     from gimlet_ci._flows import prepare, ship  # noqa: PLC0415
     from gimlet_ci._models import Outcome  # noqa: PLC0415
-    from gimlet_ci.exceptions import MissingSettingsError  # noqa: PLC0415
 
     log = structlog.get_logger("gimlet_ci")
     adapter = run.adapter = _adapter(run, args.platform)
@@ -439,18 +414,15 @@ def cmd_ship(run: _Run, args: argparse.Namespace, checkout: str) -> int:
         run.outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
         run.out(artifact_body(artifact).decode())
         return 0
-    try:
-        client = _client(settings)
-    except MissingSettingsError as e:
-        e.tip = adapter.MISSING_SECRETS_TIP
-        raise
-    run.outcome = Outcome(status="error", repository=ctx.repository, sha=ctx.sha)
-    with client.http:
+    settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)
+    with connect(settings) as client:
+        run.outcome = Outcome(status="error", repository=ctx.repository, sha=ctx.sha)
         run.outcome = ship(prepared, settings, client=client)
     return 0
 
 
 def cmd_track(run: _Run, args: argparse.Namespace, checkout: str) -> int:
+    from gimlet_ci._client import connect  # noqa: PLC0415
     from gimlet_ci._flows import track  # noqa: PLC0415
     from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
 
@@ -460,13 +432,13 @@ def cmd_track(run: _Run, args: argparse.Namespace, checkout: str) -> int:
         raise ConfigError(msg, tip="the ids are printed by `gimlet-ci ship` and in its --output json")
     adapter = run.adapter = _adapter(run, args.platform)
     settings = _settings(run, adapter, args)
-    client = _client(settings)
-    with client.http:
+    with connect(settings) as client:
         run.outcome = track(client, artifact_id=args.artifact_id, release_id=args.release, wait=settings.wait)
     return 0
 
 
 def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: str) -> int:
+    from gimlet_ci._client import connect  # noqa: PLC0415
     from gimlet_ci._flows import release  # noqa: PLC0415
     from gimlet_ci._models import Outcome  # noqa: PLC0415
     from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
@@ -477,9 +449,8 @@ def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: str) -> int:
     if not settings.env:
         msg = "deploy needs an environment"
         raise ConfigError(msg, tip="pass --env ENV (or set GIMLET_ENV)")
-    client = _client(settings)
-    run.outcome = Outcome(artifact_id=args.artifact, status="error")
-    with client.http:
+    with connect(settings) as client:
+        run.outcome = Outcome(artifact_id=args.artifact, status="error")
         run.outcome = release(
             client,
             artifact_id=args.artifact,
@@ -491,6 +462,7 @@ def cmd_deploy(run: _Run, args: argparse.Namespace, checkout: str) -> int:
 
 
 def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: str) -> int:
+    from gimlet_ci._client import connect  # noqa: PLC0415
     from gimlet_ci._flows import rollback  # noqa: PLC0415
 
     del checkout
@@ -501,8 +473,7 @@ def cmd_rollback(run: _Run, args: argparse.Namespace, checkout: str) -> int:
 
         msg = "rollback needs an environment and an app"
         raise ConfigError(msg, tip="pass --env ENV --app APP (or set GIMLET_ENV and GIMLET_APP)")
-    client = _client(settings)
-    with client.http:
+    with connect(settings) as client:
         run.outcome = rollback(client, env=settings.env, app=settings.app, sha=args.to, wait=settings.wait)
     return 0
 
