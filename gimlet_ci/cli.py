@@ -55,64 +55,27 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(message, tip=f"see `{self.prog} --help`")
 
 
-def _add_ship_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--wait",
-        action="store_true",
-        default=None,
-        help="wait until every triggered deploy is reconciled",
-    )
-    p.add_argument(
-        "--deploy",
-        action="store_true",
-        default=None,
-        help="make an on-demand release after shipping",
-    )
-    p.add_argument("--env", help="environment of the on-demand release")
-    p.add_argument("--app", help="app of the on-demand release (default: every app of the env)")
-    p.add_argument(
-        "--dry-run",
-        action="store_true",
-        default=None,
-        help="build and print the artifact, send nothing",
-    )
-    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
-    p.add_argument(
-        "--field",
-        action="append",
-        default=None,
-        metavar="NAME=URL",
-        help="add a link to the artifact (repeatable)",
-    )
-    p.add_argument(
-        "--var",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="add a template variable (repeatable)",
-    )
+def _add_settings(p: argparse.ArgumentParser, *names: str, helps: Mapping[str, str] | None = None) -> None:
+    """The options of the settings *names*, as each setting declares them (*helps*: this command's own words)."""
+    from gimlet_ci._settings import BY_NAME  # noqa: PLC0415 - attrs stays off the `context` path
+
+    for name in names:
+        option = BY_NAME[name].option
+        assert option is not None  # noqa: S101 - a setting without an option is never listed
+        help_ = (helps or {}).get(name, option.help)
+        if option.sets is not None:
+            p.add_argument(option.name, dest=name, action="store_const", const=option.sets, default=None, help=help_)
+        elif option.repeated:
+            p.add_argument(option.name, dest=name, action="append", default=None, metavar=option.metavar, help=help_)
+        else:
+            p.add_argument(option.name, dest=name, metavar=option.metavar, help=help_)
 
 
-def _add_server_options(p: argparse.ArgumentParser, *, output: bool = True) -> None:
-    p.add_argument("--server", help="Gimlet's URL (default: GIMLET_SERVER)")
-    p.add_argument(
-        "--timeout",
-        metavar="DURATION",
-        help="deadline for the whole command, Go-style: 90s, 10m, 1h30m",
-    )
-    p.add_argument(
-        "--ca-bundle",
-        metavar="FILE",
-        help="CA certificates for a self-signed Gimlet (GIMLET_CA_BUNDLE)",
-    )
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    _add_settings(p, "server", "timeout", "ca_bundle")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS (warned about on every run)")
-    if output:
-        p.add_argument(
-            "--output",
-            choices=("text", "json"),
-            default="text",
-            help="json: one result object on stdout",
-        )
+    _add_settings(p, "push")
+    p.add_argument("--output", choices=("text", "json"), default="text", help="json: one result object on stdout")
 
 
 def _context_args(p: argparse.ArgumentParser) -> None:
@@ -120,36 +83,46 @@ def _context_args(p: argparse.ArgumentParser) -> None:
 
 
 def _ship_args(p: argparse.ArgumentParser) -> None:
-    _add_ship_options(p)
+    _add_settings(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "fields")
+    p.add_argument(
+        "--var", action="append", default=[], metavar="KEY=VALUE", help="add a template variable (repeatable)"
+    )
     _add_server_options(p)
 
 
 def _track_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("artifact_id", nargs="?", metavar="ARTIFACT_ID")
     p.add_argument("--release", metavar="ID", help="track a release or rollback instead of an artifact")
-    p.add_argument("--wait", action="store_true", help="wait until Gimlet reaches a verdict")
+    _add_settings(p, "wait", helps={"wait": "wait until Gimlet reaches a verdict"})
     _add_server_options(p)
 
 
 def _deploy_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--artifact", required=True, metavar="ID", help="the shipped artifact's id")
-    p.add_argument("--env", help="environment to release to")
-    p.add_argument("--app", help="app to release (default: every app of the env)")
-    p.add_argument("--wait", action="store_true", help="track the release to the end (the default)")
+    helps = {
+        "env": "environment to release to",
+        "app": "app to release (default: every app of the env)",
+        "wait": "track the release to the end (the default)",
+    }
+    _add_settings(p, "env", "app", "wait", helps=helps)
     p.add_argument("--no-wait", action="store_true", help="queue the release and exit")
     _add_server_options(p)
 
 
 def _rollback_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", help="environment of the app (or GIMLET_ENV)")
-    p.add_argument("--app", help="app to roll back (or GIMLET_APP)")
+    _add_settings(
+        p,
+        "env",
+        "app",
+        helps={"env": "environment of the app (or GIMLET_ENV)", "app": "app to roll back (or GIMLET_APP)"},
+    )
     p.add_argument("--to", required=True, metavar="SHA", help="the gitops commit to roll back to")
-    p.add_argument("--wait", action="store_true", help="track the rollback to the end")
+    _add_settings(p, "wait", helps={"wait": "track the rollback to the end"})
     _add_server_options(p)
 
 
 def _lint_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
+    _add_settings(p, "manifests")
     p.add_argument("--output", choices=("text", "json"), default="text")
 
 
@@ -159,7 +132,7 @@ def _explain_args(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="read an artifact body (what `ship --dry-run --output json` prints; - for stdin) as Gimlet's server would",
     )
-    p.add_argument("--manifests", metavar="DIR", help="folder of the Gimlet manifests (default: .gimlet)")
+    _add_settings(p, "manifests")
     p.add_argument("--branch", help="evaluate for this branch")
     p.add_argument("--tag", help="evaluate for this tag")
     p.add_argument("--event", choices=("push", "pr", "tag"), help="evaluate for this event")
@@ -352,19 +325,14 @@ def _context(run: _Run, adapter: Adapter, checkout: str) -> CIContext:
 
 
 def _settings(run: _Run, adapter: Adapter, args: argparse.Namespace) -> Settings:
-    from gimlet_ci._settings import load_settings  # noqa: PLC0415
+    from gimlet_ci._settings import SETTINGS, load_settings  # noqa: PLC0415
 
-    options: dict[str, object] = {}
-    for name in ("wait", "deploy", "env", "app", "dry_run", "manifests", "server", "ca_bundle"):
-        options[name] = getattr(args, name, None)
-    options["fields"] = getattr(args, "field", None)
-    if getattr(args, "timeout", None) is not None:
-        options["timeout"] = args.timeout
+    options = {declaration.name: getattr(args, declaration.name, None) for declaration in SETTINGS}
     settings = load_settings(
         options=options,
         env=run.env,
         inputs=adapter.inputs(run.env),
-        extra_vars=getattr(args, "var", []) or [],
+        extra_vars=getattr(args, "var", None) or [],
         insecure=bool(getattr(args, "insecure", False)),
     )
     if settings.token and settings.token not in run.secrets:

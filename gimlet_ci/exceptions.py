@@ -8,6 +8,7 @@ message as one line (plus an optional tip). Messages never contain the token.
     GimletCIError
     ├── ConfigError                  exit 2: usage or configuration, raised before anything is sent
     │   ├── MissingSettingsError     every missing setting at once
+    │   ├── InvalidSettingsError     every bad setting value at once (two or more; one is raised as itself)
     │   ├── UnknownPlatformError     --platform names no adapter, or no CI was detected where one is needed
     │   ├── ManifestError            a .gimlet/ file that cannot be read or parsed (file and line)
     │   └── ManifestsRefused         manifests Gimlet would crash on, decode with an error, or misread
@@ -40,6 +41,7 @@ __all__ = [
     "GimletAPIError",
     "GimletCIError",
     "GimletFailure",
+    "InvalidSettingsError",
     "ManifestError",
     "ManifestsRefused",
     "MissingSettingsError",
@@ -95,6 +97,19 @@ class MissingSettingsError(ConfigError):
     def __init__(self, names: Sequence[str], *, tip: str | None = None) -> None:
         self.names = tuple(names)
         super().__init__(f"missing required setting(s): {', '.join(self.names)}", tip=tip)
+
+
+class InvalidSettingsError(ConfigError):
+    """Raised once with every bad value when two or more settings have one; `errors` holds one `ConfigError` per
+    value, each naming the option or variable it came from (a single bad value is raised as its own error)."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        self.errors = tuple(errors)
+        tips = [error.tip for error in self.errors if error.tip]
+        super().__init__(
+            f"{len(self.errors)} bad settings: " + "; ".join(error.message for error in self.errors),
+            tip="; ".join(dict.fromkeys(tips)) or None,
+        )
 
 
 class UnknownPlatformError(ConfigError):

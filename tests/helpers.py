@@ -72,3 +72,16 @@ def make_repo(
         env={"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(root), **env_date},
     )
     return repo
+
+
+def packaged_inputs(platform: str) -> dict[str, str]:
+    """What the settings declare that *platform*'s packaging has: input id (action input, orb parameter, Woodpecker
+    setting) -> its default as a user writes it."""
+    from gimlet_ci._settings import SETTINGS  # noqa: PLC0415 - helpers for the CLI tests import nothing heavy
+
+    return {
+        inputs.packaged: declaration.written_default
+        for declaration in SETTINGS
+        for inputs in declaration.inputs
+        if inputs.platform == platform and inputs.packaged is not None
+    }
