@@ -235,6 +235,14 @@ def settings_page() -> str:
             """
         ),
         "",
+        _prose(
+            """
+            `GIMLET_PUSH` (boolean, default on) or `--no-push` (which wins over the variable) switches off Gimlet's
+            push channel: waits then poll only, on the poll schedule. Turn it off behind a proxy that holds websocket
+            upgrades, or to rule the channel out while debugging; see [waiting](../explanation/waiting.md).
+            """
+        ),
+        "",
         "## Per platform",
         "",
         _prose(
@@ -439,7 +447,10 @@ _EXIT_MEANING = {
         "The deadline (`--timeout`, `GIMLET_TIMEOUT`, default `10m`) passed while waiting; "
         "retries it cuts short end with exit 4."
     ),
-    4: "The server could not be reached or answered with an error, after retries.",
+    4: (
+        "The server could not be reached or answered with an error, after retries; or it cannot tell what the wait "
+        "needs: no tracking (before v0.18), or an in-cluster image build it offers no way to follow (before v0.26)."
+    ),
 }
 
 
@@ -561,7 +572,31 @@ def dev_server_page() -> str:
         "| Method | Path |",
         "| --- | --- |",
         *[f"| `{method}` | `{path}` |" for path, method in routes.items()],
+        "| `GET` | `/api/repo/{owner}/{name}/commits/{sha}/events` (a commit's events, Gimlet's `api.CommitEvent`) |",
+        "| `GET` | `/ws/` (the push channel: a websocket upgrade, after the token check) |",
         "| `GET` | `/health` (no token) |",
+        "",
+        _prose(
+            """
+            The push channel broadcasts `{"commitEvent": ..., "event": "commitEvent"}` when an event is created and
+            whenever its status changes, and `{"gitopsCommit": ..., "event": "gitopsCommit"}` when a gitops commit is
+            written and at each status change after it, at the moment the change happens, to every socket. As on
+            Gimlet, a `gitopsCommit` goes out before the `commitEvent` that names its sha; each socket has a queue of
+            256 messages and is dropped (a close frame) when it is full; messages queued behind the first share its
+            frame, one per line; the server pings every 36 s and drops a socket without a pong for 60 s; a data message
+            a client sends is broadcast to everyone. `server.timeline()` lists every message with the moment it left.
+            """
+        ),
+        "",
+        _prose(
+            """
+            A manifest whose policy fires and whose `values.image.strategy` is `buildpacks` or `dockerfile` gets,
+            as on Gimlet, an artifact result `success` with no gitops hash and an `imageBuild` event, named only by
+            the commit's events and the push channel (`triggeredImageBuildId`). After the processing plus the
+            reconcile delay the build ends `success` with a release event that deploys and reconciles, or `error`
+            with `image_build_error`.
+            """
+        ),
         "",
         "## Fault knobs",
         "",

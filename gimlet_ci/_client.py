@@ -21,7 +21,7 @@ import json
 import ssl
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
@@ -163,6 +163,8 @@ class GimletClient:
     """Seconds one HTTP request may take; the deadline may cut it shorter."""
     shipped_ids: set[str] = attrs.field(factory=set, repr=False)
     """Artifacts this client posted, so that a 404 on tracking them can say what it means."""
+    push: bool = True
+    """Whether waits listen on Gimlet's push channel (``/ws/``) as well as polling."""
 
     def __enter__(self) -> Self:
         return self
@@ -201,9 +203,13 @@ class GimletClient:
         self.shipped_ids.add(stored.id)
         return stored
 
-    def list_artifacts(self, *, repository: str, sha: str, limit: int = 10) -> list[Artifact]:
-        """``GET /api/artifacts`` filtered by repository and sha, newest first."""
+    def list_artifacts(self, *, repository: str, sha: str, limit: int = 10, offset: int = 0) -> list[Artifact]:
+        """``GET /api/artifacts`` filtered by repository and sha (when given), newest first."""
         params = {"repository": repository, "sha": sha, "limit": str(limit)}
+        if not sha:
+            del params["sha"]
+        if offset:
+            params["offset"] = str(offset)
         data = self._read("GET /api/artifacts", "/api/artifacts", params)
         if not isinstance(data, list):
             msg = "the server's artifact list is not a JSON array"
@@ -229,6 +235,17 @@ class GimletClient:
             subject=release_id,
         )
         return from_wire(data, TrackStatus, what="tracking answer")
+
+    def commit_events(self, repository: str, sha: str) -> list[Any]:
+        """``GET /api/repo/{owner}/{name}/commits/{sha}/events``: every event of a commit (``api.CommitEvent``),
+        newest first; the one place besides the push channel that names an image build an artifact started."""
+        owner, _, name = repository.partition("/")
+        path = f"/api/repo/{quote(owner, safe='')}/{quote(name, safe='')}/commits/{quote(sha, safe='')}/events"
+        data = self._read("GET /api/repo/…/commits/…/events", path, {})
+        if not isinstance(data, list):
+            msg = "the server's commit events are not a JSON array"
+            raise BadResponse(msg)
+        return data
 
     def make_release(self, request: ReleaseRequest) -> ReleaseTicket:
         """``POST /api/releases``: queue an on-demand release of a shipped artifact."""
@@ -489,6 +506,7 @@ def build_client(
     retry: RetryPolicy | None = None,
     timing: Timing | None = None,
     transport: httpx.BaseTransport | None = None,
+    push: bool = True,
 ) -> GimletClient:
     http = make_http_client(
         server,
@@ -503,6 +521,7 @@ def build_client(
         deadline=deadline,
         retry=retry or default_retry(),
         timing=timing or deadline.timing,
+        push=push,
     )
 
 
@@ -537,6 +556,7 @@ def connect(
         insecure=settings.insecure,
         retry=retry,
         transport=transport,
+        push=settings.push,
     )
     with client:
         yield client

@@ -38,6 +38,7 @@ from typing import Any, ClassVar, TextIO
 import attrs
 
 from gimlet_ci._devserver_args import GITOPS_FAILURES, add_arguments
+from gimlet_ci._devserver_ws import Push, is_commit_events_path, upgrade
 from gimlet_ci.exceptions import ConfigError
 from gimlet_ci.gimlet import dx
 from gimlet_ci.gimlet.gojson import Decoder, GoPanic, RawSyntaxError, encode, go_float, go_string, parse, plain
@@ -179,6 +180,20 @@ class Faults:
     """Behave like a pre-v0.18 server: the track endpoints answer ``404 page not found``."""
     release_without_type: bool = False
     """``POST /api/releases`` answers ``{"id"}`` only, as servers before September 2023 did."""
+    no_commit_events: bool = False
+    """Behave like a server before v0.26: ``GET /api/repo/{owner}/{name}/commits/{sha}/events`` answers 404."""
+    ws_disabled: bool = False
+    """No push channel: ``GET /ws/`` answers ``404 page not found``, as an old Gimlet or a blocking proxy would."""
+    ws_drop_after: int = 0
+    """Drop every push-channel socket (no close frame) once it has been sent this many messages."""
+    ws_delay: float = 0.0
+    """Seconds between a broadcast and its delivery on the push channel."""
+    ws_ignore_pings: bool = False
+    """Never answer a client's ping, so its ping deadline passes."""
+    ws_ping_period: float = 36.0
+    """Seconds between the server's pings (Gimlet: 36 s)."""
+    ws_pong_wait: float = 60.0
+    """Seconds a client has to answer with a pong before the server drops it (Gimlet: 60 s)."""
 
 
 @attrs.define
@@ -192,6 +207,9 @@ class _Result:
     gitops_failure: str | None = None
     recovers: bool = False
     triggered: str = ""
+    image_build: str = ""
+    """The image build an artifact's policy started (Gimlet's ``triggeredImageBuildRequestID``): shown only by the
+    commit-events route and the push channel, never by the track endpoints."""
 
     def wire(self, now: float, reconcile: float) -> _Struct:
         gitops_status = gitops_desc = ""
@@ -231,6 +249,7 @@ class _Event:
     status_desc: str = ""
     results: list[_Result] = attrs.Factory(list)
     done: bool = False
+    created: int = attrs.Factory(lambda: int(time.time()))
 
 
 @attrs.define
@@ -303,6 +322,8 @@ class DevServer:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._httpd: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.push = Push(self)
+        """The push channel (``/ws/``) and the clock that broadcasts each state change at its moment."""
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -323,6 +344,7 @@ class DevServer:
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="gimlet-dev-server", daemon=True)
         self._thread.start()
+        self.push.start()
         return self
 
     def stop(self) -> None:
@@ -330,6 +352,7 @@ class DevServer:
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
+        self.push.stop()
         httpd.shutdown()
         httpd.server_close()
         if self._thread is not None:
@@ -345,6 +368,11 @@ class DevServer:
         return f"<{type(self).__name__} url={self.url!r} artifacts={len(self._artifacts)} events={len(self._events)}>"
 
     # -- inspection -------------------------------------------------------------------------------
+
+    def timeline(self) -> list[tuple[float, dict[str, Any]]]:
+        """Every push-channel message broadcast so far, oldest first, with the ``time.monotonic()`` it left."""
+        with self._lock:
+            return [(at, json.loads(go_json(message, keep_order=True))) for at, message in self.push.hub.timeline]
 
     def artifacts(self) -> list[dict[str, Any]]:
         """The stored artifacts, oldest first, as their echoed JSON objects."""
@@ -390,6 +418,7 @@ class DevServer:
                 "imageBuild": self._process_image_build,
             }[event.type]
             handler(event)
+            self.push.processed(event)
 
     def _artifact(self, artifact_id: str) -> dict[str, Any] | None:
         return next((a for a in self._artifacts if a.get("id") == artifact_id), None)
@@ -438,7 +467,7 @@ class DevServer:
                 )
                 continue
             if trigger.image_strategy in IMAGE_BUILD_STRATEGIES:
-                event.results.append(_Result(app=app, env=env))
+                event.results.append(self._policy_image_build(event, manifest, app, env))
                 continue
             try:
                 resolved = resolve_manifest(manifest, template_vars(artifact, app=app))
@@ -543,7 +572,14 @@ class DevServer:
         if self.faults.image_build_error:
             event.status, event.status_desc = "error", "image build failed"
             return
-        follow_up = self._new_event("release", request=event.request, now=event.process_at)
+        request = event.request
+        release_request = {
+            "env": request.get("env", ""),
+            "app": request.get("app", ""),
+            "artifactId": request.get("artifactId") or request.get("artifactID", ""),
+            "triggeredBy": request.get("triggeredBy", ""),
+        }
+        follow_up = self._new_event("release", request=release_request, now=event.process_at)
         event.status = "success"
         event.results.append(_Result(triggered=follow_up.id))
 
@@ -557,7 +593,30 @@ class DevServer:
             request=dict(request or {}),
         )
         self._events[event.id] = event
+        self.push.created(event)
         return event
+
+    def _policy_image_build(self, event: _Event, manifest: Mapping[str, Any], app: str, env: str) -> _Result:
+        """An artifact's policy fired a manifest that builds in-cluster: an image-build event, as Gimlet's worker
+        makes (``gitops.go``); the result is ``success`` with no hash and the build's id, which artifact tracking
+        does not show."""
+        values = manifest.get("values")
+        image = values.get("image") if isinstance(values, Mapping) else None
+        image = image if isinstance(image, Mapping) else {}
+        version = (self._artifact(event.artifact_id) or {}).get("version")
+        sha = _string(version.get("sha")) if isinstance(version, Mapping) else ""
+        request = {
+            "env": env,
+            "app": app,
+            "sha": sha,
+            "triggeredBy": "policy",
+            "artifactID": event.artifact_id,
+            "image": _string(image.get("repository")),
+            "tag": _string(image.get("tag")),
+            "strategy": _string(image.get("strategy")),
+        }
+        build = self._new_event("imageBuild", now=event.process_at, artifact_id=event.artifact_id, request=request)
+        return _Result(app=app, env=env, image_build=build.id)
 
     def _track_body(self, event: _Event, *, kind: str, now: float) -> bytes:
         if event.done:
@@ -608,7 +667,8 @@ class DevServer:
             return _error(500)
         if request.path == "/health":
             return _Response(200, b"", content_type=None) if request.method == "GET" else _Response(405, b"")
-        method = self._ROUTES.get(request.path)
+        extra = self.push.commit_events if is_commit_events_path(request.path) else None
+        method = "GET" if extra is not None else self._ROUTES.get(request.path)
         if method is None or (faults.no_track_endpoints and request.path in self._TRACK):
             return _error(404, "404 page not found")
         if request.method != method:
@@ -619,6 +679,8 @@ class DevServer:
             return _error(401)
         now = time.monotonic()
         self._advance(now)
+        if extra is not None:
+            return extra(request, now)
         handlers: dict[str, Callable[[_Request, float], _Response]] = {
             "/api/artifact": self._post_artifact,
             "/api/eventArtifactTrack": self._artifact_track,
@@ -965,7 +1027,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             headers={k: v for k, v in self.headers.items()},  # noqa: C416 - a plain dict of the headers
             body=body,
         )
-        response = self.server.app.handle(request)
+        if request.path == "/ws/":
+            answer = upgrade(self.server.app, self, request)
+            if answer is None:
+                return
+            response = answer
+        else:
+            response = self.server.app.handle(request)
         if response.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -1034,6 +1102,13 @@ def run(args: argparse.Namespace, *, out: TextIO) -> int:
         image_build_error=args.image_build_error,
         no_track_endpoints=args.no_track_endpoints,
         release_without_type=args.release_without_type,
+        no_commit_events=args.no_commit_events,
+        ws_disabled=args.ws_disabled,
+        ws_drop_after=args.ws_drop_after,
+        ws_delay=args.ws_delay,
+        ws_ignore_pings=args.ws_ignore_pings,
+        ws_ping_period=args.ws_ping_period,
+        ws_pong_wait=args.ws_pong_wait,
     )
     try:
         server.start()

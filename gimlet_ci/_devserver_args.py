@@ -106,3 +106,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--image-build-error", action="store_true", help="image builds end in error")
     faults.add_argument("--no-track-endpoints", action="store_true", help="behave like a pre-v0.18 server")
     faults.add_argument("--release-without-type", action="store_true", help="release make answers {id} only")
+    faults.add_argument(
+        "--no-commit-events", action="store_true", help="no commits/{sha}/events route (a Gimlet before v0.26)"
+    )
+    push = parser.add_argument_group("push channel (/ws/) knobs")
+    push.add_argument("--ws-disabled", action="store_true", help="answer /ws/ with 404, as an old Gimlet")
+    push.add_argument(
+        "--ws-drop-after", type=int, default=0, metavar="N", help="drop each socket after N messages (0: never)"
+    )
+    push.add_argument(
+        "--ws-delay", type=_delay("--ws-delay"), default=0.0, metavar="SECONDS", help="hold each message back"
+    )
+    push.add_argument("--ws-ignore-pings", action="store_true", help="never answer a client's ping")
+    push.add_argument(
+        "--ws-ping-period", type=_delay("--ws-ping-period"), default=36.0, metavar="SECONDS",
+        help="seconds between the server's pings (default 36, Gimlet's)",
+    )  # fmt: skip
+    push.add_argument(
+        "--ws-pong-wait", type=_delay("--ws-pong-wait"), default=60.0, metavar="SECONDS",
+        help="drop a socket whose pong is this late (default 60, Gimlet's)",
+    )  # fmt: skip

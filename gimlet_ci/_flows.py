@@ -13,6 +13,7 @@ import structlog
 from gimlet_ci._artifact import build_artifact, resolve_commit
 from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
+from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
 from gimlet_ci._settings import Settings
 from gimlet_ci._track import Verdict, describe, judge
@@ -96,13 +97,18 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
 
 @attrs.define
 class _Watcher:
-    """Polls one event until Gimlet reaches a verdict, reporting changes as it goes."""
+    """Reads one event until Gimlet reaches a verdict, reporting changes as it goes.
+
+    Reads follow the poll schedule; with a healthy push channel they come when a message can change the verdict,
+    and otherwise only every `PushPolicy.safety` seconds.
+    """
 
     fetch: Callable[[], TrackStatus]
     what: str
     on_demand: bool
     deadline: Deadline
     schedule: PollSchedule
+    channel: Channel | None = None
     last: Verdict | None = None
     _seen: dict[tuple[str, str], tuple[str, str | None]] = attrs.field(factory=dict)
     status: str | None = None
@@ -110,7 +116,8 @@ class _Watcher:
 
     def run(self) -> Verdict:
         intervals = self.schedule.intervals()
-        last_progress = next_poll = self.deadline.elapsed()
+        last_progress = next_poll = point = self.deadline.elapsed()
+        paced_by_channel = False
         while True:
             status = self.fetch()
             verdict = judge(status, on_demand=self.on_demand)
@@ -118,6 +125,8 @@ class _Watcher:
             changed = self.report(status, verdict)
             if verdict.state != "pending" or verdict.follow:
                 return verdict
+            if self.channel is not None and any(isinstance(n, Wake) for n in self.channel.interest.learn(status)):
+                continue  # a final gitops status came before the read that named the commit: read again
             elapsed = self.deadline.elapsed()
             if changed:
                 last_progress = elapsed
@@ -130,9 +139,70 @@ class _Watcher:
                     pending=sum(1 for d in verdict.deploys if d.status == "pending"),
                 )
                 last_progress = elapsed
-            # Polls keep to the schedule's points in time: the time a request takes does not push later polls back.
-            next_poll = max(next_poll + next(intervals), elapsed)
-            self.deadline.sleep(next_poll - elapsed, f"waiting for {self.what}")
+            if self.channel is not None and self.channel.healthy:
+                paced_by_channel = True
+                next_poll = elapsed + self.channel.policy.safety
+            elif paced_by_channel:  # back to polling: the schedule's next point from now on
+                paced_by_channel = False
+                while point <= elapsed:
+                    step = next(intervals)
+                    if step <= 0:  # the test mode's schedule: no interval at all
+                        point = elapsed
+                        break
+                    point += step
+                next_poll = point
+            else:
+                # Polls keep to the schedule's points in time: the time a request takes does not push later polls
+                # back.
+                point += next(intervals)
+                next_poll = max(point, elapsed)
+            self._pause(next_poll)
+
+    def _pause(self, until: float) -> None:
+        """Wait until *until* (seconds since the start), or less when a push message wakes the wait."""
+        doing = f"waiting for {self.what}"
+        channel = self.channel
+        while True:
+            remaining = until - self.deadline.elapsed()
+            if channel is not None and channel.listening:
+                # Also when no time is left: a due reconnect happens, and queued messages are read.
+                healthy = channel.healthy
+                notes = channel.wait(max(0.0, min(remaining, self.deadline.remaining())))
+                self.deadline.check(doing)
+                self.show(notes)
+                if any(isinstance(n, Wake) for n in notes) or healthy != channel.healthy or remaining <= 0:
+                    return
+                continue
+            if remaining <= 0:
+                self.deadline.check(doing)
+                return
+            self.deadline.sleep(remaining, doing)
+            return
+
+    def show(self, notes: list[Note]) -> None:
+        """Report what push messages said, where they change no verdict (a read reports the rest)."""
+        elapsed = format_duration(round(self.deadline.elapsed(), 1))
+        for note in notes:
+            if isinstance(note, Processed) and self.status != note.status:
+                self.status = note.status
+                log.info(
+                    "gimlet_ci.event_status", what=self.what, status=note.status, description=None, elapsed=elapsed
+                )
+            elif isinstance(note, Progress):
+                key = (note.app or "", note.env or "")
+                if self._seen.get(key) == ("pending", note.status):
+                    continue
+                self._seen[key] = ("pending", note.status)
+                log.info(
+                    "gimlet_ci.deploy_status",
+                    app=note.app,
+                    env=note.env,
+                    status="pending",
+                    gitops_hash=note.sha,
+                    gitops_status=note.status,
+                    message=note.description,
+                    elapsed=elapsed,
+                )
 
     def report(self, status: TrackStatus, verdict: Verdict) -> bool:
         """Log what changed since the last poll (everything, the first time); whether anything did."""
@@ -209,9 +279,12 @@ def watch(
     schedule: PollSchedule,
     outcome: Outcome,
     refetch: Callable[[str], Callable[[], TrackStatus]] | None = None,
+    channel: Channel | None = None,
 ) -> Verdict:
     """Wait for a verdict on one event (following an image build to its deploy); raise on failure or deadline."""
-    watcher = _Watcher(fetch=fetch, what=what, on_demand=on_demand, deadline=deadline, schedule=schedule)
+    watcher = _Watcher(
+        fetch=fetch, what=what, on_demand=on_demand, deadline=deadline, schedule=schedule, channel=channel
+    )
     while True:
         try:
             verdict = watcher.run()
@@ -219,12 +292,15 @@ def watch(
             raise _timeout(e, watcher, outcome) from e
         if verdict.follow and refetch is not None:
             log.info("gimlet_ci.image_built", release_id=verdict.follow)
+            if channel is not None:
+                channel.interest.follow_event(verdict.follow)
             watcher = _Watcher(
                 fetch=refetch(verdict.follow),
                 what=what,
                 on_demand=on_demand,
                 deadline=deadline,
                 schedule=schedule,
+                channel=channel,
             )
             continue
         if verdict.state == "failed":
@@ -243,7 +319,40 @@ def ship(
     settings.check_mode()
     schedule = schedule or default_schedule()
     artifact = prepared.artifact
-    stored = client.post_artifact(artifact)
+    waits = settings.wait or settings.deploy
+    if not settings.push:
+        client.push = False
+    with _listening(client, enabled=waits) as channel:
+        stored = client.post_artifact(artifact)
+        if channel is not None:
+            channel.interest.follow_artifact(artifact.version.sha, stored.created)
+        return _shipped(client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact)
+
+
+@contextlib.contextmanager
+def _listening(client: GimletClient, *, enabled: bool) -> Iterator[Channel | None]:
+    """The push channel for one wait, opened before the request it follows (Gimlet has no replay)."""
+    if not enabled or not client.push:
+        yield None
+        return
+    channel = Channel(client.http, default_push())
+    channel.open()
+    try:
+        yield channel
+    finally:
+        log.debug("gimlet_ci.push_closed", messages=channel.messages, wakes=channel.wakes)
+        channel.close()
+
+
+def _shipped(
+    client: GimletClient,
+    *,
+    stored: Artifact,
+    settings: Settings,
+    schedule: PollSchedule,
+    channel: Channel | None,
+    artifact: Artifact,
+) -> Outcome:
     outcome = Outcome(
         artifact_id=stored.id,
         status="shipped",
@@ -259,16 +368,25 @@ def ship(
     if not settings.wait and not settings.deploy:
         return outcome
     with _reported(outcome):
-        return _after_shipping(client, stored.id, settings, schedule, outcome)
+        return _after_shipping(
+            client, stored=stored, settings=settings, schedule=schedule, outcome=outcome, channel=channel
+        )
 
 
 def _after_shipping(
-    client: GimletClient, artifact_id: str, settings: Settings, schedule: PollSchedule, outcome: Outcome
+    client: GimletClient,
+    *,
+    stored: Artifact,
+    settings: Settings,
+    schedule: PollSchedule,
+    outcome: Outcome,
+    channel: Channel | None,
 ) -> Outcome:
     deadline = client.deadline
+    artifact_id = stored.id
     if settings.deploy:
         assert settings.env is not None  # noqa: S101 - load_settings guarantees it
-        _wait_processed(client, artifact_id, deadline, schedule, outcome)
+        _wait_processed(client, artifact_id, deadline=deadline, schedule=schedule, outcome=outcome, channel=channel)
         return release(
             client,
             artifact_id=artifact_id,
@@ -276,14 +394,16 @@ def _after_shipping(
             app=settings.app,
             schedule=schedule,
             outcome=outcome,
+            channel=channel,
         )
     verdict = watch(
-        lambda: client.track_artifact(artifact_id),
+        _follower(client, artifact_id, stored, channel),
         what="the artifact",
         on_demand=False,
         deadline=deadline,
         schedule=schedule,
         outcome=outcome,
+        channel=channel,
     )
     if verdict.no_match:
         log.info("gimlet_ci.no_policy_fired", artifact_id=artifact_id)
@@ -302,12 +422,34 @@ def _reported(outcome: Outcome) -> Iterator[None]:
         raise e.carrying(outcome=attrs.evolve(outcome, status="error", message=e.message)) from e
 
 
+def _follower(
+    client: GimletClient, artifact_id: str, stored: Artifact | None, channel: Channel | None
+) -> Callable[[], TrackStatus]:
+    """Artifact tracking that follows in-cluster image builds to their deploys (`gimlet_ci._follow`)."""
+    from gimlet_ci._follow import ArtifactFollower  # noqa: PLC0415
+
+    follower = ArtifactFollower(
+        client=client,
+        artifact_id=artifact_id,
+        on_build=channel.interest.follow_event if channel is not None else None,
+    )
+    if stored is not None and stored.version.sha:
+        follower.repository, follower.sha, follower.created = (
+            stored.version.repository_name,
+            stored.version.sha,
+            stored.created,
+        )
+    return follower
+
+
 def _wait_processed(
     client: GimletClient,
     artifact_id: str,
+    *,
     deadline: Deadline,
     schedule: PollSchedule,
     outcome: Outcome,
+    channel: Channel | None = None,
 ) -> Verdict:
     """On-demand mode, before the release: wait until Gimlet has processed the artifact and every automated deploy
     it triggered is reconciled, judged as in automated mode (a failed one fails the run, as the official action's
@@ -319,6 +461,7 @@ def _wait_processed(
         deadline=deadline,
         schedule=schedule,
         outcome=outcome,
+        channel=channel,
     )
 
 
@@ -331,8 +474,44 @@ def release(
     schedule: PollSchedule | None = None,
     outcome: Outcome | None = None,
     wait: bool = True,
+    channel: Channel | None = None,
 ) -> Outcome:
     """Make an on-demand release of a shipped artifact and track it to the end."""
+    if wait and channel is None:
+        with _listening(client, enabled=True) as own:
+            return _release(
+                client,
+                artifact_id=artifact_id,
+                env=env,
+                app=app,
+                schedule=schedule,
+                outcome=outcome,
+                wait=wait,
+                channel=own,
+            )
+    return _release(
+        client,
+        artifact_id=artifact_id,
+        env=env,
+        app=app,
+        schedule=schedule,
+        outcome=outcome,
+        wait=wait,
+        channel=channel,
+    )
+
+
+def _release(
+    client: GimletClient,
+    *,
+    artifact_id: str,
+    env: str,
+    app: str | None,
+    schedule: PollSchedule | None,
+    outcome: Outcome | None,
+    wait: bool,
+    channel: Channel | None,
+) -> Outcome:
     schedule = schedule or default_schedule()
     outcome = outcome or Outcome(artifact_id=artifact_id)
     with _reported(outcome):
@@ -341,6 +520,8 @@ def release(
     log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
     if not wait:
         return outcome
+    if channel is not None:
+        channel.interest.follow_event(ticket.id)
     return _waited(
         client,
         lambda: client.track_release(ticket.id),
@@ -348,6 +529,7 @@ def release(
         on_demand=True,
         schedule=schedule,
         outcome=outcome,
+        channel=channel,
     )
 
 
@@ -361,19 +543,23 @@ def rollback(
     schedule: PollSchedule | None = None,
 ) -> Outcome:
     """Roll *app* in *env* back to gitops commit *sha*; with *wait*, track it like a release."""
-    ticket = client.rollback(env=env, app=app, sha=sha)
-    outcome = Outcome(release_id=ticket.id, status="shipped")
-    log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
-    if not wait:
-        return outcome
-    return _waited(
-        client,
-        lambda: client.track_release(ticket.id),
-        what="the rollback",
-        on_demand=False,
-        schedule=schedule or default_schedule(),
-        outcome=outcome,
-    )
+    with _listening(client, enabled=wait) as channel:
+        ticket = client.rollback(env=env, app=app, sha=sha)
+        outcome = Outcome(release_id=ticket.id, status="shipped")
+        log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
+        if not wait:
+            return outcome
+        if channel is not None:
+            channel.interest.follow_event(ticket.id)
+        return _waited(
+            client,
+            lambda: client.track_release(ticket.id),
+            what="the rollback",
+            on_demand=False,
+            schedule=schedule or default_schedule(),
+            outcome=outcome,
+            channel=channel,
+        )
 
 
 def track(
@@ -396,13 +582,19 @@ def track(
         assert artifact_id is not None  # noqa: S101
         outcome = Outcome(artifact_id=artifact_id)
 
-        def fetch() -> TrackStatus:
-            return client.track_artifact(artifact_id)
-
+        fetch = _follower(client, artifact_id, None, None)
         on_demand, what = False, "the artifact"
     schedule = schedule or default_schedule()
     if wait:
-        return _waited(client, fetch, what=what, on_demand=on_demand, schedule=schedule, outcome=outcome)
+        with _listening(client, enabled=True) as channel:
+            if channel is not None:
+                if release_id is not None:
+                    channel.interest.follow_event(release_id)
+                else:
+                    fetch = _follower(client, artifact_id or "", None, channel)
+            return _waited(
+                client, fetch, what=what, on_demand=on_demand, schedule=schedule, outcome=outcome, channel=channel
+            )
     with _reported(outcome):
         status = fetch()
     verdict = judge(status, on_demand=on_demand)
@@ -423,6 +615,7 @@ def _waited(
     on_demand: bool,
     schedule: PollSchedule,
     outcome: Outcome,
+    channel: Channel | None = None,
 ) -> Outcome:
     """Watch a release, rollback or artifact to its verdict (following image builds); the outcome it reached."""
     with _reported(outcome):
@@ -434,6 +627,7 @@ def _waited(
             schedule=schedule,
             outcome=outcome,
             refetch=lambda rid: lambda: client.track_release(rid),
+            channel=channel,
         )
     return attrs.evolve(outcome, status="succeeded", deploys=verdict.deploys)
 

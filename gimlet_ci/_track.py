@@ -1,9 +1,10 @@
 """Verdicts on Gimlet's tracking answers: pending, done or failed, with what to report for each deploy.
 
 Gimlet's CLI rules (poll ``new``; ``error`` fails; any ``failure`` result or ``*Failed`` gitops status fails; done
-when every result reached ``ReconciliationSucceeded``), sharpened as gimlet-wire.md §4.3 says: a ``success``
-result with no gitops hash is done ("no gitops change") instead of spinning until the timeout, a failed image build
-fails, and an on-demand release that matched no manifest or made no gitops commit fails.
+when every result reached ``ReconciliationSucceeded``), sharpened as gimlet-wire.md §4.3 says: a failed image build
+fails, and an on-demand release that matched no manifest or made no gitops commit fails. In artifact tracking a
+``success`` result with no gitops hash is an in-cluster image build; `gimlet_ci._follow` replaces it with what the
+build and its deploy show before a verdict is made, so it is never "done".
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def _outcome(result: Result) -> DeployOutcome:
             gitops_status=gitops,
             message=result.gitops_commit_status_desc or result.status_desc or gitops,
         )
+    if result.status == "pending":
+        # An in-cluster image build, or the deploy it triggered, still on its way (gimlet_ci._follow).
+        return DeployOutcome(**common, status="pending", message=result.status_desc or "pending")
     if not result.hash:
         if result.triggered_deploy_request_id:
             return DeployOutcome(

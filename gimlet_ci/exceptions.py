@@ -20,7 +20,8 @@ message as one line (plus an optional tip). Messages never contain the token.
     └── GimletAPIError               exit 4: the server answered with an error, or not at all, after retries
         ├── Unauthorized             401/403
         ├── ServerUnreachable        connection refused, DNS, TLS, timeouts
-        └── BadResponse              a body that is not the JSON we expect
+        ├── BadResponse              a body that is not the JSON we expect
+        └── CannotFollowError        Gimlet started an in-cluster image build that it offers no way to follow
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # typing costs `gimlet-ci context` start-up time it does not 
 
 __all__ = [
     "BadResponse",
+    "CannotFollowError",
     "ConfigError",
     "DeadlineExceeded",
     "DeployFailedError",
@@ -198,3 +200,12 @@ class ServerUnreachable(GimletAPIError):
 
 class BadResponse(GimletAPIError):
     """Raised when the server's body is not the JSON we expect."""
+
+
+class CannotFollowError(GimletAPIError):
+    """Raised when an artifact's policy started an in-cluster image build that this Gimlet offers no way to follow.
+
+    Artifact tracking hides the build's id; only the commit's events (Gimlet v0.26 and later) name it. Without them
+    the deploy cannot be seen reconciled, so the run must not pass: exit 4, the server cannot answer what the wait
+    needs, as with a server that has no tracking at all.
+    """

@@ -56,3 +56,18 @@ def test_table_marks_budgets_over_and_rows_without_budget(bench: ModuleType) -> 
     ]
     lines = bench.format_table(rows).splitlines()
     assert ["ok", "OVER", "-"] == [line.split()[-1] for line in lines[2:]]
+
+
+def test_go_poll_counts_reads_at_0_5_10_until_one_sees_the_end(bench: ModuleType) -> None:
+    """The official CLI's reads for a wait: at 0, 5, 10 s ... up to the first one at or after the end."""
+    assert [1, 2, 3, 8, 20] == [bench.go_polls(t) for t in (0.0, 4.9, 5.5, 30.5, 90.5)]
+    assert 25 == bench.poll_budget(90.5)
+
+
+def test_schedule_figures_compare_the_old_and_new_schedules(bench: ModuleType) -> None:
+    """The simulated figures show the old schedule's 86 first-minute reads against the new one's 15."""
+    before = bench.schedule_figures(PollSchedule(**bench.BEFORE), draws=2)
+    now = bench.schedule_figures(PollSchedule(), draws=2)
+    assert (86, 15) == (before["first_minute"], now["first_minute"])
+    assert now["late"] < before["late"]
+    assert now["worst"] <= 1.25 < before["worst"]

@@ -187,3 +187,20 @@ def test_a_short_token_is_not_hunted_for_in_the_artifact(repo: Path) -> None:
 
     assert 0 == code, err
     assert "acme/shop" == json.loads(out)["version"]["repositoryName"]  # not garbled by redacting every "e"
+
+
+def test_the_push_channel_uses_the_same_tls_settings(
+    repo: Path, tls_server: tuple[GimletServer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With GIMLET_CA_BUNDLE the push channel opens over TLS like every request, the token in a header only."""
+    from gimlet_ci import _push  # noqa: PLC0415
+
+    monkeypatch.setattr(_push, "TEST_PUSH", _push.PushPolicy(safety=300.0, reconnect_base=0.0, reconnect_cap=0.0))
+    server, cert = tls_server
+    env = {"GIMLET_SERVER": https(server), "GIMLET_TOKEN": TOKEN, "GIMLET_CA_BUNDLE": str(cert)}
+    code, _, err = run(["--platform", "local", "-C", str(repo), "ship", "--wait", "--timeout", "10s"], env)
+
+    assert 0 == code, err
+    assert "Push channel unavailable" not in err
+    assert [("", "header")] == server.push.hub.upgrades
+    assert TOKEN not in err

@@ -56,10 +56,11 @@ def test_an_injected_sleep_always_gets_the_real_interval() -> None:
 
 
 def test_a_pipeline_test_against_the_local_server_does_not_wait(tmp_path: Path, slept: list[float]) -> None:
-    """With a client and schedules built before test mode, a waited ship against GimletServer never sleeps."""
+    """With a client and schedules built before test mode, a waited ship against GimletServer never sleeps
+    between its polls (the push channel is off here, so that the wait is all polls)."""
     repo = make_repo(tmp_path)
     ctx = CIContext(platform="local", repository="acme/shop", sha=git(repo, "rev-parse", "HEAD"), branch="main")
-    settings = Settings(wait=True)
+    settings = Settings(wait=True, push=False)
     with set_testing(False), GimletServer(processing_delay=0.05, reconcile_delay=0.1) as server:
         client = build_client(
             server=server.url, token=server.token, deadline=Deadline(30.0), user_agent="t", retry=RetryPolicy()

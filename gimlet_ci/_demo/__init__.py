@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gimlet_ci._flows import prepare, release, ship
 from gimlet_ci._settings import Settings
 from gimlet_ci.adapters import CIContext, CommitInfo, adapter_by_name, detect_adapter
 from gimlet_ci.manifests.reading import read_manifests
+
+if TYPE_CHECKING:
+    from gimlet_ci._devserver import DevServer
 
 BUNDLED = Path(__file__).parent / "manifests"
 
@@ -40,6 +44,30 @@ def _context(checkout: Path, env: Mapping[str, str]) -> CIContext:
     return ctx
 
 
+def _mark(server: DevServer) -> tuple[int, int]:
+    reads = server.request_count("GET", "/api/eventArtifactTrack") + server.request_count(
+        "GET", "/api/eventReleaseTrack"
+    )
+    return len(server.timeline()), reads
+
+
+def _seen(server: DevServer, mark: tuple[int, int]) -> str:
+    """What the push channel carried during one step, and how many tracking reads it took."""
+    messages = [message for _, message in server.timeline()[mark[0] :]]
+    kinds = Counter(str(message.get("event")) for message in messages)
+    statuses = [
+        str(message["gitopsCommit"].get("status"))
+        for message in messages
+        if message.get("event") == "gitopsCommit" and isinstance(message.get("gitopsCommit"), dict)
+    ]
+    reads = _mark(server)[1] - mark[1]
+    return (
+        f"      push channel: {len(messages)} message(s) ({kinds['commitEvent']} commitEvent, "
+        f"{kinds['gitopsCommit']} gitopsCommit: {' -> '.join(dict.fromkeys(statuses)) or 'none'}); "
+        f"{reads} tracking read(s)"
+    )
+
+
 def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool = False) -> int:
     """Start the local server, ship *checkout* with --wait, deploy on demand, and show each step."""
     from gimlet_ci._client import connect  # noqa: PLC0415
@@ -64,9 +92,11 @@ def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool 
         say(f"      manifests from {manifests if manifests == own else 'the bundled example'}: {len(docs)}")
         settings = Settings(server=server.url, token=token, wait=True, manifests=str(manifests), timeout=60.0)
         prepared = prepare(ctx, settings, checkout=checkout)
-        say("\n[3/4] Automated mode: gimlet-ci ship --wait")
+        say("\n[3/4] Automated mode: gimlet-ci ship --wait (listening on Gimlet's push channel, /ws/)")
         with connect(settings, user_agent="gimlet-ci-demo") as client:
+            mark = _mark(server)
             shipped = ship(prepared, settings, client=client)
+            say(_seen(server, mark))
             deployed = {(d.env, d.app) for d in shipped.deploys}
             # Release on demand what the policies did not deploy in step 3 (production first): releasing the same
             # artifact to the same app and env again would change nothing, which Gimlet reports as a failure.
@@ -79,7 +109,9 @@ def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool 
                 t_app = str(candidates[0].data.get("app") or "") or None
                 command = f"gimlet-ci deploy --artifact {shipped.artifact_id} --env {t_env} --app {t_app}"
                 say(f"\n[4/4] On-demand mode: {command}")
+                mark = _mark(server)
                 released = release(client, artifact_id=shipped.artifact_id or "", env=t_env, app=t_app)
+                say(_seen(server, mark))
                 released_count, release_id = len(released.deploys), released.release_id
             else:
                 say("\n[4/4] On-demand mode: every manifest was deployed by its policy in step 3; nothing to release")
