@@ -322,7 +322,8 @@ def ship(
     waits = settings.wait or settings.deploy
     if not settings.push:
         client.push = False
-    with _listening(client, enabled=waits) as channel:
+    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha)
+    with _reported(unsent), _listening(client, enabled=waits) as channel:
         stored = client.post_artifact(artifact)
         if channel is not None:
             channel.interest.follow_artifact(artifact.version.sha, stored.created)
