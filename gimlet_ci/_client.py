@@ -218,23 +218,11 @@ class GimletClient:
 
     def track_artifact(self, artifact_id: str) -> TrackStatus:
         """``GET /api/eventArtifactTrack``: processing status of an artifact and its deploys."""
-        data = self._read(
-            "GET /api/eventArtifactTrack",
-            "/api/eventArtifactTrack",
-            {"artifactId": artifact_id},
-            subject=artifact_id,
-        )
-        return from_wire(data, TrackStatus, what="tracking answer")
+        return self._track("/api/eventArtifactTrack", "artifactId", artifact_id)
 
     def track_release(self, release_id: str) -> TrackStatus:
         """``GET /api/eventReleaseTrack``: status of a release, rollback or image build."""
-        data = self._read(
-            "GET /api/eventReleaseTrack",
-            "/api/eventReleaseTrack",
-            {"id": release_id},
-            subject=release_id,
-        )
-        return from_wire(data, TrackStatus, what="tracking answer")
+        return self._track("/api/eventReleaseTrack", "id", release_id)
 
     def commit_events(self, repository: str, sha: str) -> list[Any]:
         """``GET /api/repo/{owner}/{name}/commits/{sha}/events``: every event of a commit (``api.CommitEvent``),
@@ -294,6 +282,10 @@ class GimletClient:
             return from_wire(self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer")
 
         return call_with_retries(attempt, what=f"POST {path}", policy=self.retry, deadline=self.deadline)
+
+    def _track(self, path: str, key: str, event_id: str) -> TrackStatus:
+        data = self._read(f"GET {path}", path, {key: event_id}, subject=event_id)
+        return from_wire(data, TrackStatus, what="tracking answer")
 
     def _read(self, what: str, path: str, params: Mapping[str, str], *, subject: str | None = None) -> Any:
         def attempt() -> Any:

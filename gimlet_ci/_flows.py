@@ -478,28 +478,18 @@ def release(
     channel: Channel | None = None,
 ) -> Outcome:
     """Make an on-demand release of a shipped artifact and track it to the end."""
-    if wait and channel is None:
-        with _listening(client, enabled=True) as own:
-            return _release(
-                client,
-                artifact_id=artifact_id,
-                env=env,
-                app=app,
-                schedule=schedule,
-                outcome=outcome,
-                wait=wait,
-                channel=own,
-            )
-    return _release(
-        client,
-        artifact_id=artifact_id,
-        env=env,
-        app=app,
-        schedule=schedule,
-        outcome=outcome,
-        wait=wait,
-        channel=channel,
-    )
+    opened = channel is None and wait
+    with _listening(client, enabled=True) if opened else contextlib.nullcontext(channel) as listening:
+        return _release(
+            client,
+            artifact_id=artifact_id,
+            env=env,
+            app=app,
+            schedule=schedule,
+            outcome=outcome,
+            wait=wait,
+            channel=listening,
+        )
 
 
 def _release(
@@ -513,7 +503,6 @@ def _release(
     wait: bool,
     channel: Channel | None,
 ) -> Outcome:
-    schedule = schedule or default_schedule()
     outcome = outcome or Outcome(artifact_id=artifact_id)
     with _reported(outcome):
         ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
@@ -521,16 +510,8 @@ def _release(
     log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
     if not wait:
         return outcome
-    if channel is not None:
-        channel.interest.follow_event(ticket.id)
-    return _waited(
-        client,
-        lambda: client.track_release(ticket.id),
-        what="the release",
-        on_demand=True,
-        schedule=schedule,
-        outcome=outcome,
-        channel=channel,
+    return _ticket_waited(
+        client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
     )
 
 
@@ -550,17 +531,33 @@ def rollback(
         log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
         if not wait:
             return outcome
-        if channel is not None:
-            channel.interest.follow_event(ticket.id)
-        return _waited(
-            client,
-            lambda: client.track_release(ticket.id),
-            what="the rollback",
-            on_demand=False,
-            schedule=schedule or default_schedule(),
-            outcome=outcome,
-            channel=channel,
+        return _ticket_waited(
+            client, ticket.id, what="the rollback", on_demand=False, outcome=outcome, channel=channel, schedule=schedule
         )
+
+
+def _ticket_waited(
+    client: GimletClient,
+    ticket_id: str,
+    *,
+    what: str,
+    on_demand: bool,
+    outcome: Outcome,
+    channel: Channel | None,
+    schedule: PollSchedule | None = None,
+) -> Outcome:
+    """Track a queued release or rollback to its verdict, woken by the push channel's messages about it."""
+    if channel is not None:
+        channel.interest.follow_event(ticket_id)
+    return _waited(
+        client,
+        lambda: client.track_release(ticket_id),
+        what=what,
+        on_demand=on_demand,
+        schedule=schedule or default_schedule(),
+        outcome=outcome,
+        channel=channel,
+    )
 
 
 def track(

@@ -132,6 +132,18 @@ def setting(
     return attrs.field(default=default, repr=not secret, metadata={_DECLARATION: declaration})
 
 
+def _official(name: str, *, packaged: bool = True) -> tuple[Inputs, ...]:
+    """*name* on the three platforms with input names of their own: ``INPUT_<NAME>`` (GitHub), ``PARAM_<NAME>`` (the
+    CircleCI orb), ``PLUGIN_<NAME>`` (Woodpecker); with *packaged*, each platform's packaging declares *name* (the
+    official plugins' inputs)."""
+    upper, shown = name.upper(), name if packaged else None
+    return (
+        Inputs("github", (f"INPUT_{upper}",), shown),
+        Inputs("circleci", (f"PARAM_{upper}",), shown),
+        Inputs("woodpecker", (f"PLUGIN_{upper}",), shown),
+    )
+
+
 # -- parsers ---------------------------------------------------------------------------------------------------------
 
 
@@ -224,55 +236,35 @@ class Settings:
         False,  # noqa: FBT003 - a default, not a flag argument
         parse=_flag,
         option=Option("--wait", "wait until every triggered deploy is reconciled", sets=True),
-        inputs=(
-            Inputs("github", ("INPUT_WAIT",), packaged="wait"),
-            Inputs("circleci", ("PARAM_WAIT",), packaged="wait"),
-            Inputs("woodpecker", ("PLUGIN_WAIT",), packaged="wait"),
-        ),
+        inputs=_official("wait"),
         meaning="automated mode: wait until every deploy the artifact triggered is reconciled (boolean)",
     )
     deploy: bool = setting(
         False,  # noqa: FBT003
         parse=_flag,
         option=Option("--deploy", "make an on-demand release after shipping", sets=True),
-        inputs=(
-            Inputs("github", ("INPUT_DEPLOY",), packaged="deploy"),
-            Inputs("circleci", ("PARAM_DEPLOY",), packaged="deploy"),
-            Inputs("woodpecker", ("PLUGIN_DEPLOY",), packaged="deploy"),
-        ),
+        inputs=_official("deploy"),
         meaning="on-demand mode: release the artifact to `env` (and `app`) and track the release (boolean)",
     )
     env: str | None = setting(
         None,
         parse=_text,
         option=Option("--env", "environment of the on-demand release"),
-        inputs=(
-            Inputs("github", ("INPUT_ENV",), packaged="env"),
-            Inputs("circleci", ("PARAM_ENV",), packaged="env"),
-            Inputs("woodpecker", ("PLUGIN_ENV",), packaged="env"),
-        ),
+        inputs=_official("env"),
         meaning="environment of the on-demand release",
     )
     app: str | None = setting(
         None,
         parse=_text,
         option=Option("--app", "app of the on-demand release (default: every app of the env)"),
-        inputs=(
-            Inputs("github", ("INPUT_APP",), packaged="app"),
-            Inputs("circleci", ("PARAM_APP",), packaged="app"),
-            Inputs("woodpecker", ("PLUGIN_APP",), packaged="app"),
-        ),
+        inputs=_official("app"),
         meaning="app of the on-demand release; every app of `env` when empty",
     )
     timeout: float = setting(
         DEFAULT_TIMEOUT,
         parse=_duration,
         option=Option("--timeout", "deadline for the whole command, Go-style: 90s, 10m, 1h30m", metavar="DURATION"),
-        inputs=(
-            Inputs("github", ("INPUT_TIMEOUT",), packaged="timeout"),
-            Inputs("circleci", ("PARAM_TIMEOUT",), packaged="timeout"),
-            Inputs("woodpecker", ("PLUGIN_TIMEOUT",), packaged="timeout"),
-        ),
+        inputs=_official("timeout"),
         meaning="one deadline for the whole command, Go-style (`90s`, `10m`, `1h30m`); default `10m`",
     )
     """Seconds for the whole command."""
@@ -302,11 +294,7 @@ class Settings:
         DEFAULT_MANIFESTS,
         parse=_text,
         option=Option("--manifests", "folder of the Gimlet manifests (default: .gimlet)", metavar="DIR"),
-        inputs=(
-            Inputs("github", ("INPUT_MANIFESTS",)),
-            Inputs("circleci", ("PARAM_MANIFESTS",)),
-            Inputs("woodpecker", ("PLUGIN_MANIFESTS",)),
-        ),
+        inputs=_official("manifests", packaged=False),
         meaning="folder of the Gimlet manifests; default `.gimlet`",
     )
     ca_bundle: str | None = setting(

@@ -174,7 +174,7 @@ def _context(run: _Run, args: argparse.Namespace) -> int:
 def _ship(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.ship import DryRun, ship  # noqa: PLC0415
 
-    result = ship(run.env, run.adapter, run.checkout, options=vars(args), extra_vars=args.var, insecure=args.insecure)
+    result = ship(run.env, run.adapter, run.checkout, options=vars(args))
     if isinstance(result, DryRun):
         run.out(result.body.decode())
         result = result.outcome
@@ -185,35 +185,21 @@ def _ship(run: _Run, args: argparse.Namespace) -> int:
 def _track(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.tracking import track  # noqa: PLC0415
 
-    run.outcome = track(
-        run.env,
-        run.adapter,
-        options=vars(args),
-        artifact_id=args.artifact_id,
-        release_id=args.release,
-        insecure=args.insecure,
-    )
+    run.outcome = track(run.env, run.adapter, options=vars(args), artifact_id=args.artifact_id, release_id=args.release)
     return 0
 
 
 def _deploy(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.tracking import deploy  # noqa: PLC0415
 
-    run.outcome = deploy(
-        run.env,
-        run.adapter,
-        options=vars(args),
-        artifact_id=args.artifact,
-        wait=not args.no_wait,
-        insecure=args.insecure,
-    )
+    run.outcome = deploy(run.env, run.adapter, options=vars(args), artifact_id=args.artifact, wait=not args.no_wait)
     return 0
 
 
 def _rollback(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.tracking import rollback  # noqa: PLC0415
 
-    run.outcome = rollback(run.env, run.adapter, options=vars(args), sha=args.to, insecure=args.insecure)
+    run.outcome = rollback(run.env, run.adapter, options=vars(args), sha=args.to)
     return 0
 
 

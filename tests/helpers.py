@@ -74,6 +74,17 @@ def make_repo(
     return repo
 
 
+OFFICIAL_SAMPLES = {
+    "wait": "true",
+    "deploy": "true",
+    "env": "staging",
+    "app": "my-app",
+    "timeout": "5m",
+    "debug": "true",
+}
+"""A value for each input every official plugin has, by its official name (``debug`` is the dry run)."""
+
+
 def packaged_inputs(platform: str) -> dict[str, str]:
     """What the settings declare that *platform*'s packaging has: input id (action input, orb parameter, Woodpecker
     setting) -> its default as a user writes it."""

@@ -11,10 +11,11 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from gimlet_ci._client import build_client
+from gimlet_ci._client import connect
 from gimlet_ci._flows import track, watch
 from gimlet_ci._models import Outcome, Result, TrackStatus
 from gimlet_ci._retry import Deadline, PollSchedule, RetryPolicy, Timing
+from gimlet_ci._settings import Settings
 from gimlet_ci.exceptions import DeadlineExceeded, GimletAPIError
 
 
@@ -182,19 +183,13 @@ def test_slow_requests_do_not_push_later_polls_back() -> None:
 
 def test_a_server_error_while_tracking_carries_the_outcome_so_far() -> None:
     """The error raised after the retries carries the ids known (status error); the client's own error is its cause."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(500, content=b"boom\n")
-
-    client = build_client(
-        server="https://gimlet.example.com",
-        token="tok",
-        deadline=Deadline(60.0),
-        user_agent="t",
-        retry=RetryPolicy(base=0.0, factor=1.0, cap=0.0, attempts=2),
-        transport=httpx.MockTransport(handler),
-    )
-    with pytest.raises(GimletAPIError, match="Gimlet answered 500") as e:
+    settings = Settings(server="https://gimlet.example.com", token="tok")
+    transport = httpx.MockTransport(lambda _: httpx.Response(500, content=b"boom\n"))
+    retry = RetryPolicy(base=0.0, factor=1.0, cap=0.0, attempts=2)
+    with (
+        pytest.raises(GimletAPIError, match="Gimlet answered 500") as e,
+        connect(settings, retry=retry, transport=transport) as client,
+    ):
         track(client, release_id="rel-1", wait=False)
 
     expected = Outcome(release_id="rel-1", status="error", message=e.value.message)

@@ -1,6 +1,7 @@
 """The commands of ``gimlet-ci``, one function each, and the steps they share.
 
-A command takes the environment, the platform's adapter, the checkout and the parsed options; it never prints, and
+A command takes the environment, the platform's adapter, the checkout and the parsed options (a mapping by option
+name, which `load` reads the settings from); it never prints, and
 returns what it ended with: an `Outcome` (``ship`` in `gimlet_ci.commands.ship`; ``track``, ``deploy`` and
 ``rollback`` in `gimlet_ci.commands.tracking`), the CI context (`context`, here), lint problems or an explanation
 (`gimlet_ci.commands.manifests`). A failure raises a `GimletCIError`; once anything was sent it carries the outcome
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
 
     from gimlet_ci._settings import Settings
     from gimlet_ci.adapters import Adapter, CIContext
@@ -46,16 +47,26 @@ def logged_context(env: Mapping[str, str], adapter: Adapter, checkout: str) -> C
     return ctx
 
 
-def load(
-    env: Mapping[str, str],
-    adapter: Adapter,
-    options: Mapping[str, object],
-    *,
-    extra_vars: Sequence[str] = (),
-    insecure: bool = False,
-) -> Settings:
-    """The settings by precedence: *options* (parsed command-line values by setting name), ``GIMLET_*`` in *env*,
-    then the adapter's platform inputs; every bad value is reported at once."""
+def load(env: Mapping[str, str], adapter: Adapter, options: Mapping[str, object]) -> Settings:
+    """The settings by precedence: *options* (the parsed command line: each setting's value by its name, and
+    ``insecure`` and ``var`` where the command has them), ``GIMLET_*`` in *env*, then the adapter's platform inputs;
+    every bad value is reported at once."""
     from gimlet_ci._settings import load_settings  # noqa: PLC0415 - attrs stays off the `context` path
 
-    return load_settings(options=options, env=env, inputs=adapter.inputs(env), extra_vars=extra_vars, insecure=insecure)
+    extra_vars = options.get("var") or ()
+    return load_settings(
+        options=options,
+        env=env,
+        inputs=adapter.inputs(env),
+        extra_vars=[str(item) for item in extra_vars] if isinstance(extra_vars, list | tuple) else (),
+        insecure=options.get("insecure") is True,
+    )
+
+
+def required(value: str | None, message: str, *, tip: str) -> str:
+    """*value*, or a `ConfigError` with *message* and *tip* when it is empty: what a command checks before it sends."""
+    if not value:
+        from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415 - only when there is something to say
+
+        raise ConfigError(message, tip=tip)
+    return value

@@ -3,7 +3,7 @@ mode; or, in a dry run, only build it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
@@ -34,15 +34,13 @@ def ship(
     checkout: str,
     *,
     options: Mapping[str, object],
-    extra_vars: Sequence[str] = (),
-    insecure: bool = False,
 ) -> Outcome | DryRun:
     """Ship this checkout's artifact as the settings say: automated or on-demand mode, waiting or not, or a dry run.
 
     Nothing is sent before the settings, the context and the manifests all check out; missing credentials are
     reported with the platform's advice on where secrets live.
     """
-    settings = load(env, adapter, options, extra_vars=extra_vars, insecure=insecure)
+    settings = load(env, adapter, options)
     settings.check_mode()
     ctx = logged_context(env, adapter, checkout)
     prepared = _flows.prepare(ctx, settings, checkout=Path(checkout))

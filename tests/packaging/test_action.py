@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from gimlet_ci.adapters import github
-from tests.helpers import packaged_inputs
+from tests.helpers import OFFICIAL_SAMPLES, packaged_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_FILE = ROOT / "adapters/github-action/action.yml"
@@ -34,12 +34,7 @@ OFFICIAL_INPUTS = {
     "branchHead": "",
 }
 SAMPLES = {
-    "wait": "true",
-    "deploy": "true",
-    "env": "staging",
-    "app": "my-app",
-    "timeout": "5m",
-    "debug": "true",
+    **OFFICIAL_SAMPLES,
     "fields": "docs=https://docs.example.com",
     "branchhead": "0123456789abcdef0123456789abcdef01234567",
 }

@@ -15,21 +15,12 @@ import pytest
 import yaml
 
 from gimlet_ci.adapters import woodpecker
-from tests.helpers import packaged_inputs
+from tests.helpers import OFFICIAL_SAMPLES, packaged_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "adapters/woodpecker-plugin"
 OFFICIAL_SETTINGS = {"wait", "deploy", "env", "app", "timeout", "debug"}
-SAMPLES = {
-    "gimlet_server": "https://gimlet.example.com",
-    "gimlet_token": "t0ken",
-    "wait": "true",
-    "deploy": "true",
-    "env": "staging",
-    "app": "my-app",
-    "timeout": "5m",
-    "debug": "true",
-}
+SAMPLES = {"gimlet_server": "https://gimlet.example.com", "gimlet_token": "t0ken", **OFFICIAL_SAMPLES}
 
 
 def _docs() -> tuple[dict[str, Any], str]:
