@@ -221,15 +221,7 @@ def _explain(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.manifests import explain  # noqa: PLC0415
     from gimlet_ci.manifests.explain import format_text  # noqa: PLC0415
 
-    result = explain(
-        run.env,
-        run.adapter,
-        run.checkout,
-        options=vars(args),
-        artifact=args.artifact,
-        read_stdin=_read_stdin,
-        overrides={key: getattr(args, key) for key in ("branch", "tag", "event", "message")},
-    )
+    result = explain(run.env, run.adapter, run.checkout, options=vars(args), read_stdin=_read_stdin)
     run.out(_json(result) if args.output == "json" else format_text(result))
     return 1 if result["rejected"] else 0
 

@@ -35,18 +35,17 @@ def explain(
     checkout: str,
     *,
     options: Mapping[str, object],
-    artifact: str | None = None,
     read_stdin: Callable[[], bytes],
-    overrides: Mapping[str, str | None],
 ) -> dict[str, Any]:
     """Which manifests' deploy policies fire, and why the others do not, as ``--output json`` shows it.
 
-    With *artifact* (a file, ``-`` for *read_stdin*) the body is judged as Gimlet's server would read it; without,
-    the body ``ship`` would post for this context, with *overrides* (``branch``, ``tag``, ``event``, ``message``)
-    applied to it.
+    With the ``artifact`` option (a file, ``-`` for *read_stdin*) the body is judged as Gimlet's server would read
+    it; without, the body ``ship`` would post for this context, with the ``branch``, ``tag``, ``event`` and
+    ``message`` options applied to it.
     """
-    if artifact is None:
-        return _explain_checkout(env, adapter, checkout, options=options, overrides=overrides)
+    artifact = options.get("artifact")
+    if not isinstance(artifact, str):
+        return _explain_checkout(env, adapter, checkout, options=options)
     try:
         body = read_stdin() if artifact == "-" else Path(artifact).read_bytes()
     except OSError as e:
@@ -56,20 +55,15 @@ def explain(
 
 
 def _explain_checkout(
-    env: Mapping[str, str],
-    adapter: Adapter,
-    checkout: str,
-    *,
-    options: Mapping[str, object],
-    overrides: Mapping[str, str | None],
+    env: Mapping[str, str], adapter: Adapter, checkout: str, *, options: Mapping[str, object]
 ) -> dict[str, Any]:
     settings = load(env, adapter, options)
     ctx = logged_context(env, adapter, checkout)
     prepared = _flows.prepare(ctx, settings, checkout=Path(checkout), check=False)
     changes: dict[str, Any] = {}
-    if overrides.get("tag") is not None:
-        changes.update(tag=overrides["tag"], event="tag", branch="")
-    changes.update({key: overrides[key] for key in ("branch", "event", "message") if overrides.get(key) is not None})
+    if options.get("tag") is not None:
+        changes.update(tag=options["tag"], event="tag", branch="")
+    changes.update({key: options[key] for key in ("branch", "event", "message") if options.get(key) is not None})
     version = attrs.evolve(prepared.artifact.version, **changes)
     body = artifact_body(attrs.evolve(prepared.artifact, version=version))
     return _explain.as_json(review_body(body, prepared.docs), prepared.docs)

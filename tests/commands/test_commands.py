@@ -144,9 +144,9 @@ def test_lint_reads_the_folder_the_variable_names(repo: Path) -> None:
 
 
 def test_explain_applies_the_overrides_to_the_body_ship_would_post(repo: Path) -> None:
-    """On a tag, staging (push to main only) skips; on main it fires."""
-    on_tag = explain({}, LOCAL, str(repo), options={}, read_stdin=_no_stdin, overrides={"tag": "v1.0.0"})
-    on_main = explain({}, LOCAL, str(repo), options={}, read_stdin=_no_stdin, overrides={})
+    """The tag option makes it a tag event, on which staging (push to main only) skips; on main it fires."""
+    on_tag = explain({}, LOCAL, str(repo), options={"tag": "v1.0.0"}, read_stdin=_no_stdin)
+    on_main = explain({}, LOCAL, str(repo), options={}, read_stdin=_no_stdin)
 
     verdicts = {entry["env"]: entry["verdict"] for entry in on_tag["manifests"]}
     assert "skips" == verdicts["staging"]
@@ -157,7 +157,7 @@ def test_explain_reads_an_artifact_from_stdin() -> None:
     """`--artifact -` takes the body from the injected stdin reader."""
     body = json.dumps({"version": {"repositoryName": "a/b", "sha": "c" * 40, "branch": "main"}, "environments": []})
 
-    result = explain({}, LOCAL, ".", options={}, artifact="-", read_stdin=body.encode, overrides={})
+    result = explain({}, LOCAL, ".", options={"artifact": "-"}, read_stdin=body.encode)
 
     assert ([], False) == (result["manifests"], result["rejected"])
 
