@@ -10,7 +10,6 @@ import attrs
 import structlog
 
 from gimlet_ci import _flows
-from gimlet_ci._client import connect
 from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Outcome
 from gimlet_ci.adapters import Adapter
@@ -57,5 +56,7 @@ def ship(
         outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
         return DryRun(body=artifact_body(artifact), outcome=outcome)
     settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)
+    from gimlet_ci._client import connect  # noqa: PLC0415 - a dry run loads no HTTP client
+
     with connect(settings) as client:
         return _flows.ship(prepared, settings, client=client)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,15 @@ def test_the_token_variables_are_the_token_settings_sources() -> None:
     declared = (token.variable, *(name for inputs in token.inputs for name in inputs.names))
 
     assert declared == TOKEN_VARIABLES
+
+
+def test_a_dry_run_loads_no_http_client(repo: Path) -> None:
+    """`ship --dry-run` builds and prints without importing httpx (the action's dry-run start stays cheap)."""
+    script = (
+        "import io, sys; from gimlet_ci.cli import main; "
+        f"code = main(['--platform', 'local', '-C', {str(repo)!r}, 'ship', '--dry-run'], {{}}, stdout=io.StringIO()); "
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore', 'httpx_ws')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env={})
+
+    assert "0 []" == done.stdout.strip().splitlines()[-1]
