@@ -175,7 +175,7 @@ def _explain_args(p: argparse.ArgumentParser) -> None:
 
 
 def _dev_server_args(p: argparse.ArgumentParser) -> None:
-    from gimlet_ci._devserver_args import add_arguments  # noqa: PLC0415
+    from gimlet_ci.devserver.arguments import add_arguments  # noqa: PLC0415
 
     add_arguments(p)
 
@@ -593,7 +593,7 @@ def _explain_checkout(run: _Run, args: argparse.Namespace, checkout: str) -> dic
 
 
 def cmd_dev_server(run: _Run, args: argparse.Namespace, checkout: str) -> int:
-    from gimlet_ci import _devserver  # noqa: PLC0415
+    from gimlet_ci.devserver import command as _devserver  # noqa: PLC0415
 
     del checkout
     return _devserver.run(args, out=run.stderr)
