@@ -22,7 +22,6 @@ the pages read the same on GitHub as on the built site and cannot drift from the
 from __future__ import annotations
 
 import argparse
-import ast
 import inspect
 import json
 import re
@@ -509,36 +508,21 @@ def exit_codes_page() -> str:
 # -- dev server ------------------------------------------------------------------------------------------------------
 
 
-def attribute_docs(cls: type) -> dict[str, str]:
-    """Attribute docstrings (a string right after an annotated assignment) of a class, from its source."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
-    docs: dict[str, str] = {}
-    for node, after in zip(body, [*body[1:], None], strict=False):
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and isinstance(after, ast.Expr)
-            and isinstance(after.value, ast.Constant)
-            and isinstance(after.value.value, str)
-        ):
-            docs[node.target.id] = " ".join(inspect.cleandoc(after.value.value).split())
-    return docs
-
-
 def dev_server_page() -> str:
     """docs/reference/dev-server.md: routes, fault knobs and options of the local server."""
     import attrs  # noqa: PLC0415
 
-    from gimlet_ci import _devserver  # noqa: PLC0415
     from gimlet_ci.cli import build_parser  # noqa: PLC0415
+    from gimlet_ci.devserver.api import ROUTES  # noqa: PLC0415
+    from gimlet_ci.devserver.arguments import knob_docs  # noqa: PLC0415
+    from gimlet_ci.devserver.faults import Faults  # noqa: PLC0415
 
-    routes: Mapping[str, str] = _devserver.DevServer._ROUTES  # noqa: SLF001 - the server's own route table
-    knobs = attribute_docs(_devserver.Faults)
+    routes: Mapping[str, str] = ROUTES
+    knobs = knob_docs()
     parser = _subparsers(build_parser())["dev-server"][0]
     _fixed_width(parser)
     flags = {a.dest: a.option_strings[-1] for a in parser._actions if a.option_strings}  # noqa: SLF001
-    defaults = {f.name: f.default for f in attrs.fields(_devserver.Faults)}
+    fields = attrs.fields_dict(Faults)
     out = [
         HEADER + "# The local server",
         "",
@@ -602,9 +586,9 @@ def dev_server_page() -> str:
         "",
         _prose(
             """
-            Each knob is a `dev-server` option and a field of `gimlet_ci.testing.Faults`, which a test can change
-            while the server runs (`server.faults.gitops_failure = "HealthCheckFailed"`) or pass to
-            `GimletServer(...)`.
+            Each knob is a field of `gimlet_ci.testing.Faults`, which a test can change while the server runs
+            (`server.faults.gitops_failure = "HealthCheckFailed"`) or pass to `GimletServer(...)`, and a
+            `dev-server` option, whose help is the text below.
             """
         ),
         "",
@@ -613,7 +597,10 @@ def dev_server_page() -> str:
     ]
     for name, doc in knobs.items():
         flag = flags.get(name)
-        out.append(f"| `{name}` | {f'`{flag}`' if flag else '—'} | `{defaults.get(name)!r}` | {_cell(doc)} |")
+        choices = fields[name].metadata.get("choices")
+        effect = doc + (" One of " + ", ".join(f"`{c}`" for c in sorted(choices)) + "." if choices else "")
+        out.append(f"| `{name}` | {f'`{flag}`' if flag else '—'} | `{fields[name].default!r}` | {_cell(effect)} |")
+    own = [row for row in _option_rows(parser) if row[0] in ("options", "optional arguments")]  # not the knobs
     out += [
         "",
         "## Options",
@@ -622,7 +609,11 @@ def dev_server_page() -> str:
         parser.format_usage().strip(),
         "```",
         "",
-        *_options_table(parser),
+        "The server's own options, and one per fault knob (the table above):",
+        "",
+        "| Option | Description |",
+        "| --- | --- |",
+        *[f"| {names} | {description} |" for _, names, description in own],
     ]
     return "\n".join(out) + "\n"
 

@@ -1,7 +1,7 @@
 """Verdicts on Gimlet's tracking answers: pending, done or failed, with what to report for each deploy.
 
 Gimlet's CLI rules (poll ``new``; ``error`` fails; any ``failure`` result or ``*Failed`` gitops status fails; done
-when every result reached ``ReconciliationSucceeded``), sharpened as gimlet-wire.md §4.3 says: a failed image build
+when every result reached ``ReconciliationSucceeded``), made sharper on the same answers: a failed image build
 fails, and an on-demand release that matched no manifest or made no gitops commit fails. In artifact tracking a
 ``success`` result with no gitops hash is an in-cluster image build; `gimlet_ci._follow` replaces it with what the
 build and its deploy show before a verdict is made, so it is never "done".

@@ -143,7 +143,7 @@ def _explain_options(p: argparse.ArgumentParser) -> None:
 
 
 def _dev_server_options(p: argparse.ArgumentParser) -> None:
-    from gimlet_ci._devserver_args import add_arguments  # noqa: PLC0415 - the server's options, on demand
+    from gimlet_ci.devserver.arguments import add_arguments  # noqa: PLC0415 - the server's options, on demand
 
     add_arguments(p)
 
@@ -231,9 +231,9 @@ def _read_stdin() -> bytes:
 
 
 def _dev_server(run: _Run, args: argparse.Namespace) -> int:
-    from gimlet_ci import _devserver  # noqa: PLC0415
+    from gimlet_ci.devserver.command import run as serve  # noqa: PLC0415
 
-    return _devserver.run(args, out=run.stderr)
+    return serve(args, out=run.stderr)
 
 
 def _demo(run: _Run, args: argparse.Namespace) -> int:

@@ -29,10 +29,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gimlet_ci import _retry
-from gimlet_ci._devserver import GITOPS_FAILURES, DevServer, Faults
+from gimlet_ci.devserver.faults import GITOPS_FAILURES, Faults
+from gimlet_ci.devserver.server import DevServer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
     from types import TracebackType
 
 __all__ = [
@@ -91,35 +92,12 @@ class _RestoreTesting:
 class GimletServer(DevServer):
     """A loopback Gimlet-compatible server; a context manager, also `start` / `stop`.
 
+    Keyword arguments (typed; see the signature): the server's settings, as `DevServer` declares them, and every
+    field of `Faults`, as the knob's initial value.
     Attributes: ``url`` (``http://127.0.0.1:PORT``), ``token``, ``faults`` (a mutable `Faults`).
     Methods: ``artifacts()`` (stored artifacts, oldest first, as echoed), ``request_count(method,
     path)``, ``reset()``.
     """
-
-    def __init__(
-        self,
-        *,
-        token: str = "test-token",  # noqa: S107 - a test double's default
-        processing_delay: float = 0.05,
-        reconcile_delay: float = 0.1,
-        environments: Sequence[str] = ("staging", "production"),
-        host: str = "127.0.0.1",
-        port: int = 0,
-        **faults: Any,
-    ) -> None:
-        super().__init__(
-            token=token,
-            processing_delay=processing_delay,
-            reconcile_delay=reconcile_delay,
-            environments=environments,
-            host=host,
-            port=port,
-            **faults,
-        )
-
-    def __enter__(self) -> GimletServer:  # noqa: PYI034 - no typing_extensions at run time
-        self.start()
-        return self
 
 
 def _gimlet_server_fixture() -> Iterator[GimletServer]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import io
 import json
 import re
@@ -10,12 +11,14 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import httpx
 import pytest
 
-from gimlet_ci._devserver import add_arguments, run
+from gimlet_ci.devserver.arguments import add_arguments, knob_docs
+from gimlet_ci.devserver.command import run
 from gimlet_ci.exceptions import ConfigError
-from gimlet_ci.testing import GimletServer
+from gimlet_ci.testing import Faults, GimletServer
 from gimlet_ci.testing import gimlet_server as _gimlet_server  # noqa: F401 - the public fixture
 
 if TYPE_CHECKING:
@@ -642,6 +645,34 @@ def test_cli_refuses_non_loopback() -> None:
     args = parser.parse_args(["--host", "0.0.0.0", "--port", "0"])  # noqa: S104
     with pytest.raises(ConfigError):
         run(args, out=io.StringIO())
+
+
+def test_every_fault_knob_is_an_option_with_its_docstring_as_help() -> None:
+    """Each field of Faults is a dev-server option named after it, defaulting to the field's default, its help the
+    field's docstring; parsing no option gives a server with the default knobs."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    options = {action.dest: action for action in parser._actions}
+    docs = knob_docs()
+
+    for field in attrs.fields(Faults):
+        option = options[field.name]
+        assert ["--" + field.name.replace("_", "-")] == option.option_strings
+        assert field.default == option.default
+        assert docs[field.name].replace("``", "") == option.help
+    assert Faults() == Faults(**{f.name: getattr(parser.parse_args([]), f.name) for f in attrs.fields(Faults)})
+
+
+def test_the_server_takes_every_fault_knob_as_a_keyword_argument() -> None:
+    """GimletServer's signature names every fault knob, keyword-only, with the field's default."""
+    parameters = inspect.signature(GimletServer).parameters
+    for field in attrs.fields(Faults):
+        assert (inspect.Parameter.KEYWORD_ONLY, field.default) == (
+            parameters[field.name].kind,
+            parameters[field.name].default,
+        )
+    server = GimletServer(ws_delay=0.5, gitops_failure="ValidationFailed")
+    assert (0.5, "ValidationFailed") == (server.faults.ws_delay, server.faults.gitops_failure)
 
 
 def test_cli_options() -> None:

@@ -1,4 +1,4 @@
-"""The dev server's push channel and commit-events route, as Gimlet serves them (gimlet-wire.md §4.4)."""
+"""The dev server's push channel and commit-events route, as Gimlet serves them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import httpx
 import pytest
 from httpx_ws import WebSocketSession, connect_ws
 
-from gimlet_ci._devserver_ws import accept_key
+from gimlet_ci.devserver.ws import accept_key
 from gimlet_ci.testing import GimletServer
 
 TOKEN = "test-token"
@@ -256,7 +256,8 @@ def test_timeline_records_every_broadcast(server: GimletServer, http: httpx.Clie
 
 def test_the_channel_knobs_are_dev_server_options() -> None:
     """`gimlet-ci dev-server` takes every push-channel knob, and the commit-events one, as an option."""
-    from gimlet_ci._devserver import Faults, add_arguments  # noqa: PLC0415
+    from gimlet_ci.devserver.arguments import add_arguments  # noqa: PLC0415
+    from gimlet_ci.devserver.faults import Faults  # noqa: PLC0415
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from gimlet_ci import _push
-from gimlet_ci._devserver_ws import frame
 from gimlet_ci._push import PushPolicy
 from gimlet_ci.cli import main
+from gimlet_ci.devserver.ws import frame
 from gimlet_ci.testing import GimletServer
 from tests.helpers import make_repo
 

@@ -15,7 +15,7 @@ from gimlet_ci.adapters import CIContext, CommitInfo, adapter_by_name, detect_ad
 from gimlet_ci.manifests.reading import read_manifests
 
 if TYPE_CHECKING:
-    from gimlet_ci._devserver import DevServer
+    from gimlet_ci.devserver.server import DevServer
 
 BUNDLED = Path(__file__).parent / "manifests"
 

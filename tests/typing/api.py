@@ -34,6 +34,15 @@ def context_on_any_ci(env: Mapping[str, str]) -> CIContext:
     return ctx.evolve(branch="main")
 
 
+def a_server_with_faults() -> int:
+    with GimletServer(token="t", processing_delay=0.0, environments=["staging"], fail_first=1, latency=0.5) as server:
+        server.faults.gitops_failure = "HealthCheckFailed"
+        stored: list[dict[str, object]] = server.artifacts()
+        del stored
+        server.reset()
+        return server.request_count("GET", "/api/eventArtifactTrack")
+
+
 def tests_that_do_not_wait() -> bool:
     set_testing(True)
     with set_testing(False):

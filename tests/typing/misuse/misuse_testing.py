@@ -17,3 +17,10 @@ def test_mode() -> None:
 def the_server() -> None:
     with GimletServer(processing_delay="fast") as server:  # error: [arg-type]
         server.urll  # error: [attr-defined]  # noqa: B018
+
+
+def the_fault_knobs() -> None:
+    GimletServer(gitops_failure=1)  # error: [arg-type]
+    GimletServer(fial_first=1)  # error: [call-arg]
+    with GimletServer() as server:
+        server.faults.latency = "slow"  # error: [assignment]

@@ -1,4 +1,4 @@
-"""The dev server's push channel (``GET /ws/``), its commit-events route, and the clock that moves events on time.
+"""The dev server's push channel (``GET /ws/``), and the clock that moves events on time.
 
 What Gimlet does, and this module copies (``pkg/dashboard/server/streaming/clienthub.go``,
 ``pkg/dashboard/worker/eventsWorker.go``, ``pkg/dashboard/api/types.go``, ``pkg/dashboard/server/commits.go``):
@@ -38,19 +38,34 @@ import threading
 import time
 import urllib.parse
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from gimlet_ci.devserver.api import authorized
+from gimlet_ci.devserver.state import Event, Result, State
+from gimlet_ci.devserver.wire import (
+    Request,
+    Response,
+    commit_event_message,
+    empty,
+    gitops_commit_message,
+    http_error,
+)
+from gimlet_ci.gimlet.gojson import encode_any
 
 if TYPE_CHECKING:
     import http.server
 
-    from gimlet_ci._devserver import DevServer, _Event, _Request, _Response, _Result
+__all__ = ["Hub", "Push", "accept_key", "frame", "read_frame"]
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SEND_BUFFER = 256
 """Gimlet's per-client queue (``make(chan []byte, 256)``)."""
 READ_LIMIT = 8192
 """Gimlet's ``maxMessageSize`` for what a client sends."""
+_NOT_WEBSOCKET = (
+    "websocket: the client is not using the websocket protocol: '{word}' token not found in '{header}' header"
+)
 _OP_CONT, _OP_TEXT, _OP_BINARY, _OP_CLOSE, _OP_PING, _OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 
 
@@ -159,7 +174,7 @@ class _Client:
 
     def writer(self) -> None:
         """Gimlet's writePump: pings on a ticker, one frame per wake-up with everything queued behind the first."""
-        faults = self.hub.app.faults
+        faults = self.hub.state.config.faults
         next_ping = time.monotonic() + faults.ws_ping_period
         try:
             while True:
@@ -192,14 +207,14 @@ class _Client:
                     self.write(frame(_OP_TEXT, b"\n".join(batch)))
                     self.frames += 1
                     self.sent += len(batch)
-                    limit = self.hub.app.faults.ws_drop_after
+                    limit = self.hub.state.config.faults.ws_drop_after
                     if limit and self.sent >= limit:
                         self.hub.forget(self)
                         self.drop(close_frame=False)
                         return
                 elif time.monotonic() >= next_ping:
                     self.write(frame(_OP_PING))
-                    next_ping = time.monotonic() + self.hub.app.faults.ws_ping_period
+                    next_ping = time.monotonic() + self.hub.state.config.faults.ws_ping_period
         except OSError:
             self.hub.forget(self)
             self.drop(close_frame=False)
@@ -209,7 +224,7 @@ class _Client:
 
     def reader(self) -> None:
         """Gimlet's readPump: a read deadline that only a pong extends; data messages are re-broadcast."""
-        faults = self.hub.app.faults
+        faults = self.hub.state.config.faults
         deadline = time.monotonic() + faults.ws_pong_wait
         parts: list[bytes] = []
         try:
@@ -228,11 +243,11 @@ class _Client:
                         self.write(frame(_OP_CLOSE, payload[:2]))
                     return
                 if opcode == _OP_PING:
-                    if not self.hub.app.faults.ws_ignore_pings:
+                    if not self.hub.state.config.faults.ws_ignore_pings:
                         self.write(frame(_OP_PONG, payload))
                     continue
                 if opcode == _OP_PONG:
-                    deadline = time.monotonic() + self.hub.app.faults.ws_pong_wait
+                    deadline = time.monotonic() + self.hub.state.config.faults.ws_pong_wait
                     continue
                 parts.append(payload)
                 if fin:
@@ -249,11 +264,11 @@ class _Client:
 class Hub:
     """Every open socket of the dev server; `broadcast` is Gimlet's ``clientHub.Broadcast``."""
 
-    def __init__(self, app: DevServer) -> None:
-        self.app = app
+    def __init__(self, state: State) -> None:
+        self.state = state
         self._lock = threading.Lock()
         self._clients: list[_Client] = []
-        self.timeline: list[tuple[float, dict[str, Any]]] = []
+        self.timeline: list[tuple[float, bytes]] = []
         """Every message broadcast, with the monotonic time it left (also with no client connected)."""
         self.received: list[bytes] = []
         """Data messages clients sent (Gimlet re-broadcasts them); gimlet-ci must never send one."""
@@ -265,17 +280,19 @@ class Hub:
         with self._lock:
             return len(self._clients)
 
-    def broadcast(self, messages: list[dict[str, Any]], *, now: float | None = None) -> None:
-        """Queue *messages* (already in Gimlet's shape) for every client at once, so that they may share a frame."""
-        from gimlet_ci._devserver import go_json  # noqa: PLC0415 - the server module imports this one
+    def broadcast(self, messages: Sequence[bytes | Mapping[str, Any]], *, now: float | None = None) -> None:
+        """Queue *messages* for every client at once, so that they may share a frame.
 
+        A message is its JSON text (`gimlet_ci.devserver.wire` writes Gimlet's), or a mapping that is sent as Go
+        sends a ``map[string]interface{}``.
+        """
         if not messages:
             return
         stamp = time.monotonic() if now is None else now
-        encoded = [go_json(m, keep_order=True) for m in messages]
-        due = time.monotonic() + self.app.faults.ws_delay
+        encoded = [m if isinstance(m, bytes) else encode_any(m) for m in messages]
+        due = time.monotonic() + self.state.config.faults.ws_delay
         with self._lock:
-            self.timeline.extend((stamp, m) for m in messages)
+            self.timeline.extend((stamp, m) for m in encoded)
             clients = list(self._clients)
         for client in clients:
             if not client.enqueue(encoded, due):
@@ -291,10 +308,12 @@ class Hub:
                 client.write(raw)
 
     def client_sent(self, message: bytes) -> None:
+        """A client's data message: Gimlet broadcasts it as it came (here only when it is JSON, for `timeline`)."""
         with self._lock:
             self.received.append(message)
         with contextlib.suppress(ValueError):
-            self.broadcast([json.loads(message)])
+            json.loads(message)
+            self.broadcast([message])
 
     def forget(self, client: _Client) -> None:
         with self._lock, contextlib.suppress(ValueError):
@@ -322,131 +341,6 @@ class Hub:
             self.connections += 1
         threading.Thread(target=client.writer, name="gimlet-dev-ws-writer", daemon=True).start()
         client.reader()
-
-
-# -------------------------------------------------------------------------------------------------
-# Gimlet's message shapes
-
-
-def commit_event(event: _Event, app: DevServer) -> Any:
-    """``api.CommitEvent`` of *event* (``AsCommitEvent``), as a `_Struct` in Go field order with Go's omitempty."""
-    from gimlet_ci._devserver import _struct  # noqa: PLC0415
-
-    request = event.request
-    release_request = image_build_request = rollback_request = None
-    if event.type == "release":
-        release_request = _struct(
-            ("env", str(request.get("env", "")), False),
-            ("app", str(request.get("app", "")), True),
-            ("artifactId", str(request.get("artifactId", "")), False),
-            ("triggeredBy", str(request.get("triggeredBy", "")), False),
-        )
-    elif event.type == "imageBuild":
-        image_build_request = _struct(
-            *(
-                (key, str(request.get(key, request.get("artifactId", "") if key == "artifactID" else "")), False)
-                for key in (
-                    "env",
-                    "app",
-                    "sha",
-                    "triggeredBy",
-                    "artifactID",
-                    "image",
-                    "tag",
-                    "sourcePath",
-                    "context",
-                    "dockerfile",
-                    "strategy",
-                    "registry",
-                )
-            )
-        )
-    elif event.type == "rollback":
-        rollback_request = _struct(
-            *((key, str(request.get(key, "")), False) for key in ("env", "app", "targetSHA", "triggeredBy"))
-        )
-    results = [_commit_result(event, r) for r in event.results] if event.done else []
-    if event.type == "imageBuild" and not event.done:
-        results = [_commit_result(event, None)]
-    return _struct(
-        ("id", event.id, True),
-        ("created", event_created(event), True),
-        ("type", event.type, True),
-        ("sha", event_sha(event, app), True),
-        ("releaseRequest", release_request, "nil"),
-        ("imageBuildRequest", image_build_request, "nil"),
-        ("rollbackRequest", rollback_request, "nil"),
-        ("status", event.status if event.done else "new", False),
-        ("statusDesc", event.status_desc if event.done else "", False),
-        ("results", results, True),
-    )
-
-
-def _commit_result(event: _Event, result: _Result | None) -> Any:
-    """``api.CommitEventResult``: app and env come from the result's manifest (none for a rollback's results)."""
-    from gimlet_ci._devserver import _struct  # noqa: PLC0415
-
-    if event.type == "imageBuild":
-        # Gimlet keeps the build's one result `pending` and adds the deploy it triggered.
-        triggered = result.triggered if result is not None else ""
-        return _struct(
-            ("status", "pending", False),
-            ("statusDesc", "", False),
-            ("triggeredDeployRequestId", triggered, True),
-            ("triggeredBy", "", False),
-        )
-    assert result is not None  # noqa: S101
-    manifest = event.type != "rollback"
-    triggered_by = "policy" if event.type == "artifact" else str(event.request.get("triggeredBy", ""))
-    return _struct(
-        ("app", result.app if manifest else "", True),
-        ("env", result.env if manifest else "", True),
-        ("status", result.status, False),
-        ("statusDesc", result.status_desc, False),
-        ("gitopsRef", result.hash, True),
-        ("triggeredImageBuildId", result.image_build, True),
-        ("triggeredBy", triggered_by, False),
-    )
-
-
-def event_created(event: _Event) -> int:
-    return int(event.created)
-
-
-def event_sha(event: _Event, app: DevServer) -> str:
-    """The source commit Gimlet stores on the event: the artifact's (none for a rollback)."""
-    if event.type == "rollback":
-        return ""
-    artifact_id = event.artifact_id or str(event.request.get("artifactId") or event.request.get("artifactID") or "")
-    artifact = app._artifact(artifact_id) if artifact_id else None  # noqa: SLF001
-    version = artifact.get("version", {}) if artifact else {}
-    return str(version.get("sha", "")) if isinstance(version, Mapping) else ""
-
-
-def event_repository(event: _Event, app: DevServer) -> str:
-    if event.type == "rollback":
-        return ""
-    artifact_id = event.artifact_id or str(event.request.get("artifactId") or event.request.get("artifactID") or "")
-    artifact = app._artifact(artifact_id) if artifact_id else None  # noqa: SLF001
-    version = artifact.get("version", {}) if artifact else {}
-    return str(version.get("repositoryName", "")) if isinstance(version, Mapping) else ""
-
-
-def commit_event_message(event: _Event, app: DevServer) -> dict[str, Any]:
-    return {"commitEvent": commit_event(event, app), "event": "commitEvent"}
-
-
-def gitops_commit_message(sha: str, status: str, desc: str, created: int, env: str) -> dict[str, Any]:
-    from gimlet_ci._devserver import _struct  # noqa: PLC0415
-
-    commit = _struct(
-        ("sha", sha, True),
-        ("status", status, True),
-        ("statusDesc", desc, True),
-        ("created", created, True),
-        ("env", env, True),
-    )
-    return {"gitopsCommit": commit, "event": "gitopsCommit"}
 
 
 # -------------------------------------------------------------------------------------------------
@@ -496,16 +390,16 @@ class Clock:
 
 
 # -------------------------------------------------------------------------------------------------
-# The dev server's side: hooks called from _devserver.py
+# The server's side: the state's observer, and the upgrade
 
 
 class Push:
-    """The dev server's push state: hub, clock, and the hooks the event lifecycle calls."""
+    """The dev server's push state: hub and clock; told by the state of each event created and processed."""
 
-    def __init__(self, app: DevServer) -> None:
-        self.app = app
-        self.hub = Hub(app)
-        self.clock = Clock(app._lock)  # noqa: SLF001
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.hub = Hub(state)
+        self.clock = Clock(state.lock)
 
     def start(self) -> None:
         self.clock.start()
@@ -514,37 +408,37 @@ class Push:
         self.clock.stop()
         self.hub.close_all()
 
-    # -- lifecycle hooks (called with the server's lock held) ---------------------------------------
+    # -- the state's observer (called with the state's lock held) -----------------------------------------
 
-    def created(self, event: _Event) -> None:
+    def created(self, event: Event) -> None:
         """A new event: broadcast it, and have the clock process it when its time comes."""
-        self.hub.broadcast([commit_event_message(event, self.app)])
+        self.hub.broadcast([commit_event_message(event, self.state)])
         self.clock.at(event.process_at, self._advance)
 
-    def processed(self, event: _Event) -> None:
+    def processed(self, event: Event) -> None:
         """An event changed state: its gitops commits first (as Gimlet's worker), then the event itself."""
-        reconcile = self.app.reconcile_delay
-        messages: list[dict[str, Any]] = []
+        reconcile = self.state.config.reconcile_delay
+        messages: list[bytes] = []
         for result in event.results:
             if not result.hash:
                 continue
-            status, desc = result._gitops(0.0, reconcile)  # noqa: SLF001
-            messages.append(gitops_commit_message(result.hash, status, desc, event_created(event), result.env))
+            status, desc = result.gitops(0.0, reconcile)
+            messages.append(gitops_commit_message(result.hash, status, desc, int(event.created), result.env))
             for moment in self._moments(result, reconcile):
                 self.clock.at(moment, functools.partial(self._gitops, result))
-        messages.append(commit_event_message(event, self.app))
+        messages.append(commit_event_message(event, self.state))
         self.hub.broadcast(messages)
 
     @staticmethod
-    def _moments(result: _Result, reconcile: float) -> list[float]:
+    def _moments(result: Result, reconcile: float) -> list[float]:
         start = result.committed_at
         moments = [start + reconcile / 2, start + reconcile]
         if result.recovers:
             moments.append(start + 2 * reconcile)
         return [m for m in moments if m > start] or [start]
 
-    def _gitops(self, result: _Result, when: float) -> None:
-        status, desc = result._gitops(when - result.committed_at + 1e-9, self.app.reconcile_delay)  # noqa: SLF001
+    def _gitops(self, result: Result, when: float) -> None:
+        status, desc = result.gitops(when - result.committed_at + 1e-9, self.state.config.reconcile_delay)
         flux_time = int(time.time())
         self.hub.broadcast(
             [gitops_commit_message(result.hash, status, desc, flux_time, result.env)],
@@ -552,78 +446,41 @@ class Push:
         )
 
     def _advance(self, when: float) -> None:
-        self.app._advance(max(when, time.monotonic()))  # noqa: SLF001
+        self.state.advance(max(when, time.monotonic()))
 
-    # -- routes ------------------------------------------------------------------------------------
+    # -- the upgrade -----------------------------------------------------------------------------------------------
 
-    def commit_events(self, request: _Request, now: float) -> _Response:  # noqa: ARG002
-        """``GET /api/repo/{owner}/{name}/commits/{sha}/events``: the commit's events, newest first; ``[]`` if none."""
-        from gimlet_ci._devserver import _error, _Response, go_json  # noqa: PLC0415
-
-        if self.app.faults.no_commit_events or self.app.faults.no_track_endpoints:
-            return _error(404, "404 page not found")
-        parts = request.path.split("/")
-        owner, name, sha = parts[3], parts[4], parts[6]
-        repository = f"{owner}/{name}"
-        events = [
-            e
-            for e in self.app._events.values()  # noqa: SLF001
-            if e.type != "rollback" and event_repository(e, self.app) == repository and event_sha(e, self.app) == sha
-        ]
-        events.reverse()  # newest stored first within one second
-        events.sort(key=event_created, reverse=True)
-        return _Response(200, go_json([commit_event(e, self.app) for e in events], keep_order=True))
-
-
-def is_commit_events_path(path: str) -> bool:
-    parts = path.split("/")
-    return (
-        len(parts) == 8  # noqa: PLR2004
-        and parts[:3] == ["", "api", "repo"]
-        and all(parts[3:6])
-        and parts[5] == "commits"
-        and bool(parts[6])
-        and parts[7] == "events"
-    )
+    def upgrade(self, handler: http.server.BaseHTTPRequestHandler, request: Request) -> Response | None:
+        """``GET /ws/``: an error answer, or None once the socket was served to its end."""
+        faults = self.state.config.faults
+        if faults.ws_disabled:
+            return http_error(404, "404 page not found")
+        if request.method != "GET":
+            return empty(405)
+        if faults.force_status is not None:
+            return http_error(faults.force_status)
+        if not authorized(self.state, request):
+            return http_error(401)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        refused = _handshake_error(headers)
+        if refused is not None:
+            return http_error(400, refused)
+        with self.state.lock:
+            self.state.counts[("GET", "/ws/")] += 1
+            how = "header" if request.headers.get("Authorization", "").startswith(("Bearer ", "BEARER ")) else "query"
+            self.hub.upgrades.append((urllib.parse.urlencode(request.query, doseq=True), how))
+        self.hub.serve(handler, headers["sec-websocket-key"])
+        return None
 
 
-def upgrade(app: DevServer, handler: http.server.BaseHTTPRequestHandler, request: _Request) -> _Response | None:
-    """``GET /ws/``: an error answer, or None once the socket was served to its end."""
-    from gimlet_ci._devserver import _error, _Response  # noqa: PLC0415
-
-    faults = app.faults
-    if faults.ws_disabled:
-        return _error(404, "404 page not found")
-    if request.method != "GET":
-        return _Response(405, b"", content_type=None)
-    if faults.force_status is not None:
-        return _error(faults.force_status)
-    if not app._authorized(request):  # noqa: SLF001
-        return _error(401)
-    headers = {k.lower(): v for k, v in request.headers.items()}
+def _handshake_error(headers: Mapping[str, str]) -> str | None:
+    """What gorilla/websocket answers to a request that is not a websocket handshake (lower-case *headers*)."""
     if "upgrade" not in headers.get("connection", "").lower():
-        return _error(
-            400,
-            "websocket: the client is not using the websocket protocol: 'upgrade' token not found in 'Connection' "
-            "header",
-        )
+        return _NOT_WEBSOCKET.format(word="upgrade", header="Connection")
     if headers.get("upgrade", "").lower() != "websocket":
-        return _error(
-            400,
-            "websocket: the client is not using the websocket protocol: 'websocket' token not found in 'Upgrade' "
-            "header",
-        )
+        return _NOT_WEBSOCKET.format(word="websocket", header="Upgrade")
     if headers.get("sec-websocket-version") != "13":
-        return _error(400, "websocket: unsupported version: 13 not found in 'Sec-Websocket-Version' header")
-    key = headers.get("sec-websocket-key", "")
-    if not key:
-        return _error(400, "websocket: not a websocket handshake: 'Sec-WebSocket-Key' header is missing or blank")
-    with app._lock:  # noqa: SLF001
-        app._counts[("GET", "/ws/")] += 1  # noqa: SLF001
-        how = "header" if request.headers.get("Authorization", "").startswith(("Bearer ", "BEARER ")) else "query"
-        app.push.hub.upgrades.append((urllib.parse.urlencode(request.query, doseq=True), how))
-    app.push.hub.serve(handler, key)
+        return "websocket: unsupported version: 13 not found in 'Sec-Websocket-Version' header"
+    if not headers.get("sec-websocket-key", ""):
+        return "websocket: not a websocket handshake: 'Sec-WebSocket-Key' header is missing or blank"
     return None
-
-
-__all__ = ["Hub", "Push", "accept_key", "commit_event", "frame", "is_commit_events_path", "read_frame", "upgrade"]

@@ -1,0 +1,282 @@
+"""Gimlet's CI endpoints on the dev server: each request to a `Response`, with the fault knobs applied.
+
+The routes, their methods, validation order and messages are Gimlet's: ``POST /api/artifact`` stores whatever
+decodes (a fresh id every time, no duplicate detection) and echoes it; the track endpoints answer the 404-plus-JSON
+quirk for an unknown id; ``POST /api/releases`` checks, in Gimlet's order, the body, ``env``, ``artifactId``, the
+artifact and every manifest's templates before it stores a ``release`` or an ``imageBuild``; ``POST /api/rollback``
+needs its three query parameters; ``GET /api/artifacts`` filters and pages as Gimlet's SQL does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import secrets
+import time
+from collections.abc import Callable
+
+from gimlet_ci.devserver.state import USER, State, string
+from gimlet_ci.devserver.wire import (
+    Request,
+    Response,
+    commit_events_body,
+    empty,
+    http_error,
+    not_found_quirk,
+    track_body,
+)
+from gimlet_ci.gimlet import dx
+from gimlet_ci.gimlet.gojson import Decoder, GoPanic, RawSyntaxError, Slice, encode, encode_any, parse, plain
+from gimlet_ci.gimlet.gotemplate import TemplateError, resolve_manifest, template_vars
+from gimlet_ci.gimlet.reading import read_body
+from gimlet_ci.gimlet.worker import IMAGE_BUILD_STRATEGIES, extract_image_strategy, prep_preview
+
+__all__ = ["ROUTES", "authorized", "handle"]
+
+Handler = Callable[[State, Request, float], Response]
+
+_NOT_FOUND = "404 page not found"
+
+
+def handle(state: State, request: Request) -> Response:
+    """Answer one request (the caller does not hold the lock): count it, wait the latency, dispatch."""
+    with state.lock:
+        state.counts[(request.method, request.path)] += 1
+        faults = state.config.faults
+    if faults.latency > 0:
+        time.sleep(faults.latency)
+    with state.lock:
+        return _dispatch(state, request)
+
+
+def authorized(state: State, request: Request) -> bool:
+    """Gimlet's order: a ``Bearer``/``BEARER`` header, else ``access_token=`` (the first that has a token)."""
+    header = request.headers.get("Authorization", "")
+    token = next((header[len(p) :] for p in ("Bearer ", "BEARER ") if header.startswith(p)), "")
+    if not token:
+        token = request.query.get("access_token", [""])[0]
+    return bool(token) and secrets.compare_digest(token.encode(), state.config.token.encode())
+
+
+def _dispatch(state: State, request: Request) -> Response:
+    faults = state.config.faults
+    is_api = request.path.startswith("/api/")
+    if faults.fail_first > 0 and (request.path == faults.fail_path if faults.fail_path is not None else is_api):
+        faults.fail_first -= 1
+        return http_error(500)
+    if request.path == "/health":
+        return empty(200 if request.method == "GET" else 405)
+    commit_events = _is_commit_events_path(request.path)
+    route = (_commit_events, "GET") if commit_events else _HANDLERS.get(request.path)
+    if route is None or (faults.no_track_endpoints and request.path in _TRACK):
+        return http_error(404, _NOT_FOUND)
+    handler, method = route
+    if request.method != method:
+        return empty(405)
+    if faults.force_status is not None:
+        return http_error(faults.force_status)
+    if not authorized(state, request):
+        return http_error(401)
+    now = time.monotonic()
+    state.advance(now)
+    return handler(state, request, now)
+
+
+def _post_artifact(state: State, request: Request, now: float) -> Response:
+    reading = read_body(request.body or b"")
+    if reading.stored is None:
+        return empty(500)  # the decoder panicked: the router's recoverer answers
+    stored = state.store(reading, reading.stored, now)
+    faults = state.config.faults
+    if faults.drop_after_store > 0:
+        faults.drop_after_store -= 1
+        return Response(0, b"", drop=True)
+    return Response(201, encode(dx.ARTIFACT, stored.value))
+
+
+def _track(state: State, request: Request, now: float, *, artifact: bool) -> Response:
+    """A track endpoint: ``eventArtifactTrack?artifactId=`` (*artifact*) or ``eventReleaseTrack?id=``."""
+    wanted = request.query.get("artifactId" if artifact else "id", [""])[0]
+    if not wanted:
+        return http_error(400, "Bad Request: id parameter is mandatory")
+    event = state.artifact_event(wanted) if artifact else state.events.get(wanted)
+    if event is None:
+        return not_found_quirk()
+    faults = state.config.faults
+    if faults.non_json_body:
+        return Response(200, b"<html><body><h1>502 Bad Gateway</h1></body></html>\n")
+    kind = "" if artifact else event.type
+    body = track_body(event, kind=kind, now=now, reconcile=state.config.reconcile_delay)
+    return Response(200, body, truncate=faults.truncated_body)
+
+
+def _post_release(state: State, request: Request, now: float) -> Response:
+    try:
+        raw = parse(request.body)
+    except RawSyntaxError:
+        return http_error(400, "Bad Request")
+    decoder = Decoder()
+    try:
+        body, _ = decoder.decode(dx.RELEASE_REQUEST, raw)
+    except GoPanic:
+        return empty(500)
+    if decoder.issues:
+        return http_error(400, "Bad Request")
+    env, app, artifact_id = body["env"], body["app"], body["artifactId"]
+    if not env:
+        return http_error(400, "Bad Request: env parameter is mandatory")
+    if not artifact_id:
+        return http_error(400, "Bad Request: artifact parameter is mandatory")
+    stored = state.stored.get(artifact_id)
+    if stored is None:
+        return http_error(404, f"Not Found - cannot find artifact with id {artifact_id}")
+    image_build = False
+    for manifest_value in stored.value["environments"] or ():
+        try:
+            prepared = prep_preview(manifest_value)
+        except GoPanic:
+            return empty(500)  # a panic, caught by the router's recoverer
+        manifest = plain(dx.MANIFEST, prepared)
+        try:
+            resolved = resolve_manifest(manifest, template_vars(stored.echo, app=string(manifest.get("app"))))
+        except TemplateError as e:
+            return http_error(400, str(e))
+        # Gimlet compares the resolved env and app with the request's exactly: a release without app never builds.
+        if string(resolved.get("env")) != env or string(resolved.get("app")) != app:
+            continue
+        values = resolved.get("values")
+        try:
+            strategy = extract_image_strategy({**prepared, "values": values if isinstance(values, dict) else None})
+        except GoPanic:
+            return empty(500)
+        if strategy in IMAGE_BUILD_STRATEGIES:
+            image_build = True
+            break  # Gimlet builds for the first such manifest and looks no further
+    release_request = {"env": env, "app": app, "artifactId": artifact_id, "triggeredBy": USER}
+    kind = "imageBuild" if image_build else "release"
+    event = state.new_event(kind, now=now, artifact_id=artifact_id, request=release_request)
+    answer = {"id": event.id, "type": kind}  # a Go map: sorted keys
+    if state.config.faults.release_without_type:
+        del answer["type"]
+    return Response(201, encode_any(answer))
+
+
+def _post_rollback(state: State, request: Request, now: float) -> Response:
+    params = {name: request.query.get(name, [""])[0] for name in ("env", "app", "sha")}
+    for name, value in params.items():
+        if not value:
+            return http_error(400, f"Bad Request: {name} parameter is mandatory")
+    rollback = {"env": params["env"], "app": params["app"], "targetSHA": params["sha"], "triggeredBy": USER}
+    event = state.new_event("rollback", now=now, request=rollback)
+    return Response(201, encode_any({"id": event.id}))
+
+
+def _list_artifacts(state: State, request: Request, now: float) -> Response:  # noqa: ARG001
+    query = request.query
+    try:
+        limit = _go_atoi(query["limit"][0]) if "limit" in query else None
+        offset = _go_atoi(query["offset"][0]) if "offset" in query else 0
+        since = _go_time(query["since"][0]) if "since" in query else None
+        until = _go_time(query["until"][0]) if "until" in query else None
+        event = _query_event(query["event"][0]) if "event" in query else None
+    except ValueError as e:
+        return http_error(400, f"Bad Request - {e}")
+    if not limit and not offset:
+        limit = 10  # Gimlet: LIMIT 10 when both are 0 (absent or explicit); offset alone gives LIMIT 0
+    limit = limit or 0
+    repository = query.get("repository", [""])[0]
+    branches = [b for b in (query.get("branch", [""])[0], query.get("sourceBranch", [""])[0]) if b]
+    shas = query.get("sha")  # every value, an empty one included, as Gimlet's `sha IN (...)`
+    selected = []
+    for stored in reversed(state.stored.values()):
+        version = stored.echo.get("version", {})
+        created = stored.echo.get("created", 0)
+        if (
+            (repository and version.get("repositoryName") != repository)
+            or any(version.get("branch", "") != branch for branch in branches)  # sourceBranch filters branch too
+            or (shas is not None and version.get("sha", "") not in shas)
+            or (event is not None and version.get("event", "push") != event)
+            or (since is not None and created < since)
+            or (until is not None and created >= until)
+        ):
+            continue
+        selected.append(stored)
+    selected.sort(key=lambda s: s.echo.get("created", 0), reverse=True)  # stable: newest stored first within a second
+    page = selected[offset : offset + limit]
+    return Response(200, encode(Slice(dx.ARTIFACT), [s.value for s in page]))
+
+
+def _commit_events(state: State, request: Request, now: float) -> Response:  # noqa: ARG001
+    """``GET /api/repo/{owner}/{name}/commits/{sha}/events``: the commit's events, newest first; ``[]`` if none."""
+    faults = state.config.faults
+    if faults.no_commit_events or faults.no_track_endpoints:
+        return http_error(404, _NOT_FOUND)
+    parts = request.path.split("/")
+    repository, sha = f"{parts[3]}/{parts[4]}", parts[6]
+    events = [
+        e
+        for e in state.events.values()
+        if e.type != "rollback"
+        and state.version(e).get("repositoryName", "") == repository
+        and state.version(e).get("sha", "") == sha
+    ]
+    events.reverse()  # newest stored first within one second
+    events.sort(key=lambda e: e.created, reverse=True)
+    return Response(200, commit_events_body(events, state))
+
+
+def _is_commit_events_path(path: str) -> bool:
+    parts = path.split("/")
+    return (
+        len(parts) == 8  # noqa: PLR2004
+        and parts[:3] == ["", "api", "repo"]
+        and all(parts[3:6])
+        and parts[5] == "commits"
+        and bool(parts[6])
+        and parts[7] == "events"
+    )
+
+
+_HANDLERS: dict[str, tuple[Handler, str]] = {
+    "/api/artifact": (_post_artifact, "POST"),
+    "/api/eventArtifactTrack": (functools.partial(_track, artifact=True), "GET"),
+    "/api/releases": (_post_release, "POST"),
+    "/api/eventReleaseTrack": (functools.partial(_track, artifact=False), "GET"),
+    "/api/rollback": (_post_rollback, "POST"),
+    "/api/artifacts": (_list_artifacts, "GET"),
+}
+ROUTES: dict[str, str] = {path: method for path, (_, method) in _HANDLERS.items()}
+"""Gimlet's CI routes with their methods (the commit-events route, ``/ws/`` and ``/health`` apart)."""
+_TRACK = frozenset({"/api/eventArtifactTrack", "/api/eventReleaseTrack"})
+
+
+def _query_event(text: str) -> str:
+    """``event=`` as Gimlet reads it: quoted and decoded as a JSON string, then as a ``GitEvent`` (push, tag, pr;
+    any other string is push). A value that breaks the quoting raises ValueError (Gimlet answers 400)."""
+    try:
+        value = parse(f'"{text}"', whole=True)
+    except RawSyntaxError as e:
+        raise ValueError(str(e)) from e
+    if not isinstance(value, str):  # pragma: no cover - a quoted text parses to a string or fails
+        msg = "json: cannot unmarshal into string"
+        raise ValueError(msg)  # noqa: TRY004 - Gimlet's error is a JSON error
+    return value if value in dx.GIT_EVENTS else "push"
+
+
+def _go_atoi(text: str) -> int:
+    if not re.fullmatch(r"[+-]?\d+", text):
+        msg = f'strconv.Atoi: parsing "{text}": invalid syntax'
+        raise ValueError(msg)
+    return int(text)
+
+
+def _go_time(text: str) -> int:
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or "T" not in text:
+        msg = f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse "{text}" as "2006"'
+        raise ValueError(msg)
+    return int(parsed.timestamp())
