@@ -143,10 +143,10 @@ def parse(body: bytes | str, *, whole: bool = False) -> Any:
     try:
         value, end = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as e:
-        raise RawSyntaxError(e.msg) from None
-    except RecursionError:
+        raise RawSyntaxError(e.msg) from e
+    except RecursionError as e:
         msg = "exceeded max depth"
-        raise RawSyntaxError(msg) from None
+        raise RawSyntaxError(msg) from e
     if whole and text[end:].strip(_WHITESPACE):
         msg = f"invalid character {text[end:].lstrip(_WHITESPACE)[0]!r} after top-level value"
         raise RawSyntaxError(msg)

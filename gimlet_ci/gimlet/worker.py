@@ -71,7 +71,7 @@ def _must_compile(pattern: str, where: str) -> Any:
         return compile_glob(pattern)
     except GlobSyntaxError as e:
         msg = f"glob.MustCompile({pattern!r}) in {where}: {e}"
-        raise GoPanic(msg) from None
+        raise GoPanic(msg) from e
 
 
 def _match(glob: Any, text: str, where: str) -> bool:
@@ -79,7 +79,7 @@ def _match(glob: Any, text: str, where: str) -> bool:
         return bool(glob.match(text))
     except GlobMatchPanic as e:
         msg = f"gobwas glob {glob.pattern!r} matching {text!r} in {where}: {e}"
-        raise GoPanic(msg) from None
+        raise GoPanic(msg) from e
 
 
 def _escape_brackets(pattern: str) -> str:
