@@ -153,6 +153,21 @@ def parse(body: bytes | str, *, whole: bool = False) -> Any:
     return _fix_tree(value) if "\\u" in text and _SURROGATE_ESCAPE.search(text) else value
 
 
+def dynamic_type(value: Any) -> str:
+    """The Go type an ``interface{}`` holding a decoded JSON value has, as a panic message names it."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, float | int):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return "map[string]interface {}"
+
+
 def raw_kind(raw: Any) -> str:
     """Go's name for a raw value's JSON type, as in ``cannot unmarshal <kind> into …``."""
     if raw is None:
