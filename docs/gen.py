@@ -6,8 +6,8 @@ writes nothing and exits 1 when any page on disk differs from what the code says
 What each page is generated from:
 
 - ``cli.md``: `gimlet_ci.cli.build_parser`, every command and option;
-- ``settings.md``: ``gimlet_ci._settings`` (the ``GIMLET_*`` names), the parser (the options), and each adapter's
-  ``inputs()``, probed with synthetic environments to find which variable sets which setting, in which precedence;
+- ``settings.md``: the settings' declarations (``gimlet_ci._settings.SETTINGS``: option, variable, meaning, each
+  platform's input names), each input confirmed by probing the adapter's ``inputs()``;
 - ``context.md``: each adapter's ``context()``, probed over the golden environments in ``tests/fixtures/env/``: a
   variable is a source of a field when changing its value changes that field;
 - ``exit-codes.md``: the exception tree in `gimlet_ci.exceptions`;
@@ -180,106 +180,25 @@ def cli_page() -> str:
 
 # -- settings --------------------------------------------------------------------------------------------------------
 
-_SETTING_MEANING = {
-    "server": "Gimlet's URL, `https://gimlet.example.com`",
-    "token": "a Gimlet API key (generate one on Gimlet's `/settings` page); never printed",
-    "wait": "automated mode: wait until every deploy the artifact triggered is reconciled (boolean)",
-    "deploy": "on-demand mode: release the artifact to `env` (and `app`) and track the release (boolean)",
-    "env": "environment of the on-demand release",
-    "app": "app of the on-demand release; every app of `env` when empty",
-    "timeout": "one deadline for the whole command, Go-style (`90s`, `10m`, `1h30m`); default `10m`",
-    "dry_run": "build and print the artifact, send nothing (boolean)",
-    "fields": "extra links on the artifact, `name=url` pairs separated by `;` or newlines",
-    "manifests": "folder of the Gimlet manifests; default `.gimlet`",
-    "ca_bundle": "CA certificates (PEM file) for a Gimlet with a private CA",
-    "push": "listen on Gimlet's push channel while waiting (boolean, default on); off: poll only",
-}
-"""One line per canonical setting; a setting the code gains without a line here fails the generation."""
-
-_PREFIXES = ("INPUT_", "PLUGIN_", "PARAM_", "GIMLET_", "")
-_EXTRA_WORDS = ("DEBUG", "BRANCHHEAD", "SERVER", "TOKEN", "GIMLET_SERVER", "GIMLET_TOKEN", "DRY-RUN", "CA-BUNDLE")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
-
 Inputs = Callable[[Mapping[str, str]], Mapping[str, tuple[str, str]]]
 
 
-def _constant_names(module: Any) -> set[str]:
-    """Variable-like strings in the module's tuple constants (``_INPUTS`` and friends), to probe as well."""
-    found: set[str] = set()
-
-    def walk(value: object) -> None:
-        if isinstance(value, str):
-            if _NAME.match(value) and value.upper() == value and "_" in value:
-                found.add(value)
-        elif isinstance(value, (tuple, list, frozenset, set)):
-            for item in value:
-                walk(item)
-
-    for name, value in vars(module).items():
-        if name.isupper() or name.startswith("_"):
-            walk(value)
-    return found
-
-
-def _candidates(module: Any, settings: Iterable[str]) -> list[str]:
-    words = {s.upper() for s in settings} | set(_EXTRA_WORDS)
-    names = {f"{prefix}{word}" for prefix in _PREFIXES for word in words}
-    names |= _constant_names(module)
-    return sorted(names)
-
-
-def probe_inputs(
-    inputs: Callable[[Mapping[str, str]], Mapping[str, tuple[str, str]]], candidates: Iterable[str]
-) -> dict[str, list[str]]:
-    """Which variables ``inputs()`` maps to each setting, in precedence order (first wins)."""
-    by_setting: dict[str, set[str]] = {}
-    for name in candidates:
-        for setting, (source, _) in inputs({name: "probe"}).items():
-            if source == name:
-                by_setting.setdefault(setting, set()).add(name)
-    ordered: dict[str, list[str]] = {}
-    for setting, names in by_setting.items():
-        remaining = set(names)
-        order: list[str] = []
-        while remaining:
-            result = inputs(dict.fromkeys(sorted(remaining), "probe")).get(setting)
-            winner = result[0] if result is not None and result[0] in remaining else min(remaining)
-            order.append(winner)
-            remaining.discard(winner)
-        ordered[setting] = order
-    return ordered
-
-
 def _any_case(inputs: Inputs, name: str) -> bool:
+    """Whether the adapter's ``inputs()`` reads *name* whatever its letter case."""
     return bool(inputs({name.lower(): "probe"})) and bool(inputs({name.title(): "probe"}))
 
 
-def _ship_options() -> dict[str, str]:
-    """Setting name → the ``ship`` option that sets it, read from the parser."""
-    from gimlet_ci.cli import build_parser  # noqa: PLC0415
-
-    ship = _subparsers(build_parser())["ship"][0]
-    options: dict[str, str] = {}
-    for action in ship._actions:  # noqa: SLF001
-        if action.option_strings:
-            dest = "fields" if action.dest == "field" else action.dest
-            options[dest] = action.option_strings[-1]
-    return options
+def _read_as(inputs: Inputs, name: str) -> str | None:
+    """The setting the adapter's ``inputs()`` reads *name* as, if any."""
+    return next((setting for setting, (source, _) in inputs({name: "probe"}).items() if source == name), None)
 
 
 def settings_page() -> str:
-    """docs/reference/settings.md: precedence, ``GIMLET_*`` names, and each platform's input names."""
-    import importlib  # noqa: PLC0415
+    """docs/reference/settings.md: precedence, and each setting's option, variable, meaning and platform inputs, from
+    the settings' declarations (``gimlet_ci._settings.SETTINGS``); the adapter's ``inputs()`` confirms each input."""
+    from gimlet_ci._settings import SETTINGS  # noqa: PLC0415
+    from gimlet_ci.adapters import REGISTRY  # noqa: PLC0415
 
-    from gimlet_ci._settings import _ENV_NAMES  # noqa: PLC0415 - the table of GIMLET_* names
-    from gimlet_ci.adapters import ADAPTERS, SETTING_NAMES  # noqa: PLC0415
-
-    unknown = [s for s in SETTING_NAMES if s not in _SETTING_MEANING]
-    if unknown:
-        msg = f"docs/gen.py: describe the new setting(s) {unknown} in _SETTING_MEANING"
-        raise SystemExit(msg)
-    options = _ship_options()
     out = [
         HEADER + "# Settings and environment variables",
         "",
@@ -302,10 +221,9 @@ def settings_page() -> str:
         "| Setting | Option | Variable | Meaning |",
         "| --- | --- | --- | --- |",
     ]
-    for setting in SETTING_NAMES:
-        option = options.get(setting)
-        shown = f"`{option}`" if option else "—"
-        out.append(f"| `{setting}` | {shown} | `{_ENV_NAMES[setting]}` | {_SETTING_MEANING[setting]} |")
+    for setting in SETTINGS:
+        shown = f"`{setting.option.name}`" if setting.option else "—"
+        out.append(f"| `{setting.name}` | {shown} | `{setting.variable}` | {setting.meaning} |")
     out += [
         "",
         _prose(
@@ -328,35 +246,37 @@ def settings_page() -> str:
         "",
         _prose(
             """
-            Which platform variables each adapter reads as settings (found by calling its `inputs()`), and how the
-            platform is detected when `--platform` is `auto`. Where a setting lists several variables, the first one
-            set wins. Every platform reads the `GIMLET_*` variables above as well, and they win.
+            Which platform variables each adapter reads as settings (as each setting declares them, and as its
+            `inputs()` reads them), and how the platform is detected when `--platform` is `auto`. Where a setting
+            lists several variables, the first one set wins. Every platform reads the `GIMLET_*` variables above as
+            well, and they win.
             """
         ),
     ]
-    for name in ADAPTERS:
-        module = importlib.import_module(f"gimlet_ci.adapters.{name}")
-        title, _, aside = _first_paragraph(module.__doc__).split(". ")[0].rstrip(".").partition(" (")
-        found = probe_inputs(module.inputs, _candidates(module, SETTING_NAMES))
+    for adapter in REGISTRY:
+        name = adapter.NAME
+        title, _, aside = _first_paragraph(adapter.__doc__).split(". ")[0].rstrip(".").partition(" (")
         out += ["", f"### {title} {{#{name}}}", ""]
         if aside:
             out += [f"({aside}", ""]
-        out.append(f"`--platform {name}`. Detection: {_first_paragraph(module.detect.__doc__)}")
+        out.append(f"`--platform {name}`. Detection: {_first_paragraph(adapter.detect.__doc__)}")
         out.append("")
-        if not found:
+        declared = [(d.name, d.input_names(name)) for d in SETTINGS if d.input_names(name)]
+        if not declared:
             out.append(
                 "No input names of its own: set the `GIMLET_*` variables (or pass options) in the job's environment."
             )
             continue
         out += ["| Setting | Variables, first wins |", "| --- | --- |"]
-        for setting in SETTING_NAMES:
-            names = found.get(setting)
-            if names:
-                cells = []
-                for variable in names:
-                    note = " (any case)" if _any_case(module.inputs, variable) else ""
-                    cells.append(f"`{variable}`{note}")
-                out.append(f"| `{setting}` | {', '.join(cells)} |")
+        for key, names in declared:
+            cells = []
+            for variable in names:
+                if _read_as(adapter.inputs, variable) != key:
+                    msg = f"docs/gen.py: the {name} adapter's inputs() does not read {variable} as {key}"
+                    raise SystemExit(msg)
+                note = " (any case)" if _any_case(adapter.inputs, variable) else ""
+                cells.append(f"`{variable}`{note}")
+            out.append(f"| `{key}` | {', '.join(cells)} |")
     return "\n".join(out) + "\n"
 
 

@@ -2,7 +2,7 @@
 
 The public API::
 
-    from gimlet_ci import Deadline, build_client, load_settings, prepare, ship
+    from gimlet_ci import connect, load_settings, prepare, ship
 
 The CLI (``gimlet-ci``) is a thin layer over these; see the API reference for a complete example.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gimlet_ci._artifact import build_artifact
-    from gimlet_ci._client import GimletClient, build_client
+    from gimlet_ci._client import GimletClient, build_client, connect
     from gimlet_ci._flows import Prepared, prepare, release, rollback, ship, track
     from gimlet_ci._models import Artifact, DeployOutcome, Outcome, Version
     from gimlet_ci._retry import Deadline, PollSchedule, RetryPolicy, Timing
@@ -39,6 +39,7 @@ __all__ = [
     "Version",
     "build_artifact",
     "build_client",
+    "connect",
     "detect_adapter",
     "load_settings",
     "prepare",
@@ -50,7 +51,7 @@ __all__ = [
 
 _LAZY = {
     "gimlet_ci._artifact": ("build_artifact",),
-    "gimlet_ci._client": ("GimletClient", "build_client"),
+    "gimlet_ci._client": ("GimletClient", "build_client", "connect"),
     "gimlet_ci._flows": ("Prepared", "prepare", "release", "rollback", "ship", "track"),
     "gimlet_ci._models": ("Artifact", "DeployOutcome", "Outcome", "Version"),
     "gimlet_ci._retry": ("Deadline", "PollSchedule", "RetryPolicy", "Timing"),

@@ -15,10 +15,12 @@ how, is decided here per request kind and paced by `gimlet_ci._retry`:
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import json
 import ssl
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import attrs
@@ -36,6 +38,7 @@ from gimlet_ci._retry import (
     default_retry,
     format_duration,
 )
+from gimlet_ci._version import __version__
 from gimlet_ci.exceptions import (
     BadResponse,
     ConfigError,
@@ -44,6 +47,11 @@ from gimlet_ci.exceptions import (
     ServerUnreachable,
     Unauthorized,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from gimlet_ci._settings import Settings
 
 log = structlog.get_logger("gimlet_ci")
 
@@ -55,11 +63,35 @@ CLOCK_SKEW = 30.0
 """How far the server's clock may be behind ours when we look for an artifact stored by an unanswered POST."""
 
 
+class RequestKind(enum.Enum):
+    """What one attempt's failure says about what Gimlet stored, and so whether a request may be sent again."""
+
+    READ = "read"
+    """Tracking and listing: nothing is stored, so a read is sent again on transport errors, 5xx and 429."""
+    ARTIFACT = "artifact"
+    """``POST /api/artifact``: sent again when it cannot have been stored (refused, 429, 503, and Gimlet's own 500,
+    which it answers before storing); when the outcome is unknown the artifact is looked up first."""
+    QUEUE = "queue"
+    """A release or rollback request: sent again only when it cannot have been queued (refused, 429, 503); an
+    unknown outcome is reported, never sent again."""
+
+
 class _UnknownOutcome(Exception):
+    """Raised inside an attempt when a POST may or may not have been stored; *final* is the error to report."""
+
     def __init__(self, reason: str, final: GimletAPIError) -> None:
         super().__init__(reason)
         self.reason = reason
         self.final = final
+
+
+E = TypeVar("E", bound=BaseException)
+
+
+def _because(error: E, cause: BaseException) -> E:
+    """*error*, with *cause* as the cause it shows when it is raised later, after the retries."""
+    error.__cause__ = cause
+    return error
 
 
 def _trim(text: str, limit: int = 200) -> str:
@@ -99,7 +131,7 @@ def make_http_client(
             verify = ssl.create_default_context(cafile=ca_bundle)
         except (OSError, ssl.SSLError) as e:
             msg = f"the CA bundle {ca_bundle!r} cannot be loaded: {e}"
-            raise ConfigError(msg, tip="GIMLET_CA_BUNDLE must be a PEM file of CA certificates") from None
+            raise ConfigError(msg, tip="GIMLET_CA_BUNDLE must be a PEM file of CA certificates") from e
     return httpx.Client(
         base_url=server,
         headers={"Authorization": f"Bearer {token}", "User-Agent": user_agent},
@@ -118,7 +150,10 @@ def is_loopback(server: str) -> bool:
 
 @attrs.define
 class GimletClient:
-    """Gimlet's artifact, release and rollback endpoints; the repr never shows the token."""
+    """Gimlet's artifact, release and rollback endpoints; the repr never shows the token.
+
+    A context manager: ``with client:`` closes its connections at the end (`close`).
+    """
 
     http: httpx.Client = attrs.field(repr=False)
     deadline: Deadline
@@ -131,6 +166,16 @@ class GimletClient:
     push: bool = True
     """Whether waits listen on Gimlet's push channel (``/ws/``) as well as polling."""
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections; the client sends nothing afterwards."""
+        self.http.close()
+
     # -- the public calls ---------------------------------------------------------------------------------------
 
     def post_artifact(self, artifact: Artifact) -> Artifact:
@@ -140,21 +185,9 @@ class GimletClient:
 
         def attempt() -> Artifact:
             try:
-                response = self._request("POST", "/api/artifact", content=body, stored_on="none-or-500")
+                response = self._request("POST", "/api/artifact", kind=RequestKind.ARTIFACT, content=body)
             except _UnknownOutcome as e:
-                try:
-                    found = self._find_stored(artifact, since=first_attempt - CLOCK_SKEW)
-                except GimletAPIError:
-                    e.final.tip = (
-                        "the artifact may have been stored, and looking it up failed too: check Gimlet for an artifact "
-                        f"of {artifact.version.sha[:12]} before running this again, a second one could deploy twice"
-                    )
-                    raise e.final from None
-                if found is not None:
-                    log.warning("gimlet_ci.artifact_adopted", artifact_id=found.id, reason=e.reason)
-                    return found
-                msg = f"{e.reason}; no artifact was stored, sending again"
-                raise Retryable(msg, e.final) from None
+                return self._adopt_or_resend(artifact, e, since=first_attempt - CLOCK_SKEW)
             stored = from_wire(self._json(response, "artifact answer"), Artifact, what="artifact answer")
             if not stored.id:
                 msg = "Gimlet stored the artifact but its answer has no id"
@@ -185,23 +218,11 @@ class GimletClient:
 
     def track_artifact(self, artifact_id: str) -> TrackStatus:
         """``GET /api/eventArtifactTrack``: processing status of an artifact and its deploys."""
-        data = self._read(
-            "GET /api/eventArtifactTrack",
-            "/api/eventArtifactTrack",
-            {"artifactId": artifact_id},
-            subject=artifact_id,
-        )
-        return from_wire(data, TrackStatus, what="tracking answer")
+        return self._track("/api/eventArtifactTrack", "artifactId", artifact_id)
 
     def track_release(self, release_id: str) -> TrackStatus:
         """``GET /api/eventReleaseTrack``: status of a release, rollback or image build."""
-        data = self._read(
-            "GET /api/eventReleaseTrack",
-            "/api/eventReleaseTrack",
-            {"id": release_id},
-            subject=release_id,
-        )
-        return from_wire(data, TrackStatus, what="tracking answer")
+        return self._track("/api/eventReleaseTrack", "id", release_id)
 
     def commit_events(self, repository: str, sha: str) -> list[Any]:
         """``GET /api/repo/{owner}/{name}/commits/{sha}/events``: every event of a commit (``api.CommitEvent``),
@@ -230,25 +251,45 @@ class GimletClient:
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
+    def _adopt_or_resend(self, artifact: Artifact, unknown: _UnknownOutcome, *, since: float) -> Artifact:
+        """After a POST whose outcome is unknown: the artifact it stored, if any; else ask for another attempt."""
+        try:
+            found = self._find_stored(artifact, since=since)
+        except GimletAPIError as e:
+            tip = (
+                "the artifact may have been stored, and looking it up failed too: check Gimlet for an artifact "
+                f"of {artifact.version.sha[:12]} before running this again, a second one could deploy twice"
+            )
+            raise unknown.final.carrying(tip=tip) from e
+        if found is not None:
+            log.warning("gimlet_ci.artifact_adopted", artifact_id=found.id, reason=unknown.reason)
+            return found
+        msg = f"{unknown.reason}; no artifact was stored, sending again"
+        raise Retryable(msg, unknown.final) from unknown
+
     def _post_once(
         self, path: str, *, content: bytes | None, params: Mapping[str, str] | None, what: str
     ) -> ReleaseTicket:
         def attempt() -> ReleaseTicket:
             try:
-                response = self._request("POST", path, content=content, params=params, stored_on="none")
+                response = self._request("POST", path, kind=RequestKind.QUEUE, content=content, params=params)
             except _UnknownOutcome as e:
-                e.final.tip = (
+                tip = (
                     f"the {what} may have been queued anyway; check Gimlet before running this again, "
                     "a second request would queue a second one"
                 )
-                raise e.final from None
+                raise e.final.carrying(tip=tip) from e.final
             return from_wire(self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer")
 
         return call_with_retries(attempt, what=f"POST {path}", policy=self.retry, deadline=self.deadline)
 
+    def _track(self, path: str, key: str, event_id: str) -> TrackStatus:
+        data = self._read(f"GET {path}", path, {key: event_id}, subject=event_id)
+        return from_wire(data, TrackStatus, what="tracking answer")
+
     def _read(self, what: str, path: str, params: Mapping[str, str], *, subject: str | None = None) -> Any:
         def attempt() -> Any:
-            response = self._request("GET", path, params=params, stored_on="read", subject=subject)
+            response = self._request("GET", path, kind=RequestKind.READ, params=params, subject=subject)
             return self._json(response, "answer")
 
         return call_with_retries(attempt, what=what, policy=self.retry, deadline=self.deadline)
@@ -270,7 +311,7 @@ class GimletClient:
         # Gimlet writes JSON as text/plain: parse by content, never by header.
         try:
             return json.loads(response.content)
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError) as e:
             msg = (
                 f"the server's {what} to {response.request.method} {response.url.path} is not JSON "
                 f"(HTTP {response.status_code}, body starts {_trim(_body_text(response), 80)!r})"
@@ -281,23 +322,35 @@ class GimletClient:
                 url=str(response.url),
                 body=_body_text(response),
                 tip="is GIMLET_SERVER the Gimlet dashboard URL, not a proxy or login page?",
-            ) from None
+            ) from e
 
     def _request(
         self,
         method: str,
         path: str,
         *,
-        stored_on: str,
+        kind: RequestKind,
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
         subject: str | None = None,
     ) -> httpx.Response:
-        """Send once and classify the failure: `Retryable`, `_UnknownOutcome`, or a final error."""
+        """One attempt: send, then judge the status; a failure is `Retryable`, `_UnknownOutcome` or final."""
+        response = self._send(method, path, kind=kind, content=content, params=params)
+        self._check_status(response, method, path, kind=kind, subject=subject)
+        return response
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: RequestKind,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """Send once within the deadline; a transport failure is classified by what the server may have stored."""
         self.deadline.check(f"calling {method} {path}")
         timeout = max(0.001, min(self.request_timeout, self.deadline.remaining()))
-        where = f"{method} {path}"
-        server = str(self.http.base_url).rstrip("/")
         started = self.timing.clock()
         try:
             response = self.http.request(
@@ -308,73 +361,77 @@ class GimletClient:
                 headers={"Content-Type": "application/json"} if content is not None else None,
                 timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             )
-        except httpx.TimeoutException as e:
+        except httpx.LocalProtocolError:
+            # Neither shown nor kept as the cause: its text quotes the header values, the token among them.
+            msg = f"{method} {path} could not be sent: a header value is not valid HTTP"
+            raise ConfigError(msg, tip="check that GIMLET_TOKEN holds only the token") from None
+        except httpx.RequestError as e:
+            raise self._transport_failure(e, f"{method} {path}", kind=kind, timeout=timeout) from e
+        log.debug(
+            "gimlet_ci.http",
+            method=method,
+            path=path,
+            status=response.status_code,
+            ms=round((self.timing.clock() - started) * 1000),
+        )
+        return response
+
+    def _transport_failure(self, e: httpx.RequestError, where: str, *, kind: RequestKind, timeout: float) -> Exception:
+        """What to raise for a request that got no answer: the deadline, another attempt, an unknown outcome, or a
+        final `ServerUnreachable`."""
+        server = self._server()
+        if isinstance(e, httpx.TimeoutException):
             if timeout < self.request_timeout and self.deadline.remaining() <= 0:
                 msg = f"the {format_duration(self.deadline.seconds)} deadline passed during {where}"
-                raise DeadlineExceeded(
-                    msg,
-                    tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
-                ) from None
-            final = ServerUnreachable(f"{where} to {server} timed out after {timeout:g}s", url=server)
-            if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout) or stored_on == "read":
-                msg = "timed out"
-                raise Retryable(msg, final) from None
-            msg = "no answer before the timeout"
-            raise _UnknownOutcome(msg, final) from None
-        except httpx.ConnectError as e:
+                return DeadlineExceeded(msg, tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer")
+            final = _because(ServerUnreachable(f"{where} to {server} timed out after {timeout:g}s", url=server), e)
+            if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout) or kind is RequestKind.READ:
+                return Retryable("timed out", final)
+            return _UnknownOutcome("no answer before the timeout", final)
+        if isinstance(e, httpx.ConnectError):
             text = str(e)
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
-                msg = f"TLS verification of {server} failed: {_trim(text, 160)}"
-                raise ServerUnreachable(
-                    msg,
+                return ServerUnreachable(
+                    f"TLS verification of {server} failed: {_trim(text, 160)}",
                     url=server,
                     tip="for a self-signed Gimlet set GIMLET_CA_BUNDLE (or --ca-bundle) to its CA certificate",
-                ) from None
+                )
             final = ServerUnreachable(
                 f"cannot connect to {server}: {_trim(text, 160) or type(e).__name__}",
                 url=server,
                 tip="check GIMLET_SERVER and that Gimlet is reachable from this CI runner",
             )
-            msg = "connection failed"
-            raise Retryable(msg, final) from None
-        except httpx.LocalProtocolError:
-            # Never show str(e): it quotes the header values, the token among them.
-            msg = f"{where} could not be sent: a header value is not valid HTTP"
-            raise ConfigError(msg, tip="check that GIMLET_TOKEN holds only the token") from None
-        except httpx.TransportError as e:
-            final = ServerUnreachable(
-                f"{where} to {server} failed: {_trim(str(e), 160) or type(e).__name__}", url=server
+            return Retryable("connection failed", _because(final, e))
+        if isinstance(e, httpx.TransportError):
+            final = _because(
+                ServerUnreachable(f"{where} to {server} failed: {_trim(str(e), 160) or type(e).__name__}", url=server),
+                e,
             )
-            if stored_on == "read":
-                msg = "connection dropped"
-                raise Retryable(msg, final) from None
-            msg = "the connection dropped before an answer"
-            raise _UnknownOutcome(msg, final) from None
-        except httpx.RequestError as e:  # a body that cannot be decoded, too many redirects, a bad URL
-            msg = f"{where} to {server} failed: {type(e).__name__}: {_trim(str(e), 160)}"
-            raise ServerUnreachable(msg, url=server) from None
+            if kind is RequestKind.READ:
+                return Retryable("connection dropped", final)
+            return _UnknownOutcome("the connection dropped before an answer", final)
+        # A body that cannot be decoded, too many redirects, a bad URL.
+        return ServerUnreachable(f"{where} to {server} failed: {type(e).__name__}: {_trim(str(e), 160)}", url=server)
 
+    def _check_status(
+        self, response: httpx.Response, method: str, path: str, *, kind: RequestKind, subject: str | None
+    ) -> None:
+        """Return for a 2xx answer; otherwise raise its error, for another attempt where *kind* allows one."""
         status = response.status_code
-        log.debug(
-            "gimlet_ci.http",
-            method=method,
-            path=path,
-            status=status,
-            ms=round((self.timing.clock() - started) * 1000),
-        )
         if status < 300:  # noqa: PLR2004
-            return response
+            return
+        where = f"{method} {path}"
+        url = f"{self._server()}{path}"
         if status < 400:  # noqa: PLR2004
             location = response.headers.get("Location", "")
             msg = f"Gimlet answered {status} {response.reason_phrase} to {where}, redirecting to {location or '?'}"
             raise GimletAPIError(
                 msg,
                 status=status,
-                url=f"{server}{path}",
+                url=url,
                 tip="set GIMLET_SERVER to the address Gimlet answers on (https:// rather than http://?)",
             )
         body = _body_text(response)
-        url = f"{server}{path}"
         if status in (401, 403):
             msg = f"authentication failed: Gimlet answered {status} {response.reason_phrase} to {where}"
             raise Unauthorized(
@@ -384,27 +441,18 @@ class GimletClient:
                 body=body,
                 tip="check GIMLET_TOKEN: generate a token on your Gimlet's /settings page",
             )
-        first_line = _trim(body.splitlines()[0], 120) if body.strip() else ""
-        error = GimletAPIError(
-            f"Gimlet answered {status} {response.reason_phrase} to {where}" + (f": {first_line}" if first_line else ""),
-            status=status,
-            url=url,
-            body=body,
-        )
         if status == 404 and subject is not None:  # noqa: PLR2004
             error = self._not_found(where, subject, body, url)
-        if stored_on == "read":
-            if status == 429 or status >= 500:  # noqa: PLR2004
-                msg = f"HTTP {status}"
-                raise Retryable(msg, error)
-            raise error
-        if status in (429, 503) or (status == 500 and stored_on == "none-or-500"):  # noqa: PLR2004
-            msg = f"HTTP {status}"
-            raise Retryable(msg, error)
-        if status in (502, 504):
-            msg = f"HTTP {status} from a proxy"
-            raise _UnknownOutcome(msg, error)
-        raise error
+        else:
+            first_line = _trim(body.splitlines()[0], 120) if body.strip() else ""
+            message = f"Gimlet answered {status} {response.reason_phrase} to {where}"
+            error = GimletAPIError(
+                message + (f": {first_line}" if first_line else ""), status=status, url=url, body=body
+            )
+        raise _status_failure(error, status, kind)
+
+    def _server(self) -> str:
+        return str(self.http.base_url).rstrip("/")
 
     def _not_found(self, where: str, subject: str, body: str, url: str) -> GimletAPIError:
         if body.startswith("404 page not found") or subject in self.shipped_ids:
@@ -423,6 +471,20 @@ class GimletClient:
             body=body,
             tip="check the id: it is printed when an artifact is shipped or a release is made",
         )
+
+
+def _status_failure(error: GimletAPIError, status: int, kind: RequestKind) -> Exception:
+    """What to raise for an error status: another attempt where nothing can have been stored, an unknown outcome for
+    a proxy's 502/504 to a POST, else *error* itself."""
+    if kind is RequestKind.READ:
+        retried = status == 429 or status >= 500  # noqa: PLR2004
+    else:
+        retried = status in (429, 503) or (status == 500 and kind is RequestKind.ARTIFACT)  # noqa: PLR2004
+    if retried:
+        return Retryable(f"HTTP {status}", error)
+    if kind is not RequestKind.READ and status in (502, 504):
+        return _UnknownOutcome(f"HTTP {status} from a proxy", error)
+    return error
 
 
 def build_client(
@@ -455,4 +517,38 @@ def build_client(
     )
 
 
-_Factory = Callable[..., GimletClient]
+@contextlib.contextmanager
+def connect(
+    settings: Settings,
+    *,
+    user_agent: str | None = None,
+    retry: RetryPolicy | None = None,
+    timing: Timing | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Iterator[GimletClient]:
+    """A client for the server of *settings*, under one deadline of ``settings.timeout`` from now; closed at the end.
+
+    Raises `MissingSettingsError` naming the server and the token when either is missing. Warns
+    (``gimlet_ci.insecure``) when TLS verification is off, and (``gimlet_ci.plain_http``) when the token would travel
+    over plain http to another machine. The user agent is ``gimlet-ci/<version>`` unless *user_agent* says otherwise.
+    """
+    settings.require("server", "token")
+    assert settings.server is not None  # noqa: S101 - require() checked both
+    assert settings.token is not None  # noqa: S101
+    if settings.insecure:
+        log.warning("gimlet_ci.insecure")
+    if settings.server.startswith("http://") and not is_loopback(settings.server):
+        log.warning("gimlet_ci.plain_http", server=settings.server)
+    client = build_client(
+        server=settings.server,
+        token=settings.token,
+        deadline=Deadline(settings.timeout, timing or Timing()),
+        user_agent=user_agent or f"gimlet-ci/{__version__}",
+        ca_bundle=settings.ca_bundle,
+        insecure=settings.insecure,
+        retry=retry,
+        transport=transport,
+        push=settings.push,
+    )
+    with client:
+        yield client

@@ -70,11 +70,9 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
     try:
         body = artifact_body(artifact)
-    except ValueError:
+    except ValueError as e:
         msg = "a manifest holds .nan or .inf, which JSON cannot carry (Gimlet would store an empty artifact)"
-        raise ConfigError(
-            msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string"
-        ) from None
+        raise ConfigError(msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string") from e
     guarded = settings.guarded_token
     if guarded and guarded.encode() in body:
         # Variables holding it were dropped already; this is in a manifest, a --field link or the commit message.
@@ -240,34 +238,36 @@ class _Watcher:
 
 
 def _fail(verdict: Verdict, outcome: Outcome) -> GimletCIError:
+    """The error for a failed verdict, carrying the *outcome* with the deploys as Gimlet reported them."""
     failed = [d for d in verdict.deploys if d.status == "failed"]
     message = verdict.message or "Gimlet reported a failure"
-    error: GimletCIError
+    tip: str | None = None
+    error_type: type[GimletCIError]
     if verdict.no_match or verdict.no_commit:
+        error_type = NoManifestMatchedError
         tip = (
             "check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)"
             if verdict.no_match
             else "this artifact may be deployed there already; ship a new commit, or roll back first"
         )
-        error = NoManifestMatchedError(message, tip=tip)
     elif failed:
-        error = DeployFailedError(f"deploy failed: {describe(failed[0])}")
+        error_type, message = DeployFailedError, f"deploy failed: {describe(failed[0])}"
     else:
-        error = ProcessingError(f"Gimlet could not process it: {message}")
-    error.outcome = attrs.evolve(outcome, status="failed", deploys=verdict.deploys, message=error.message)
-    return error
+        error_type, message = ProcessingError, f"Gimlet could not process it: {message}"
+    failure = attrs.evolve(outcome, status="failed", deploys=verdict.deploys, message=message)
+    return error_type(message, tip=tip, outcome=failure)
 
 
 def _timeout(error: DeadlineExceeded, watcher: _Watcher, outcome: Outcome) -> DeadlineExceeded:
+    """*error* told with the last status of what was still pending, carrying the *outcome* so far."""
     deploys = watcher.last.deploys if watcher.last else ()
     pending = [d for d in deploys if d.status == "pending"]
     detail = "; ".join(f"{d.app} -> {d.env}: {d.gitops_status or 'no gitops status yet'}" for d in pending)
     if watcher.last is None or watcher.status in (None, "new"):
         detail = detail or f"{watcher.what} was not processed yet"
-    if detail:
-        error = DeadlineExceeded(f"{error.message}; last status: {detail}", tip=error.tip)
-    error.outcome = attrs.evolve(outcome, status="timeout", deploys=deploys, message=error.message)
-    return error
+    message = f"{error.message}; last status: {detail}" if detail else error.message
+    timeout = attrs.evolve(outcome, status="timeout", deploys=deploys, message=message)
+    return DeadlineExceeded(message, tip=error.tip, outcome=timeout)
 
 
 def watch(
@@ -289,7 +289,7 @@ def watch(
         try:
             verdict = watcher.run()
         except DeadlineExceeded as e:
-            raise _timeout(e, watcher, outcome) from None
+            raise _timeout(e, watcher, outcome) from e
         if verdict.follow and refetch is not None:
             log.info("gimlet_ci.image_built", release_id=verdict.follow)
             if channel is not None:
@@ -322,7 +322,8 @@ def ship(
     waits = settings.wait or settings.deploy
     if not settings.push:
         client.push = False
-    with _listening(client, enabled=waits) as channel:
+    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha)
+    with _reported(unsent), _listening(client, enabled=waits) as channel:
         stored = client.post_artifact(artifact)
         if channel is not None:
             channel.interest.follow_artifact(artifact.version.sha, stored.created)
@@ -412,13 +413,14 @@ def _after_shipping(
 
 @contextlib.contextmanager
 def _reported(outcome: Outcome) -> Iterator[None]:
-    """Give an error that carries no result yet the *outcome* so far: ids already made reach --output json."""
+    """An error that carries no outcome yet is raised again carrying the *outcome* so far (status ``error``), so that
+    ids already made reach ``--output json`` and the platform's outputs."""
     try:
         yield
     except GimletCIError as e:
-        if e.outcome is None:
-            e.outcome = attrs.evolve(outcome, status="error", message=e.message)
-        raise
+        if e.outcome is not None:
+            raise
+        raise e.carrying(outcome=attrs.evolve(outcome, status="error", message=e.message)) from e
 
 
 def _follower(
@@ -476,28 +478,18 @@ def release(
     channel: Channel | None = None,
 ) -> Outcome:
     """Make an on-demand release of a shipped artifact and track it to the end."""
-    if wait and channel is None:
-        with _listening(client, enabled=True) as own:
-            return _release(
-                client,
-                artifact_id=artifact_id,
-                env=env,
-                app=app,
-                schedule=schedule,
-                outcome=outcome,
-                wait=wait,
-                channel=own,
-            )
-    return _release(
-        client,
-        artifact_id=artifact_id,
-        env=env,
-        app=app,
-        schedule=schedule,
-        outcome=outcome,
-        wait=wait,
-        channel=channel,
-    )
+    opened = channel is None and wait
+    with _listening(client, enabled=True) if opened else contextlib.nullcontext(channel) as listening:
+        return _release(
+            client,
+            artifact_id=artifact_id,
+            env=env,
+            app=app,
+            schedule=schedule,
+            outcome=outcome,
+            wait=wait,
+            channel=listening,
+        )
 
 
 def _release(
@@ -511,7 +503,6 @@ def _release(
     wait: bool,
     channel: Channel | None,
 ) -> Outcome:
-    schedule = schedule or default_schedule()
     outcome = outcome or Outcome(artifact_id=artifact_id)
     with _reported(outcome):
         ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
@@ -519,16 +510,8 @@ def _release(
     log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
     if not wait:
         return outcome
-    if channel is not None:
-        channel.interest.follow_event(ticket.id)
-    return _waited(
-        client,
-        lambda: client.track_release(ticket.id),
-        what="the release",
-        on_demand=True,
-        schedule=schedule,
-        outcome=outcome,
-        channel=channel,
+    return _ticket_waited(
+        client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
     )
 
 
@@ -548,17 +531,33 @@ def rollback(
         log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
         if not wait:
             return outcome
-        if channel is not None:
-            channel.interest.follow_event(ticket.id)
-        return _waited(
-            client,
-            lambda: client.track_release(ticket.id),
-            what="the rollback",
-            on_demand=False,
-            schedule=schedule or default_schedule(),
-            outcome=outcome,
-            channel=channel,
+        return _ticket_waited(
+            client, ticket.id, what="the rollback", on_demand=False, outcome=outcome, channel=channel, schedule=schedule
         )
+
+
+def _ticket_waited(
+    client: GimletClient,
+    ticket_id: str,
+    *,
+    what: str,
+    on_demand: bool,
+    outcome: Outcome,
+    channel: Channel | None,
+    schedule: PollSchedule | None = None,
+) -> Outcome:
+    """Track a queued release or rollback to its verdict, woken by the push channel's messages about it."""
+    if channel is not None:
+        channel.interest.follow_event(ticket_id)
+    return _waited(
+        client,
+        lambda: client.track_release(ticket_id),
+        what=what,
+        on_demand=on_demand,
+        schedule=schedule or default_schedule(),
+        outcome=outcome,
+        channel=channel,
+    )
 
 
 def track(

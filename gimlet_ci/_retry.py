@@ -217,10 +217,11 @@ def call_with_retries(
             log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=retry.reason)
             # The server is failing, not slow to deploy: its error (exit 4) says more than "deadline" would.
             if isinstance(retry.final, GimletCIError) and retry.final.tip is None:
-                retry.final.tip = (
+                tip = (
                     f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
                     "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
                 )
+                raise retry.final.carrying(tip=tip) from retry.final
             raise retry.final
         log.warning(
             "gimlet_ci.retry",

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
+
+TOKEN_VARIABLES = ("GIMLET_TOKEN", "PLUGIN_GIMLET_TOKEN")
+"""Where the token can come from: the token setting's variable and its platform inputs (``gimlet_ci._settings``
+declares them; a test holds this tuple to that declaration). Their values are kept out of every line from the
+start, before the settings are read, and GitHub is told to mask them."""
 
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 8
@@ -15,6 +20,17 @@ MIN_SECRET_LENGTH = 8
 def guarded(secrets: Iterable[str]) -> list[str]:
     """The secrets long enough to look for, longest first (so that one containing another is replaced whole)."""
     return sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+
+
+def token_values(env: Mapping[str, str]) -> list[str]:
+    """The values of `TOKEN_VARIABLES` in *env*, as given."""
+    return [value for name in TOKEN_VARIABLES if (value := env.get(name, ""))]
+
+
+def with_stripped(values: Iterable[str]) -> list[str]:
+    """*values*, and each without its surrounding white space (as the settings read the token) where that differs."""
+    found = list(values)
+    return found + [value.strip() for value in found if value.strip() and value.strip() != value]
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:

@@ -1,75 +1,324 @@
-"""Settings: command-line options > ``GIMLET_*`` variables > the platform's own inputs."""
+"""Settings, each declared once as a field of `Settings`; resolved by precedence: command-line options >
+``GIMLET_*`` variables > the platform's own inputs.
+
+A declaration (`setting()` on the field) names the setting's parser, its command-line option and help, each
+platform's input names and what that platform's packaging calls it, its default and its meaning; its variable is
+``GIMLET_<NAME>``. `SETTINGS` lists the declarations, and they drive the CLI's options, `load_settings`, the adapters'
+``inputs()``, the tests that hold the packaging (the action's inputs, the orb's parameters, the Woodpecker plugin's
+settings) against them, and the generated settings reference.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
 from gimlet_ci._parse import parse_bool, parse_duration, parse_fields, parse_pair
+from gimlet_ci._retry import format_duration
 from gimlet_ci._secrets import MIN_SECRET_LENGTH
-from gimlet_ci.adapters import InputValue
-from gimlet_ci.exceptions import ConfigError, MissingSettingsError
+from gimlet_ci.exceptions import ConfigError, InvalidSettingsError, MissingSettingsError
 
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MANIFESTS = ".gimlet"
 
-_ENV_NAMES = {
-    "server": "GIMLET_SERVER",
-    "token": "GIMLET_TOKEN",
-    "wait": "GIMLET_WAIT",
-    "deploy": "GIMLET_DEPLOY",
-    "env": "GIMLET_ENV",
-    "app": "GIMLET_APP",
-    "timeout": "GIMLET_TIMEOUT",
-    "dry_run": "GIMLET_DRY_RUN",
-    "fields": "GIMLET_FIELDS",
-    "manifests": "GIMLET_MANIFESTS",
-    "ca_bundle": "GIMLET_CA_BUNDLE",
-    "push": "GIMLET_PUSH",
-}
-"""The ``GIMLET_*`` variable of each setting: the same on every platform."""
+Parse = Callable[[object, str], Any]
+"""A setting's parser: (the raw value, where it came from) -> its value, or None for "use the default"; a bad value
+raises `ConfigError` naming where it came from."""
 
-_OPTION_NAMES = {
-    "server": "--server",
-    "wait": "--wait",
-    "deploy": "--deploy",
-    "env": "--env",
-    "app": "--app",
-    "timeout": "--timeout",
-    "dry_run": "--dry-run",
-    "fields": "--field",
-    "manifests": "--manifests",
-    "ca_bundle": "--ca-bundle",
-    "push": "--no-push",
-}
+
+@attrs.frozen
+class Option:
+    """A setting's command-line option."""
+
+    name: str
+    """``--server``; also how messages name a value given there."""
+    help: str
+    """The ``--help`` text (a command may say it its own way)."""
+    metavar: str | None = None
+    sets: bool | None = None
+    """For a flag, the value it sets (``--wait``: on, ``--no-push``: off); None for an option that takes a value."""
+    repeated: bool = False
+    """Given once per value (``--field``)."""
+
+
+@attrs.frozen
+class Inputs:
+    """One platform's names for a setting, read by its adapter's ``inputs()``."""
+
+    platform: str
+    """The adapter's name (``--platform``)."""
+    names: tuple[str, ...]
+    """The variables, in order of preference: the first with a non-blank value wins."""
+    packaged: str | None = None
+    """What the platform's packaging declares: the action's input id, the orb's parameter, the Woodpecker plugin's
+    documented setting; None where it leaves the setting out (the variables still work)."""
+
+
+@attrs.frozen(kw_only=True)
+class Declaration:
+    """One setting, as `setting()` declares it on its field of `Settings`."""
+
+    name: str
+    """The canonical name: the field's, and the key of options, of ``inputs()`` and of ``Settings.sources``."""
+    parse: Parse
+    default: object
+    meaning: str
+    """One line for the settings reference."""
+    option: Option | None = None
+    inputs: tuple[Inputs, ...] = ()
+    secret: bool = False
+    """Never shown: not in a repr, not in an error."""
+
+    @property
+    def variable(self) -> str:
+        """``GIMLET_<NAME>``, the same on every platform."""
+        return f"GIMLET_{self.name.upper()}"
+
+    @property
+    def written_default(self) -> str:
+        """The default as a user writes it (``false``, ``10m``; empty for none), as the packaging declares it."""
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        if isinstance(self.default, float):
+            return format_duration(self.default)
+        return str(self.default) if self.default else ""
+
+    def input_names(self, platform: str) -> tuple[str, ...]:
+        """The variables *platform* reads for this setting, in order of preference."""
+        return next((found.names for found in self.inputs if found.platform == platform), ())
+
+    def pick(
+        self, options: Mapping[str, object], env: Mapping[str, str], inputs: Mapping[str, tuple[str, str]]
+    ) -> tuple[str, object] | None:
+        """(where it came from, the raw value) of the first source with a value, or None: the option, then the
+        variable, then the platform input. A flag that was not given reads as its default, and blank means unset."""
+        option = options.get(self.name)
+        if self.option is not None and option is not None and option != () and option is not _unset(self.default):
+            return self.option.name, option
+        value = env.get(self.variable, "")
+        if value.strip():
+            return self.variable, value
+        source, raw = inputs.get(self.name, ("", ""))
+        return (source, raw) if raw.strip() else None
+
+
+def _unset(default: object) -> object:
+    """The option value that means "not given": a boolean setting's default (a flag that was not set)."""
+    return default if isinstance(default, bool) else None
+
+
+_DECLARATION = "gimlet_ci.setting"
+
+
+def setting(
+    default: object,
+    *,
+    parse: Parse,
+    meaning: str,
+    option: Option | None = None,
+    inputs: tuple[Inputs, ...] = (),
+    secret: bool = False,
+) -> Any:
+    """Declare a setting: a field of `Settings` with *default*, and everything the rest of gimlet-ci reads about it
+    (see `Declaration`)."""
+    declaration = Declaration(
+        name="", parse=parse, default=default, meaning=meaning, option=option, inputs=inputs, secret=secret
+    )
+    return attrs.field(default=default, repr=not secret, metadata={_DECLARATION: declaration})
+
+
+def _official(name: str, *, packaged: bool = True) -> tuple[Inputs, ...]:
+    """*name* on the three platforms with input names of their own: ``INPUT_<NAME>`` (GitHub), ``PARAM_<NAME>`` (the
+    CircleCI orb), ``PLUGIN_<NAME>`` (Woodpecker); with *packaged*, each platform's packaging declares *name* (the
+    official plugins' inputs)."""
+    upper, shown = name.upper(), name if packaged else None
+    return (
+        Inputs("github", (f"INPUT_{upper}",), shown),
+        Inputs("circleci", (f"PARAM_{upper}",), shown),
+        Inputs("woodpecker", (f"PLUGIN_{upper}",), shown),
+    )
+
+
+# -- parsers ---------------------------------------------------------------------------------------------------------
+
+
+def _text(raw: object, source: str) -> str | None:
+    del source
+    return str(raw).strip() or None
+
+
+def _flag(raw: object, source: str) -> bool:
+    return raw if isinstance(raw, bool) else parse_bool(str(raw), name=source)
+
+
+def _duration(raw: object, source: str) -> float:
+    return raw if isinstance(raw, float) else parse_duration(str(raw), name=source)
+
+
+def _links(raw: object, source: str) -> tuple[tuple[str, str], ...]:
+    if isinstance(raw, str):
+        return parse_fields(raw, name=source)
+    if isinstance(raw, Sequence):
+        return tuple(parse_pair(str(item), name=source) for item in raw)
+    return ()
+
+
+def _url(raw: object, source: str) -> str | None:
+    value = str(raw).strip()
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+        parts = urlsplit("")
+    if parts.username is not None or parts.password is not None:
+        # The value is not shown: it holds a password.
+        msg = f"{source} contains a user name or password"
+        raise ConfigError(msg, tip="put only Gimlet's address there; the API token goes in GIMLET_TOKEN")
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        msg = f"{source}={value!r} is not an http(s) URL"
+        raise ConfigError(msg, tip="set it to your Gimlet's address, for example https://gimlet.example.com")
+    return value.rstrip("/")
+
+
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def _token(raw: object, source: str) -> str | None:
+    value = str(raw).strip()
+    if value and not _TOKEN.fullmatch(value):
+        # The value is not shown, not even in part: it is the secret.
+        msg = f"{source} holds characters an API token cannot have (spaces, line breaks or non-ASCII)"
+        raise ConfigError(msg, tip="copy the token again from your Gimlet's /settings page")
+    return value or None
+
+
+def _file(raw: object, source: str) -> str | None:
+    value = str(raw).strip()
+    if value and not Path(value).is_file():
+        msg = f"{source}={value!r} is not a readable file"
+        raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate")
+    return value or None
+
+
+# -- the settings ----------------------------------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
 class Settings:
-    """Everything a command needs to know, resolved and validated."""
+    """Everything a command needs to know, resolved and validated; every setting is declared here, once."""
 
-    server: str | None = None
+    server: str | None = setting(
+        None,
+        parse=_url,
+        option=Option("--server", "Gimlet's URL (default: GIMLET_SERVER)"),
+        inputs=(Inputs("woodpecker", ("PLUGIN_GIMLET_SERVER",), packaged="gimlet_server"),),
+        meaning="Gimlet's URL, `https://gimlet.example.com`",
+    )
     """Gimlet's URL without a trailing slash."""
-    token: str | None = attrs.field(default=None, repr=False)
-    """The API token; never shown in a repr, a log or an error."""
-    wait: bool = False
-    deploy: bool = False
-    env: str | None = None
-    app: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
+    token: str | None = setting(
+        None,
+        parse=_token,
+        secret=True,
+        inputs=(Inputs("woodpecker", ("PLUGIN_GIMLET_TOKEN",), packaged="gimlet_token"),),
+        meaning="a Gimlet API key (generate one on Gimlet's `/settings` page); never printed",
+    )
+    """The API token; never shown in a repr, a log or an error. It has no option: command lines show in process
+    lists and CI logs."""
+    wait: bool = setting(
+        False,  # noqa: FBT003 - a default, not a flag argument
+        parse=_flag,
+        option=Option("--wait", "wait until every triggered deploy is reconciled", sets=True),
+        inputs=_official("wait"),
+        meaning="automated mode: wait until every deploy the artifact triggered is reconciled (boolean)",
+    )
+    deploy: bool = setting(
+        False,  # noqa: FBT003
+        parse=_flag,
+        option=Option("--deploy", "make an on-demand release after shipping", sets=True),
+        inputs=_official("deploy"),
+        meaning="on-demand mode: release the artifact to `env` (and `app`) and track the release (boolean)",
+    )
+    env: str | None = setting(
+        None,
+        parse=_text,
+        option=Option("--env", "environment of the on-demand release"),
+        inputs=_official("env"),
+        meaning="environment of the on-demand release",
+    )
+    app: str | None = setting(
+        None,
+        parse=_text,
+        option=Option("--app", "app of the on-demand release (default: every app of the env)"),
+        inputs=_official("app"),
+        meaning="app of the on-demand release; every app of `env` when empty",
+    )
+    timeout: float = setting(
+        DEFAULT_TIMEOUT,
+        parse=_duration,
+        option=Option("--timeout", "deadline for the whole command, Go-style: 90s, 10m, 1h30m", metavar="DURATION"),
+        inputs=_official("timeout"),
+        meaning="one deadline for the whole command, Go-style (`90s`, `10m`, `1h30m`); default `10m`",
+    )
     """Seconds for the whole command."""
-    dry_run: bool = False
-    manifests: str = DEFAULT_MANIFESTS
-    fields: tuple[tuple[str, str], ...] = ()
-    vars: tuple[tuple[str, str], ...] = ()
-    ca_bundle: str | None = None
-    insecure: bool = False
-    push: bool = True
+    dry_run: bool = setting(
+        False,  # noqa: FBT003
+        parse=_flag,
+        option=Option("--dry-run", "build and print the artifact, send nothing", sets=True),
+        inputs=(
+            Inputs("github", ("INPUT_DRY_RUN", "INPUT_DRY-RUN", "INPUT_DEBUG"), packaged="debug"),
+            Inputs("circleci", ("PARAM_DRY_RUN", "PARAM_DEBUG"), packaged="debug"),
+            Inputs("woodpecker", ("PLUGIN_DRY_RUN", "PLUGIN_DEBUG"), packaged="debug"),
+        ),
+        meaning="build and print the artifact, send nothing (boolean)",
+    )
+    fields: tuple[tuple[str, str], ...] = setting(
+        (),
+        parse=_links,
+        option=Option("--field", "add a link to the artifact (repeatable)", metavar="NAME=URL", repeated=True),
+        inputs=(
+            Inputs("github", ("INPUT_FIELDS",), packaged="fields"),
+            Inputs("circleci", ("PARAM_FIELDS",)),
+            Inputs("woodpecker", ("PLUGIN_FIELDS",)),
+        ),
+        meaning="extra links on the artifact, `name=url` pairs separated by `;` or newlines",
+    )
+    manifests: str = setting(
+        DEFAULT_MANIFESTS,
+        parse=_text,
+        option=Option("--manifests", "folder of the Gimlet manifests (default: .gimlet)", metavar="DIR"),
+        inputs=_official("manifests", packaged=False),
+        meaning="folder of the Gimlet manifests; default `.gimlet`",
+    )
+    ca_bundle: str | None = setting(
+        None,
+        parse=_file,
+        option=Option("--ca-bundle", "CA certificates for a self-signed Gimlet (GIMLET_CA_BUNDLE)", metavar="FILE"),
+        inputs=(
+            Inputs("github", ("INPUT_CA_BUNDLE", "INPUT_CA-BUNDLE")),
+            Inputs("circleci", ("PARAM_CA_BUNDLE",)),
+            Inputs("woodpecker", ("PLUGIN_CA_BUNDLE",)),
+        ),
+        meaning="CA certificates (PEM file) for a Gimlet with a private CA",
+    )
+    push: bool = setting(
+        True,  # noqa: FBT003
+        parse=_flag,
+        option=Option("--no-push", "wait by polling only, without Gimlet's push channel (GIMLET_PUSH=off)", sets=False),
+        meaning="listen on Gimlet's push channel while waiting (boolean, default on); off: poll only",
+    )
     """Listen on Gimlet's push channel while waiting (``GIMLET_PUSH=off`` or ``--no-push``: poll only)."""
+    vars: tuple[tuple[str, str], ...] = ()
+    """Template variables from ``--var KEY=VALUE`` (no variable: `.gimlet/vars` is the file for them)."""
+    insecure: bool = False
+    """TLS verification off (``--insecure``; no variable, so that it is never switched on by accident)."""
     sources: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
     """Where each setting came from (``--timeout``, ``GIMLET_TIMEOUT``, ``INPUT_TIMEOUT``), for messages."""
 
@@ -85,123 +334,65 @@ class Settings:
             msg = f"{self.sources.get('deploy', 'deploy')} is on but no environment is set"
             raise ConfigError(msg, tip="an on-demand deploy needs --env / GIMLET_ENV (and optionally an app)")
 
-    def require(self, *names: str) -> None:
-        """Raise one `MissingSettingsError` listing every setting in *names* that has no value."""
-        missing = [_ENV_NAMES[name] for name in names if not getattr(self, name)]
+    def require(self, *names: str, tip: str | None = None) -> None:
+        """Raise one `MissingSettingsError` listing every setting in *names* that has no value (with *tip*)."""
+        missing = [BY_NAME[name].variable for name in names if not getattr(self, name)]
         if missing:
-            raise MissingSettingsError(missing)
+            raise MissingSettingsError(missing, tip=tip)
 
 
-def _pick(
-    name: str,
-    options: Mapping[str, object],
-    env: Mapping[str, str],
-    inputs: Mapping[str, InputValue],
-) -> tuple[str, object] | None:
-    option = options.get(name)
-    if option is not None and option != () and option is not False:
-        return _OPTION_NAMES[name], option
-    value = env.get(_ENV_NAMES[name], "")
-    if value.strip():
-        return _ENV_NAMES[name], value
-    if name in inputs:
-        source, raw = inputs[name]
-        if raw.strip():
-            return source, raw
-    return None
+SETTINGS: tuple[Declaration, ...] = tuple(
+    attrs.evolve(field.metadata[_DECLARATION], name=field.name)
+    for field in attrs.fields(Settings)
+    if _DECLARATION in field.metadata
+)
+"""Every setting's declaration, in the order of the fields of `Settings`."""
+
+BY_NAME = {declaration.name: declaration for declaration in SETTINGS}
 
 
-def _check_url(value: str, source: str) -> str:
-    try:
-        parts = urlsplit(value.strip())
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-        parts = urlsplit("")
-    if parts.username is not None or parts.password is not None:
-        # The value is not shown: it holds a password.
-        msg = f"{source} contains a user name or password"
-        raise ConfigError(msg, tip="put only Gimlet's address there; the API token goes in GIMLET_TOKEN")
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-        msg = f"{source}={value.strip()!r} is not an http(s) URL"
-        raise ConfigError(msg, tip="set it to your Gimlet's address, for example https://gimlet.example.com")
-    return value.strip().rstrip("/")
-
-
-_TOKEN = re.compile(r"[\x21-\x7e]+")
-
-
-def _check_token(value: str, source: str) -> str:
-    if not _TOKEN.fullmatch(value):
-        # The value is not shown, not even in part: it is the secret.
-        msg = f"{source} holds characters an API token cannot have (spaces, line breaks or non-ASCII)"
-        raise ConfigError(msg, tip="copy the token again from your Gimlet's /settings page")
-    return value
+def input_table(platform: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(setting, *platform*'s variables for it in order of preference) for every setting *platform* has inputs for."""
+    return tuple((d.name, names) for d in SETTINGS if (names := d.input_names(platform)))
 
 
 def load_settings(
     *,
     options: Mapping[str, object],
     env: Mapping[str, str],
-    inputs: Mapping[str, InputValue],
+    inputs: Mapping[str, tuple[str, str]],
     extra_vars: Sequence[str] = (),
     insecure: bool = False,
 ) -> Settings:
-    """Resolve every setting by precedence and validate it; a bad value names the option or variable it came from.
+    """Resolve every setting by precedence and validate it; a bad value names the option or variable it came from,
+    and all bad values are reported at once (`InvalidSettingsError` when there are two or more).
 
     *options* holds parsed command-line values (``None`` or absent when not given); *inputs* is the adapter's
     mapping of platform inputs.
     """
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for name in _ENV_NAMES:
-        picked = _pick(name, options, env, inputs)
-        if picked is not None:
-            sources[name], values[name] = picked
-
-    def text(name: str) -> str | None:
-        value = values.get(name)
-        return str(value).strip() if value is not None else None
-
-    def flag(name: str) -> bool:
-        value = values.get(name)
-        if value is None:
-            return False
-        if isinstance(value, bool):
-            return value
-        return parse_bool(str(value), name=sources[name])
-
-    timeout = DEFAULT_TIMEOUT
-    if "timeout" in values:
-        raw = values["timeout"]
-        timeout = raw if isinstance(raw, float) else parse_duration(str(raw), name=sources["timeout"])
-
-    fields: list[tuple[str, str]] = []
-    raw_fields = values.get("fields")
-    if isinstance(raw_fields, str):
-        fields.extend(parse_fields(raw_fields, name=sources["fields"]))
-    elif isinstance(raw_fields, Sequence):
-        fields.extend(parse_pair(str(item), name="--field") for item in raw_fields)
-
-    server = text("server")
-    ca_bundle = text("ca_bundle") or None
-    if ca_bundle is not None and not Path(ca_bundle).is_file():
-        msg = f"{sources['ca_bundle']}={ca_bundle!r} is not a readable file"
-        raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate")
-    return Settings(
-        server=_check_url(server, sources["server"]) if server else None,
-        token=_check_token(token, sources["token"]) if (token := text("token")) else None,
-        wait=flag("wait"),
-        deploy=flag("deploy"),
-        env=text("env") or None,
-        app=text("app") or None,
-        timeout=timeout,
-        dry_run=flag("dry_run"),
-        manifests=text("manifests") or DEFAULT_MANIFESTS,
-        fields=tuple(fields),
-        vars=tuple(parse_pair(item, name="--var") for item in extra_vars),
-        ca_bundle=ca_bundle,
-        insecure=insecure,
-        push=flag("push") if "push" in values else True,
-        sources=sources,
-    )
+    problems: list[ConfigError] = []
+    for declaration in SETTINGS:
+        picked = declaration.pick(options, env, inputs)
+        if picked is None:
+            continue
+        sources[declaration.name], raw = picked
+        try:
+            value = declaration.parse(raw, sources[declaration.name])
+        except ConfigError as e:
+            problems.append(e)
+            continue
+        if value is not None:
+            values[declaration.name] = value
+    pairs: list[tuple[str, str]] = []
+    for item in extra_vars:
+        try:
+            pairs.append(parse_pair(item, name="--var"))
+        except ConfigError as e:
+            problems.append(e)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidSettingsError(problems)
+    return Settings(**values, vars=tuple(pairs), insecure=insecure, sources=sources)

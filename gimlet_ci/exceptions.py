@@ -8,6 +8,7 @@ message as one line (plus an optional tip). Messages never contain the token.
     GimletCIError
     ├── ConfigError                  exit 2: usage or configuration, raised before anything is sent
     │   ├── MissingSettingsError     every missing setting at once
+    │   ├── InvalidSettingsError     every bad setting value at once (two or more; one is raised as itself)
     │   ├── UnknownPlatformError     --platform names no adapter, or no CI was detected where one is needed
     │   ├── ManifestError            a .gimlet/ file that cannot be read or parsed (file and line)
     │   └── ManifestsRefused         manifests Gimlet would crash on, decode with an error, or misread
@@ -25,7 +26,13 @@ message as one line (plus an optional tip). Messages never contain the token.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs `gimlet-ci context` start-up time it does not have
+    from collections.abc import Sequence
+
+    from typing_extensions import Self
+
+    from gimlet_ci._models import Outcome
 
 __all__ = [
     "BadResponse",
@@ -36,6 +43,7 @@ __all__ = [
     "GimletAPIError",
     "GimletCIError",
     "GimletFailure",
+    "InvalidSettingsError",
     "ManifestError",
     "ManifestsRefused",
     "MissingSettingsError",
@@ -48,21 +56,35 @@ __all__ = [
 
 
 class GimletCIError(Exception):
-    """Root of every error gimlet-ci raises on purpose."""
+    """Root of every error gimlet-ci raises on purpose.
+
+    An error carries what it carries from the moment it is made: its message, a *tip* (what the user can do) and,
+    once something was achieved, the *outcome* so far. It is never changed afterwards; code that knows more than the
+    code that raised it raises `carrying`'s copy ``from`` it.
+    """
 
     exit_code = 1
-    tip: str | None = None
-    outcome: object | None = None
-    """What the command achieved before it failed (a `gimlet_ci.Outcome`), for ``--output json``."""
 
-    def __init__(self, message: str, *, tip: str | None = None) -> None:
+    def __init__(self, message: str, *, tip: str | None = None, outcome: Outcome | None = None) -> None:
         super().__init__(message)
-        if tip is not None:
-            self.tip = tip
+        self.tip = tip
+        """What the user can do about it: the CLI's ``TIP`` line."""
+        self.outcome = outcome
+        """What the command achieved before it failed, for ``--output json`` and the platform's outputs."""
 
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+    def carrying(self, *, tip: str | None = None, outcome: Outcome | None = None) -> Self:
+        """A new error like this one, with *tip* and *outcome* where given; raise it ``from`` this one."""
+        copy = type(self).__new__(type(self), *self.args)
+        copy.__dict__.update(self.__dict__)
+        if tip is not None:
+            copy.tip = tip
+        if outcome is not None:
+            copy.outcome = outcome
+        return copy
 
 
 class ConfigError(GimletCIError):
@@ -79,6 +101,19 @@ class MissingSettingsError(ConfigError):
         super().__init__(f"missing required setting(s): {', '.join(self.names)}", tip=tip)
 
 
+class InvalidSettingsError(ConfigError):
+    """Raised once with every bad value when two or more settings have one; `errors` holds one `ConfigError` per
+    value, each naming the option or variable it came from (a single bad value is raised as its own error)."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        self.errors = tuple(errors)
+        tips = [error.tip for error in self.errors if error.tip]
+        super().__init__(
+            f"{len(self.errors)} bad settings: " + "; ".join(error.message for error in self.errors),
+            tip="; ".join(dict.fromkeys(tips)) or None,
+        )
+
+
 class UnknownPlatformError(ConfigError):
     """Raised when `--platform` names no adapter."""
 
@@ -86,11 +121,11 @@ class UnknownPlatformError(ConfigError):
 class ManifestError(ConfigError):
     """Raised when a `.gimlet/` file cannot be read or parsed."""
 
-    def __init__(self, message: str, *, file: str, line: int | None = None) -> None:
+    def __init__(self, message: str, *, file: str, line: int | None = None, tip: str | None = None) -> None:
         self.file = file
         self.line = line
         where = f"{file}:{line}" if line is not None else file
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message}", tip=tip)
 
 
 class ManifestsRefused(ConfigError):
@@ -147,11 +182,12 @@ class GimletAPIError(GimletCIError):
         url: str | None = None,
         body: str | None = None,
         tip: str | None = None,
+        outcome: Outcome | None = None,
     ) -> None:
         self.status = status
         self.url = url
         self.body = body
-        super().__init__(message, tip=tip)
+        super().__init__(message, tip=tip, outcome=outcome)
 
 
 class Unauthorized(GimletAPIError):

@@ -72,3 +72,27 @@ def make_repo(
         env={"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(root), **env_date},
     )
     return repo
+
+
+OFFICIAL_SAMPLES = {
+    "wait": "true",
+    "deploy": "true",
+    "env": "staging",
+    "app": "my-app",
+    "timeout": "5m",
+    "debug": "true",
+}
+"""A value for each input every official plugin has, by its official name (``debug`` is the dry run)."""
+
+
+def packaged_inputs(platform: str) -> dict[str, str]:
+    """What the settings declare that *platform*'s packaging has: input id (action input, orb parameter, Woodpecker
+    setting) -> its default as a user writes it."""
+    from gimlet_ci._settings import SETTINGS  # noqa: PLC0415 - helpers for the CLI tests import nothing heavy
+
+    return {
+        inputs.packaged: declaration.written_default
+        for declaration in SETTINGS
+        for inputs in declaration.inputs
+        if inputs.platform == platform and inputs.packaged is not None
+    }

@@ -173,6 +173,26 @@ def test_bad_boolean_names_the_variable(repo: Path, server: GimletServer) -> Non
     assert 0 == server.request_count()
 
 
+def test_every_bad_value_is_named_in_one_error_line(repo: Path, server: GimletServer) -> None:
+    """Two bad values, one run: one ERROR line names both, with the option and the variable they came from."""
+    code, _, err = ship(repo, creds(server, GIMLET_DEPLOY="sure"), "--timeout", "soon")
+
+    assert 2 == code
+    [error] = [line for line in err.splitlines() if line.startswith("ERROR")]
+    assert (
+        "ERROR 2 bad settings: GIMLET_DEPLOY='sure' is not a boolean; --timeout='soon' is not a positive duration"
+        == error
+    )
+    assert 0 == server.request_count()
+
+
+def test_no_push_and_gimlet_push_off_are_accepted(repo: Path, server: GimletServer) -> None:
+    """`--no-push` and GIMLET_PUSH=off are accepted settings: the wait polls, and ends as it would otherwise."""
+    code, out, err = ship(repo, creds(server, GIMLET_PUSH="off"), "--wait", "--no-push", "--output", "json")
+
+    assert (0, "succeeded") == (code, json.loads(out)["status"]), err
+
+
 def test_on_demand_release_tracks_to_the_end(repo: Path, server: GimletServer) -> None:
     """--deploy --env --app ships, makes the release and tracks it until reconciled."""
     code, out, err = ship(repo, creds(server), "--deploy", "--env", "production", "--app", "shop", "--output", "json")

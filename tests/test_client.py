@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
-from gimlet_ci._client import GimletClient, build_client
+from gimlet_ci._client import GimletClient, build_client, connect
 from gimlet_ci._converter import artifact_body, to_wire
 from gimlet_ci._models import Artifact, ReleaseRequest, Version
 from gimlet_ci._retry import Deadline, RetryPolicy
-from gimlet_ci.exceptions import GimletAPIError, ServerUnreachable, Unauthorized
+from gimlet_ci._settings import Settings
+from gimlet_ci._version import __version__
+from gimlet_ci.exceptions import ConfigError, GimletAPIError, MissingSettingsError, ServerUnreachable, Unauthorized
 
 ARTIFACT = Artifact(version=Version(repository_name="acme/shop", sha="a" * 40, message="ünïcode & <tags>"))
 STORED = {**to_wire(ARTIFACT), "id": "acme/shop-1", "created": 2_000_000_000}
@@ -191,3 +194,125 @@ def test_redirect_names_where_it_points_and_what_to_do() -> None:
 
     assert e.value.tip is not None
     assert "GIMLET_SERVER" in e.value.tip
+
+
+@pytest.mark.parametrize(
+    ("status", "calls"),
+    [
+        pytest.param(500, ["POST"] * 3, id="gimlet-500-before-storing"),
+        pytest.param(503, ["POST"] * 3, id="503"),
+        pytest.param(400, ["POST"], id="400-final"),
+        pytest.param(502, ["POST", "GET"], id="proxy-502-is-looked-up"),
+    ],
+)
+def test_artifact_post_is_sent_again_only_when_nothing_can_be_stored(status: int, calls: list[str]) -> None:
+    """POST /api/artifact: 500 and 503 are sent again; a 400 is final; a proxy's 502 is looked up before anything."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        return text_plain(status, "nope\n") if request.method == "POST" else text_plain(500, "down\n")
+
+    with pytest.raises(GimletAPIError, match=f"Gimlet answered {status}"):
+        client(handler).post_artifact(ARTIFACT)
+
+    assert calls == seen[: len(calls)]
+    assert seen.count("POST") == calls.count("POST")
+
+
+@pytest.mark.parametrize(
+    ("status", "posts"),
+    [pytest.param(500, 1, id="500-may-be-queued"), pytest.param(503, 3, id="503-sent-again")],
+)
+def test_release_post_is_sent_again_only_when_it_cannot_be_queued(status: int, posts: int) -> None:
+    """A release is never sent twice after Gimlet's 500 (it may be queued); a 503 is sent again."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        return text_plain(status, "nope\n")
+
+    with pytest.raises(GimletAPIError):
+        client(handler).make_release(ReleaseRequest(env="staging", artifact_id="a"))
+
+    assert posts == len(seen)
+
+
+def test_release_with_no_answer_is_reported_never_sent_again() -> None:
+    """A release whose answer never came says it may be queued; nothing is sent again."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        msg = "read timed out"
+        raise httpx.ReadTimeout(msg, request=request)
+
+    with pytest.raises(ServerUnreachable, match="timed out") as e:
+        client(handler).rollback(env="staging", app="shop", sha="b" * 40)
+
+    assert ["POST"] == seen
+    assert e.value.tip is not None
+    assert "the rollback may have been queued anyway" in e.value.tip
+
+
+def test_transport_errors_keep_their_cause() -> None:
+    """After the last attempt the error names the server and keeps the httpx error as its cause."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        msg = "connection refused"
+        raise httpx.ConnectError(msg, request=request)
+
+    with pytest.raises(ServerUnreachable, match=r"cannot connect to https://gimlet\.example\.com") as e:
+        client(handler).track_artifact("x")
+
+    assert isinstance(e.value.__cause__, httpx.ConnectError)
+
+
+def test_a_header_error_never_keeps_its_cause() -> None:
+    """httpx's error for a bad header value quotes the headers, the token among them: it is dropped."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        msg = "Illegal header value b'Bearer tok\\n'"
+        raise httpx.LocalProtocolError(msg, request=request)
+
+    with pytest.raises(ConfigError, match="a header value is not valid HTTP") as e:
+        client(handler).track_artifact("x")
+
+    assert (None, True) == (e.value.__cause__, e.value.__suppress_context__)
+
+
+def test_client_is_a_context_manager_that_closes_its_connections() -> None:
+    """`with client:` hands the client back and closes the HTTP client at the end."""
+    with client(lambda _: text_plain(200, {})) as own:
+        assert not own.http.is_closed
+
+    assert own.http.is_closed
+
+
+def test_connect_checks_server_and_token_together() -> None:
+    """`connect` names every missing credential in one error, before any client exists."""
+    with pytest.raises(MissingSettingsError) as e, connect(Settings()):
+        pass
+
+    assert ("GIMLET_SERVER", "GIMLET_TOKEN") == e.value.names
+
+
+@pytest.mark.parametrize(
+    ("settings", "events"),
+    [
+        pytest.param(Settings(server="https://g.example", token="t"), [], id="https"),
+        pytest.param(Settings(server="http://127.0.0.1:9000", token="t"), [], id="loopback-http"),
+        pytest.param(Settings(server="http://g.example", token="t"), ["gimlet_ci.plain_http"], id="plain-http"),
+        pytest.param(
+            Settings(server="https://g.example", token="t", insecure=True), ["gimlet_ci.insecure"], id="tls-off"
+        ),
+    ],
+)
+def test_connect_warns_when_the_token_is_exposed(settings: Settings, events: list[str]) -> None:
+    """Plain http to another machine and TLS verification off are warned about; the deadline is the timeout."""
+    with capture_logs() as logs, connect(settings) as own:
+        assert settings.timeout == own.deadline.seconds
+        assert f"gimlet-ci/{__version__}" == own.http.headers["User-Agent"]
+
+    assert events == [entry["event"] for entry in logs if entry["log_level"] == "warning"]
+    assert own.http.is_closed

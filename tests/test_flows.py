@@ -7,13 +7,16 @@ import math
 import random
 import statistics
 
+import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from gimlet_ci._flows import watch
+from gimlet_ci._client import connect
+from gimlet_ci._flows import track, watch
 from gimlet_ci._models import Outcome, Result, TrackStatus
-from gimlet_ci._retry import Deadline, PollSchedule, Timing
-from gimlet_ci.exceptions import DeadlineExceeded
+from gimlet_ci._retry import Deadline, PollSchedule, RetryPolicy, Timing
+from gimlet_ci._settings import Settings
+from gimlet_ci.exceptions import DeadlineExceeded, GimletAPIError
 
 
 class Clock:
@@ -98,7 +101,8 @@ def test_progress_line_every_ten_seconds_while_nothing_changes() -> None:
     assert 2 == len(waiting)
     assert all(10 <= later - earlier <= 15 for earlier, later in zip([0, *waiting], waiting, strict=False))
     assert "not processed yet" in e.value.message
-    assert "timeout" == e.value.outcome.status  # type: ignore[attr-defined]
+    assert e.value.outcome is not None
+    assert "timeout" == e.value.outcome.status
 
 
 def test_each_status_change_is_reported_once() -> None:
@@ -175,3 +179,20 @@ def test_slow_requests_do_not_push_later_polls_back() -> None:
     )
 
     assert [0.0, 0.25, 0.5, 0.75, 1.0, 2.0] == polled
+
+
+def test_a_server_error_while_tracking_carries_the_outcome_so_far() -> None:
+    """The error raised after the retries carries the ids known (status error); the client's own error is its cause."""
+    settings = Settings(server="https://gimlet.example.com", token="tok")
+    transport = httpx.MockTransport(lambda _: httpx.Response(500, content=b"boom\n"))
+    retry = RetryPolicy(base=0.0, factor=1.0, cap=0.0, attempts=2)
+    with (
+        pytest.raises(GimletAPIError, match="Gimlet answered 500") as e,
+        connect(settings, retry=retry, transport=transport) as client,
+    ):
+        track(client, release_id="rel-1", wait=False)
+
+    expected = Outcome(release_id="rel-1", status="error", message=e.value.message)
+    assert expected == e.value.outcome
+    assert isinstance(e.value.__cause__, GimletAPIError)
+    assert e.value.__cause__.outcome is None

@@ -48,16 +48,8 @@ def ship_and_release(checkout: Path, *, server: str, token: str) -> tuple[gimlet
         commit=CommitInfo(message="Add the checkout page", author_name="Dev", author_email="dev@example.com"),
     )
     prepared = gimlet_ci.prepare(ctx, settings, checkout=checkout)  # reads .gimlet/, sends nothing
-    if settings.server is None or settings.token is None:
-        msg = "set GIMLET_SERVER and GIMLET_TOKEN"
-        raise ValueError(msg)
-    client = gimlet_ci.build_client(
-        server=settings.server,
-        token=settings.token,
-        deadline=gimlet_ci.Deadline(settings.timeout),  # one deadline for everything below
-        user_agent="my-release-tool/1.0",
-    )
-    with client.http:
+    # Checks server and token, then one deadline (settings.timeout) for everything below; closed at the end.
+    with gimlet_ci.connect(settings, user_agent="my-release-tool/1.0") as client:
         shipped = gimlet_ci.ship(prepared, settings, client=client)  # automated mode, waiting
         released = gimlet_ci.release(client, artifact_id=shipped.artifact_id or "", env="production", app="my-app")
     return shipped, released

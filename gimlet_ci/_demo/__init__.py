@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gimlet_ci._flows import prepare, release, ship
-from gimlet_ci._retry import Deadline
 from gimlet_ci._settings import Settings
 from gimlet_ci.adapters import CIContext, CommitInfo, adapter_by_name, detect_adapter
 from gimlet_ci.manifests.reading import read_manifests
@@ -71,7 +70,7 @@ def _seen(server: DevServer, mark: tuple[int, int]) -> str:
 
 def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool = False) -> int:
     """Start the local server, ship *checkout* with --wait, deploy on demand, and show each step."""
-    from gimlet_ci._client import build_client  # noqa: PLC0415
+    from gimlet_ci._client import connect  # noqa: PLC0415
     from gimlet_ci.testing import GimletServer  # noqa: PLC0415
 
     started = time.monotonic()
@@ -94,8 +93,7 @@ def run_demo(*, checkout: Path, env: Mapping[str, str], out: TextIO, fast: bool 
         settings = Settings(server=server.url, token=token, wait=True, manifests=str(manifests), timeout=60.0)
         prepared = prepare(ctx, settings, checkout=checkout)
         say("\n[3/4] Automated mode: gimlet-ci ship --wait (listening on Gimlet's push channel, /ws/)")
-        client = build_client(server=server.url, token=token, deadline=Deadline(60.0), user_agent="gimlet-ci-demo")
-        with client.http:
+        with connect(settings, user_agent="gimlet-ci-demo") as client:
             mark = _mark(server)
             shipped = ship(prepared, settings, client=client)
             say(_seen(server, mark))

@@ -33,6 +33,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gimlet_ci.adapters._protocol import Adapter
 
+    SETTING_NAMES: tuple[str, ...]
+    """The canonical setting names (an adapter's ``inputs()`` returns some of them), in the order of
+    ``gimlet_ci._settings.SETTINGS``."""
+
 __all__ = [
     "ADAPTERS",
     "REGISTRY",
@@ -49,21 +53,6 @@ __all__ = [
     "is_secret_name",
     "platform_vars",
 ]
-
-SETTING_NAMES = (
-    "server",
-    "token",
-    "wait",
-    "deploy",
-    "env",
-    "app",
-    "timeout",
-    "dry_run",
-    "fields",
-    "manifests",
-    "ca_bundle",
-)
-"""Canonical setting names an adapter's ``inputs()`` may return."""
 
 REGISTRY: tuple[Adapter, ...] = (
     github,
@@ -104,15 +93,20 @@ def detect_adapter(env: Mapping[str, str]) -> Adapter:
     return local  # pragma: no cover - local.detect() is always true
 
 
-def _adapter_protocol(name: str) -> object:
-    """``Adapter``, imported on first use: the protocol needs ``typing``, which the start-up path does without."""
+def _on_first_use(name: str) -> object:
+    """``Adapter`` and ``SETTING_NAMES``, imported on first use: the protocol needs ``typing``, and the settings'
+    declarations attrs, which the start-up path does without."""
     if name == "Adapter":
         from gimlet_ci.adapters._protocol import Adapter  # noqa: PLC0415
 
         return Adapter
+    if name == "SETTING_NAMES":
+        from gimlet_ci._settings import SETTINGS  # noqa: PLC0415
+
+        return tuple(declaration.name for declaration in SETTINGS)
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 
 
-if not TYPE_CHECKING:  # for the type checker `Adapter` is the import above
-    __getattr__ = _adapter_protocol
+if not TYPE_CHECKING:  # for the type checker `Adapter` and `SETTING_NAMES` are declared above
+    __getattr__ = _on_first_use

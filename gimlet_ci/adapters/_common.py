@@ -1,5 +1,5 @@
 """Pure helpers the adapters share: first non-empty value, refs, numbers, git URLs, times, the secret rule for
-template vars, the common end of every ``context()`` (`finish`) and ``inputs()`` (`named_inputs`), and the empty
+template vars, the common end of every ``context()`` (`finish`) and ``inputs()`` (`declared_inputs`), and the empty
 defaults of the `Adapter` members a platform may have nothing for (`no_inputs`, `no_outputs`, `no_startup_lines`,
 `SET_SECRETS_TIP`)."""
 
@@ -16,9 +16,6 @@ if TYPE_CHECKING:
 
     from gimlet_ci._models import Outcome
     from gimlet_ci.adapters._context import Event, InputValue
-
-InputTable = tuple[tuple[str, tuple[str, ...]], ...]
-"""(canonical setting, the platform's variable names for it in order of preference) pairs."""
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _TRAILING_INT = re.compile(r"([0-9]{1,18})/?$")
@@ -284,8 +281,18 @@ def commit_or_none(info: CommitInfo) -> CommitInfo | None:
     return None if info == CommitInfo() else info
 
 
-def named_inputs(env: Mapping[str, str], table: InputTable, *, any_case: bool = False) -> dict[str, InputValue]:
-    """Each setting of *table* from the first of its names with a non-blank value in *env*.
+def declared_inputs(env: Mapping[str, str], platform: str, *, any_case: bool = False) -> dict[str, InputValue]:
+    """`named_inputs` of the input names each setting declares for *platform* (in ``gimlet_ci._settings``)."""
+    from gimlet_ci._settings import input_table  # noqa: PLC0415 - attrs stays off the `gimlet-ci context` path
+
+    return named_inputs(env, input_table(platform), any_case=any_case)
+
+
+def named_inputs(
+    env: Mapping[str, str], table: Sequence[tuple[str, Sequence[str]]], *, any_case: bool = False
+) -> dict[str, InputValue]:
+    """Each setting of *table* (setting, its variables in order of preference) from the first of its names with a
+    non-blank value in *env*.
 
     With *any_case*, names match *env* without regard to case (the table's names are upper case);
     the variable reported is the one as spelled in *env*.

@@ -42,8 +42,8 @@ class Adapter(Protocol):
         ...
 
     def inputs(self, env: Mapping[str, str]) -> dict[str, InputValue]:
-        """The platform's own input naming (``INPUT_*``, ``PLUGIN_*``, ``PARAM_*``) by canonical setting name (see
-        ``SETTING_NAMES``), each with the variable it came from."""
+        """The platform's own input naming (``INPUT_*``, ``PLUGIN_*``, ``PARAM_*``, declared with each setting in
+        ``gimlet_ci._settings``) by canonical setting name, each with the variable it came from."""
         ...
 
     def outputs(self, env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:

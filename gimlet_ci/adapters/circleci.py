@@ -15,13 +15,12 @@ only; GitHub App, GitLab and Bitbucket Data Center projects lack ``CIRCLE_PULL_R
 from __future__ import annotations
 
 from gimlet_ci.adapters._common import (
-    InputTable,
     commit_url,
+    declared_inputs,
     finish,
     get,
     git_remote,
     is_true,
-    named_inputs,
     no_startup_lines,
     non_empty,
     to_int,
@@ -41,18 +40,6 @@ NAME = "circleci"
 MISSING_SECRETS_TIP = (
     "add GIMLET_SERVER and GIMLET_TOKEN as project variables or a context; "
     "forked pull requests get none unless 'Pass secrets to builds from forked pull requests' is on"
-)
-
-_INPUTS: InputTable = (
-    ("wait", ("PARAM_WAIT",)),
-    ("deploy", ("PARAM_DEPLOY",)),
-    ("env", ("PARAM_ENV",)),
-    ("app", ("PARAM_APP",)),
-    ("timeout", ("PARAM_TIMEOUT",)),
-    ("dry_run", ("PARAM_DRY_RUN", "PARAM_DEBUG")),
-    ("fields", ("PARAM_FIELDS",)),
-    ("manifests", ("PARAM_MANIFESTS",)),
-    ("ca_bundle", ("PARAM_CA_BUNDLE",)),
 )
 
 
@@ -133,7 +120,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
     """The orb's ``PARAM_*`` → settings (``debug`` is ``dry_run``; booleans may be 1/0)."""
-    return named_inputs(env, _INPUTS)
+    return declared_inputs(env, NAME)
 
 
 def outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:

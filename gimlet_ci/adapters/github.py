@@ -17,16 +17,15 @@ from __future__ import annotations
 import re
 
 from gimlet_ci.adapters._common import (
-    InputTable,
     branch_from_ref,
     commit_or_none,
+    declared_inputs,
     event_by_ref,
     finish,
     get,
     is_sha,
     is_true,
     link_base,
-    named_inputs,
     non_empty,
     parse_time,
     pull_ref_number,
@@ -52,19 +51,6 @@ _PR_EVENTS = frozenset(
 )
 _PAYLOAD_EVENTS = _PR_EVENTS | {"merge_group", "release", "workflow_run", "deployment"}
 _QUEUE_PR = re.compile(r"/pr-([0-9]{1,18})-")
-
-# Official input ids (any case arrives upper-cased) and ours, in order of preference per setting.
-_INPUTS: InputTable = (
-    ("wait", ("INPUT_WAIT",)),
-    ("deploy", ("INPUT_DEPLOY",)),
-    ("env", ("INPUT_ENV",)),
-    ("app", ("INPUT_APP",)),
-    ("timeout", ("INPUT_TIMEOUT",)),
-    ("dry_run", ("INPUT_DRY_RUN", "INPUT_DRY-RUN", "INPUT_DEBUG")),
-    ("fields", ("INPUT_FIELDS",)),
-    ("manifests", ("INPUT_MANIFESTS",)),
-    ("ca_bundle", ("INPUT_CA_BUNDLE", "INPUT_CA-BUNDLE")),
-)
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -251,7 +237,7 @@ def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
     Names are matched without regard to case; ``debug`` is the official name of ``dry_run``; empty
     values are unset.
     """
-    return named_inputs(env, _INPUTS, any_case=True)
+    return declared_inputs(env, NAME, any_case=True)
 
 
 def startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001

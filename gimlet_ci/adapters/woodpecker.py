@@ -24,12 +24,11 @@ from __future__ import annotations
 import re
 
 from gimlet_ci.adapters._common import (
-    InputTable,
     branch_from_ref,
     commit_or_none,
+    declared_inputs,
     finish,
     get,
-    named_inputs,
     no_outputs,
     no_startup_lines,
     non_empty,
@@ -56,20 +55,6 @@ _TAG_EVENTS = frozenset({"tag", "release"})
 _COMMIT_EVENTS = frozenset({"push", "tag"})
 _VERSION = re.compile(r"^v?([0-9]{1,4})\.")
 _LIST_ITEM_START = re.compile(r",(?=\s*[A-Za-z_][A-Za-z0-9_.\-]*=)")
-
-_INPUTS: InputTable = (
-    ("server", ("PLUGIN_GIMLET_SERVER",)),
-    ("token", ("PLUGIN_GIMLET_TOKEN",)),
-    ("wait", ("PLUGIN_WAIT",)),
-    ("deploy", ("PLUGIN_DEPLOY",)),
-    ("env", ("PLUGIN_ENV",)),
-    ("app", ("PLUGIN_APP",)),
-    ("timeout", ("PLUGIN_TIMEOUT",)),
-    ("dry_run", ("PLUGIN_DRY_RUN", "PLUGIN_DEBUG")),
-    ("fields", ("PLUGIN_FIELDS",)),
-    ("manifests", ("PLUGIN_MANIFESTS",)),
-    ("ca_bundle", ("PLUGIN_CA_BUNDLE",)),
-)
 
 
 def detect(env: Mapping[str, str]) -> bool:
@@ -217,7 +202,7 @@ def normalise_fields(value: str) -> str:
 
 def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
     """``settings:`` as ``PLUGIN_*`` → settings, ``gimlet_server``/``gimlet_token`` included."""
-    found = named_inputs(env, _INPUTS)
+    found = declared_inputs(env, NAME)
     if "fields" in found:
         name, value = found["fields"]
         found["fields"] = (name, normalise_fields(value))

@@ -33,6 +33,7 @@ from gimlet_ci.gimlet.gojson import (
     Slice,
     String,
     Struct,
+    dynamic_type,
     go_string,
     raw_kind,
 )
@@ -94,22 +95,8 @@ CLEANUP_EVENT = Custom(
 
 
 def _panic_nil_or_type(value: Any, want: str) -> GoPanic:
-    found = "nil" if value is None else _go_dynamic_type(value)
+    found = dynamic_type(value)
     return GoPanic(f"interface conversion: interface {{}} is {found}, not {want}")
-
-
-def _go_dynamic_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return "nil"
 
 
 def _assert(value: Any, python_type: type, want: str, path: KeyPath) -> Any:

@@ -143,14 +143,29 @@ def parse(body: bytes | str, *, whole: bool = False) -> Any:
     try:
         value, end = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as e:
-        raise RawSyntaxError(e.msg) from None
-    except RecursionError:
+        raise RawSyntaxError(e.msg) from e
+    except RecursionError as e:
         msg = "exceeded max depth"
-        raise RawSyntaxError(msg) from None
+        raise RawSyntaxError(msg) from e
     if whole and text[end:].strip(_WHITESPACE):
         msg = f"invalid character {text[end:].lstrip(_WHITESPACE)[0]!r} after top-level value"
         raise RawSyntaxError(msg)
     return _fix_tree(value) if "\\u" in text and _SURROGATE_ESCAPE.search(text) else value
+
+
+def dynamic_type(value: Any) -> str:
+    """The Go type an ``interface{}`` holding a decoded JSON value has, as a panic message names it."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, float | int):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return "map[string]interface {}"
 
 
 def raw_kind(raw: Any) -> str:

@@ -254,8 +254,8 @@ def _lex_action(text: str, start: int, end: int) -> list[_Token]:
         if char == '"' and (m := _STRING.match(text, pos, end)):
             try:
                 tokens.append(_Token("string", _unquote(m.group()), pos))
-            except (ValueError, IndexError):
-                raise _parse_error(text, pos, f"invalid syntax: {m.group()}") from None
+            except (ValueError, IndexError) as e:
+                raise _parse_error(text, pos, f"invalid syntax: {m.group()}") from e
             pos = m.end()
             continue
         if char == "`" and (m := _RAW.match(text, pos, end)):
@@ -416,9 +416,9 @@ def _execute(text: str, action: _Action, variables: Mapping[str, str]) -> str:
         try:
             value = FUNCTIONS[head.value](*args)
         except _ArityError as e:
-            raise _exec_error(text, head, head.value, str(e)) from None
+            raise _exec_error(text, head, head.value, str(e)) from e
         except _CallError as e:
-            raise _exec_error(text, head, head.value, f"error calling {e.name}: {e}") from None
+            raise _exec_error(text, head, head.value, f"error calling {e.name}: {e}") from e
     return _go_string(value)
 
 

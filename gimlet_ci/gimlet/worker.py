@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 
 from gimlet_ci.gimlet.glob import GlobMatchPanic, GlobSyntaxError, compile_glob
-from gimlet_ci.gimlet.gojson import GoPanic
+from gimlet_ci.gimlet.gojson import GoPanic, dynamic_type
 
 __all__ = [
     "DEPLOY_ALL_MARKER",
@@ -71,7 +71,7 @@ def _must_compile(pattern: str, where: str) -> Any:
         return compile_glob(pattern)
     except GlobSyntaxError as e:
         msg = f"glob.MustCompile({pattern!r}) in {where}: {e}"
-        raise GoPanic(msg) from None
+        raise GoPanic(msg) from e
 
 
 def _match(glob: Any, text: str, where: str) -> bool:
@@ -79,7 +79,7 @@ def _match(glob: Any, text: str, where: str) -> bool:
         return bool(glob.match(text))
     except GlobMatchPanic as e:
         msg = f"gobwas glob {glob.pattern!r} matching {text!r} in {where}: {e}"
-        raise GoPanic(msg) from None
+        raise GoPanic(msg) from e
 
 
 def _escape_brackets(pattern: str) -> str:
@@ -115,12 +115,12 @@ def prep_preview(manifest: dict[str, Any] | None, ingress_host: str = "") -> dic
     if "ingress" in values:
         ingress = values["ingress"]
         if not isinstance(ingress, dict):
-            msg = f"interface conversion: interface {{}} is {_dynamic(ingress)}, not map[string]interface {{}}"
+            msg = f"interface conversion: interface {{}} is {dynamic_type(ingress)}, not map[string]interface {{}}"
             raise GoPanic(msg)
         if "host" in ingress:
             host = ingress["host"]
             if not isinstance(host, str):
-                msg = f"interface conversion: interface {{}} is {_dynamic(host)}, not string"
+                msg = f"interface conversion: interface {{}} is {dynamic_type(host)}, not string"
                 raise GoPanic(msg)
             if ingress_host:
                 ingress["host"] = app + ingress_host
@@ -129,20 +129,6 @@ def prep_preview(manifest: dict[str, Any] | None, ingress_host: str = "") -> dic
     result["deploy"] = {"tag": "", "branch": PREVIEW_BRANCH_POLICY, "event": "push", "commitMessagePatterns": None}
     result["cleanup"] = {"app": app, "event": "branchDeleted", "branch": "*"}
     return result
-
-
-def _dynamic(value: Any) -> str:
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return "map[string]interface {}"
 
 
 def extract_image_strategy(manifest: dict[str, Any]) -> str:
@@ -156,12 +142,12 @@ def extract_image_strategy(manifest: dict[str, Any]) -> str:
     if "image" in values:
         image = values["image"]
         if not isinstance(image, dict):
-            msg = f"interface conversion: interface {{}} is {_dynamic(image)}, not map[string]interface {{}}"
+            msg = f"interface conversion: interface {{}} is {dynamic_type(image)}, not map[string]interface {{}}"
             raise GoPanic(msg)
         if "strategy" in image:
             strategy = image["strategy"]
             if not isinstance(strategy, str):
-                msg = f"interface conversion: interface {{}} is {_dynamic(strategy)}, not string"
+                msg = f"interface conversion: interface {{}} is {dynamic_type(strategy)}, not string"
                 raise GoPanic(msg)
             return strategy
     return "dynamic"

@@ -321,7 +321,7 @@ def load_documents(text: str, *, filename: str) -> list[Document]:
                 )
             )
     except yaml.YAMLError as e:
-        raise _yaml_error(e, filename) from None
+        raise _yaml_error(e, filename) from e
     finally:
         loader.dispose()
     return documents

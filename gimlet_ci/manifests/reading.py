@@ -70,24 +70,28 @@ def display_name(directory: Path, name: str, *, label: str | None = None) -> str
 
 
 def _missing_directory(directory: Path) -> ManifestError:
-    error = ManifestError("no such manifest directory", file=directory.as_posix(), line=None)
-    error.tip = "create .gimlet/ with one YAML file per environment, or pass --manifests DIR (GIMLET_MANIFESTS)"
-    return error
+    return ManifestError(
+        "no such manifest directory",
+        file=directory.as_posix(),
+        tip="create .gimlet/ with one YAML file per environment, or pass --manifests DIR (GIMLET_MANIFESTS)",
+    )
 
 
 def manifest_files(directory: Path) -> list[Path]:
     """The manifest files of *directory* by name: regular files, no dotfiles, never `vars`."""
     try:
         entries = list(os.scandir(directory))
-    except FileNotFoundError:
-        raise _missing_directory(directory) from None
-    except NotADirectoryError:
-        error = ManifestError("not a directory", file=directory.as_posix())
-        error.tip = "pass the directory that holds the manifests with --manifests DIR"
-        raise error from None
+    except FileNotFoundError as e:
+        raise _missing_directory(directory) from e
+    except NotADirectoryError as e:
+        raise ManifestError(
+            "not a directory",
+            file=directory.as_posix(),
+            tip="pass the directory that holds the manifests with --manifests DIR",
+        ) from e
     except OSError as e:
         msg = f"cannot read directory: {e.strerror or e}"
-        raise ManifestError(msg, file=directory.as_posix()) from None
+        raise ManifestError(msg, file=directory.as_posix()) from e
     names = sorted(
         entry.name
         for entry in entries
@@ -102,13 +106,13 @@ def read_text(path: Path, *, display: str) -> str:
         raw = path.read_bytes()
     except OSError as e:
         msg = f"cannot read file: {e.strerror or e}"
-        raise ManifestError(msg, file=display) from None
+        raise ManifestError(msg, file=display) from e
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         msg = "not UTF-8 text; save the file as UTF-8"
-        raise ManifestError(msg, file=display, line=line) from None
+        raise ManifestError(msg, file=display, line=line) from e
 
 
 def _kind(value: Any) -> str:

@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from gimlet_ci.adapters import github
+from tests.helpers import OFFICIAL_SAMPLES, packaged_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_FILE = ROOT / "adapters/github-action/action.yml"
@@ -33,12 +34,7 @@ OFFICIAL_INPUTS = {
     "branchHead": "",
 }
 SAMPLES = {
-    "wait": "true",
-    "deploy": "true",
-    "env": "staging",
-    "app": "my-app",
-    "timeout": "5m",
-    "debug": "true",
+    **OFFICIAL_SAMPLES,
     "fields": "docs=https://docs.example.com",
     "branchhead": "0123456789abcdef0123456789abcdef01234567",
 }
@@ -68,6 +64,13 @@ def test_action_keeps_the_official_input_ids_and_defaults(action: dict[str, Any]
     assert OFFICIAL_INPUTS == actual
     assert all(not spec.get("required", False) for spec in action["inputs"].values())
     assert all(spec.get("description") for spec in action["inputs"].values())
+
+
+def test_action_inputs_are_the_settings_declared_for_it(action: dict[str, Any]) -> None:
+    """Each input but branchHead (the PR head SHA, part of the context) is a setting declared with that GitHub name
+    and default; no declared one is missing."""
+    actual = {name: spec.get("default") for name, spec in action["inputs"].items() if name != "branchHead"}
+    assert packaged_inputs("github") == actual
 
 
 def test_every_input_is_passed_as_its_input_variable(action: dict[str, Any]) -> None:

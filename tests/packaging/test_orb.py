@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from gimlet_ci.adapters import circleci
+from tests.helpers import packaged_inputs
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -117,6 +118,12 @@ def test_parameters_keep_the_official_names_types_and_defaults(orb: dict[str, An
     actual = {key: spec["default"] for key, spec in parameters.items() if key in OFFICIAL_PARAMETERS}
     assert OFFICIAL_PARAMETERS == actual
     assert {"string"} == {parameters[key]["type"] for key in OFFICIAL_PARAMETERS}
+
+
+def test_ship_parameters_are_the_settings_declared_for_the_orb(orb: dict[str, Any]) -> None:
+    """The ship command's parameters are the settings declared with a CircleCI name, with their defaults."""
+    parameters = orb["commands"]["ship"]["parameters"]
+    assert packaged_inputs("circleci") == {key: spec["default"] for key, spec in parameters.items()}
 
 
 def test_official_job_is_executor_checkout_and_the_official_command(orb: dict[str, Any]) -> None:

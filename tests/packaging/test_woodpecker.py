@@ -15,20 +15,12 @@ import pytest
 import yaml
 
 from gimlet_ci.adapters import woodpecker
+from tests.helpers import OFFICIAL_SAMPLES, packaged_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "adapters/woodpecker-plugin"
 OFFICIAL_SETTINGS = {"wait", "deploy", "env", "app", "timeout", "debug"}
-SAMPLES = {
-    "gimlet_server": "https://gimlet.example.com",
-    "gimlet_token": "t0ken",
-    "wait": "true",
-    "deploy": "true",
-    "env": "staging",
-    "app": "my-app",
-    "timeout": "5m",
-    "debug": "true",
-}
+SAMPLES = {"gimlet_server": "https://gimlet.example.com", "gimlet_token": "t0ken", **OFFICIAL_SAMPLES}
 
 
 def _docs() -> tuple[dict[str, Any], str]:
@@ -39,9 +31,14 @@ def _docs() -> tuple[dict[str, Any], str]:
 
 
 def _settings_table(body: str) -> list[str]:
-    rows = re.findall(r"^\| `([a-z_]+)` \|", body.split("## Settings", 1)[1].split("\n## ", 1)[0], re.MULTILINE)
+    return list(_settings_defaults(body))
+
+
+def _settings_defaults(body: str) -> dict[str, str]:
+    section = body.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| ([^|]+) \|", section, re.MULTILINE)
     assert rows
-    return rows
+    return {name: "" if default.strip() == "none" else default.strip().strip("`") for name, default in rows}
 
 
 def _yaml_blocks(body: str) -> list[Any]:
@@ -98,6 +95,12 @@ def test_settings_table_covers_the_official_settings_and_nothing_unknown() -> No
     _, body = _docs()
     assert set(SAMPLES) == set(_settings_table(body))
     assert OFFICIAL_SETTINGS <= set(_settings_table(body))
+
+
+def test_settings_table_is_the_settings_declared_for_woodpecker() -> None:
+    """Each row is a setting declared with that Woodpecker name, with its default (none: no default)."""
+    _, body = _docs()
+    assert packaged_inputs("woodpecker") == _settings_defaults(body)
 
 
 def test_docs_examples_show_both_credential_forms() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import gimlet_ci
-from gimlet_ci import CIContext, Deadline, Outcome, Settings, build_client, detect_adapter, prepare, ship
+from gimlet_ci import CIContext, Deadline, Outcome, Settings, build_client, connect, detect_adapter, prepare, ship
 from gimlet_ci.adapters import REGISTRY, Adapter
 from gimlet_ci.testing import GimletServer, is_testing, set_testing
 
@@ -16,9 +16,10 @@ def ship_from_code() -> Outcome:
         settings = Settings(server=server.url, token=server.token, wait=True)
         ctx = CIContext(platform="local", repository="acme/shop", sha="a" * 40, branch="main")
         prepared = prepare(ctx, settings, checkout=Path())
-        client = build_client(server=server.url, token=server.token, deadline=Deadline(60.0), user_agent="me")
-        with client.http:
+        with connect(settings, user_agent="me") as client:
             outcome = ship(prepared, settings, client=client)
+        with build_client(server=server.url, token=server.token, deadline=Deadline(60.0), user_agent="me") as own:
+            own.track_artifact(outcome.artifact_id or "")
     version: str = gimlet_ci.__version__
     del version
     return outcome

@@ -24,3 +24,10 @@ def wrong_result_types(client: gimlet_ci.GimletClient) -> None:
     status: int = track(client, artifact_id="a", wait=False).status  # error: [assignment]
     version: int = gimlet_ci.__version__  # error: [assignment]
     del status, version
+
+
+def wrong_settings() -> None:
+    Settings(wait="yes", timeout="10m")  # error: [arg-type, arg-type]
+    Settings(waitt=True)  # error: [call-arg]
+    with gimlet_ci.connect(Settings(), user_agent=1):  # error: [arg-type]
+        pass

@@ -1,0 +1,69 @@
+"""``gimlet-ci lint`` and ``explain``: the ``.gimlet/`` manifests checked, and judged as Gimlet's server would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from gimlet_ci import _flows
+from gimlet_ci._converter import artifact_body
+from gimlet_ci._settings import BY_NAME
+from gimlet_ci.adapters import Adapter
+from gimlet_ci.commands import load, logged_context
+from gimlet_ci.exceptions import ConfigError
+from gimlet_ci.manifests import explain as _explain
+from gimlet_ci.manifests import lint as _lint
+from gimlet_ci.manifests.refusals import review_body
+
+_MANIFESTS = BY_NAME["manifests"]
+
+
+def lint(env: Mapping[str, str], checkout: str, *, manifests: str | None = None) -> list[_lint.Problem]:
+    """Every problem of the manifests in *manifests* (else ``GIMLET_MANIFESTS``, else ``.gimlet``), named as the
+    user wrote the folder (``.gimlet/x.yaml``)."""
+    label = manifests or env.get(_MANIFESTS.variable) or str(_MANIFESTS.default)
+    directory = Path(label)
+    return _lint.lint(directory if directory.is_absolute() else Path(checkout) / directory, label=label)
+
+
+def explain(
+    env: Mapping[str, str],
+    adapter: Adapter,
+    checkout: str,
+    *,
+    options: Mapping[str, object],
+    read_stdin: Callable[[], bytes],
+) -> dict[str, Any]:
+    """Which manifests' deploy policies fire, and why the others do not, as ``--output json`` shows it.
+
+    With the ``artifact`` option (a file, ``-`` for *read_stdin*) the body is judged as Gimlet's server would read
+    it; without, the body ``ship`` would post for this context, with the ``branch``, ``tag``, ``event`` and
+    ``message`` options applied to it.
+    """
+    artifact = options.get("artifact")
+    if not isinstance(artifact, str):
+        return _explain_checkout(env, adapter, checkout, options=options)
+    try:
+        body = read_stdin() if artifact == "-" else Path(artifact).read_bytes()
+    except OSError as e:
+        msg = f"cannot read the artifact file {artifact!r}: {e.strerror or e}"
+        raise ConfigError(msg, tip="pass the body `gimlet-ci ship --dry-run --output json` printed") from e
+    return _explain.as_json(review_body(body), checks=False)
+
+
+def _explain_checkout(
+    env: Mapping[str, str], adapter: Adapter, checkout: str, *, options: Mapping[str, object]
+) -> dict[str, Any]:
+    settings = load(env, adapter, options)
+    ctx = logged_context(env, adapter, checkout)
+    prepared = _flows.prepare(ctx, settings, checkout=Path(checkout), check=False)
+    changes: dict[str, Any] = {}
+    if options.get("tag") is not None:
+        changes.update(tag=options["tag"], event="tag", branch="")
+    changes.update({key: options[key] for key in ("branch", "event", "message") if options.get(key) is not None})
+    version = attrs.evolve(prepared.artifact.version, **changes)
+    body = artifact_body(attrs.evolve(prepared.artifact, version=version))
+    return _explain.as_json(review_body(body, prepared.docs), prepared.docs)
