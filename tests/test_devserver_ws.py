@@ -9,6 +9,7 @@ import os
 import queue
 import socket
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from httpx_ws import WebSocketSession, connect_ws
 
+from gimlet_ci.devserver import ws
 from gimlet_ci.devserver.ws import accept_key
 from gimlet_ci.testing import GimletServer
 
@@ -229,6 +231,35 @@ def test_a_full_queue_drops_the_client_with_a_close_frame(server: GimletServer) 
     assert 0x8 == _read_server_frame(sock)[0]
     assert 0 == server.push.hub.clients()
     sock.close()
+
+
+def test_a_client_dropped_before_its_threads_run_still_gets_the_close_frame(
+    server: GimletServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client dropped for a full queue before its reader and writer ran: the close frame still goes out before
+    the connection ends (the handler used to close it as soon as the reader returned)."""
+    reader_done = threading.Event()
+    reader, writer = ws._Client.reader, ws._Client.writer
+
+    def late_reader(client: Any) -> None:
+        with client.cond:
+            client.cond.wait_for(lambda: client.closed, timeout=3)
+        reader(client)
+        reader_done.set()
+
+    def late_writer(client: Any) -> None:
+        reader_done.wait(timeout=3)
+        writer(client)
+
+    monkeypatch.setattr(ws._Client, "reader", late_reader)
+    monkeypatch.setattr(ws._Client, "writer", late_writer)
+    sock, _ = _raw_connect(server, query=f"?access_token={TOKEN}")
+    _until(lambda: server.push.hub.clients() == 1)
+    server.push.hub.broadcast([{"event": "podLogs", "n": i} for i in range(300)])
+    try:
+        assert 0x8 == _read_server_frame(sock)[0]
+    finally:
+        sock.close()
 
 
 def test_drop_after_and_delay_knobs(server: GimletServer, http: httpx.Client) -> None:

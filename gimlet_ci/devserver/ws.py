@@ -339,8 +339,12 @@ class Hub:
         with self._lock:
             self._clients.append(client)
             self.connections += 1
-        threading.Thread(target=client.writer, name="gimlet-dev-ws-writer", daemon=True).start()
+        writer = threading.Thread(target=client.writer, name="gimlet-dev-ws-writer", daemon=True)
+        writer.start()
         client.reader()
+        # The handler closes the connection when this returns: let the writer send its close frame first (a client
+        # dropped before the reader started would otherwise see the socket end without one).
+        writer.join(timeout=15.0)
 
 
 # -------------------------------------------------------------------------------------------------
