@@ -24,7 +24,6 @@ from gimlet_ci.gimlet.gojson import (
     DecodeIssue,
     Decoder,
     Field,
-    GoPanic,
     Int64,
     JObject,
     KeyPath,
@@ -33,9 +32,9 @@ from gimlet_ci.gimlet.gojson import (
     Slice,
     String,
     Struct,
-    dynamic_type,
     go_string,
     raw_kind,
+    type_assert,
 )
 
 __all__ = [
@@ -94,20 +93,6 @@ CLEANUP_EVENT = Custom(
 )
 
 
-def _panic_nil_or_type(value: Any, want: str) -> GoPanic:
-    found = dynamic_type(value)
-    return GoPanic(f"interface conversion: interface {{}} is {found}, not {want}")
-
-
-def _assert(value: Any, python_type: type, want: str, path: KeyPath) -> Any:
-    """Go's unchecked ``value.(T)``: a panic naming where, when *value* is not a *want*."""
-    if value is None or not isinstance(value, python_type) or (python_type is float and isinstance(value, bool)):
-        panic = _panic_nil_or_type(value, want)
-        panic.path = path
-        raise panic
-    return value
-
-
 def _dependency(decoder: Decoder, raw: Any, current: Any, path: KeyPath) -> Any:
     # json.Unmarshal(data, &map[string]interface{}): any non-object is an error, which the method swallows.
     if raw is not None and not isinstance(raw, JObject):
@@ -117,21 +102,21 @@ def _dependency(decoder: Decoder, raw: Any, current: Any, path: KeyPath) -> Any:
     if scratch.issues:  # e.g. 1e400 somewhere inside: Unmarshal returns its error, the method returns nil
         return current
     data = data or {}
-    current["name"] = _assert(data.get("name"), str, "string", (*path, "name"))
+    current["name"] = type_assert(data.get("name"), str, "string", (*path, "name"))
     if "kind" not in data:
         issue = DecodeIssue(path=path, kind="abort", got="kind is mandatory for dependency", want="Dependency", raw=raw)
         raise DecodeAbort(issue)
-    current["kind"] = _assert(data["kind"], str, "string", (*path, "kind"))
+    current["kind"] = type_assert(data["kind"], str, "string", (*path, "kind"))
     if current["kind"] == "terraform":
         at = (*path, "spec")
-        spec = _assert(data.get("spec"), dict, "map[string]interface {}", at)
-        module = _assert(spec.get("module"), dict, "map[string]interface {}", (*at, "module"))
-        tf_module: dict[str, Any] = {"url": _assert(module.get("url"), str, "string", (*at, "module", "url"))}
+        spec = type_assert(data.get("spec"), dict, "map[string]interface {}", at)
+        module = type_assert(spec.get("module"), dict, "map[string]interface {}", (*at, "module"))
+        tf_module: dict[str, Any] = {"url": type_assert(module.get("url"), str, "string", (*at, "module", "url"))}
         tf_module["secret"] = ""
-        values = _assert(spec.get("values"), dict, "map[string]interface {}", (*at, "values"))
+        values = type_assert(spec.get("values"), dict, "map[string]interface {}", (*at, "values"))
         if "secret" in module:
-            tf_module["secret"] = _assert(module["secret"], str, "string", (*at, "module", "secret"))
-        secret = _assert(spec["secret"], str, "string", (*at, "secret")) if "secret" in spec else ""
+            tf_module["secret"] = type_assert(module["secret"], str, "string", (*at, "module", "secret"))
+        secret = type_assert(spec["secret"], str, "string", (*at, "secret")) if "secret" in spec else ""
         current["spec"] = {"module": tf_module, "values": values, "secret": secret}
     del decoder
     return current

@@ -168,6 +168,16 @@ def dynamic_type(value: Any) -> str:
     return "map[string]interface {}"
 
 
+def type_assert(value: Any, python_type: type, want: str, path: KeyPath = ()) -> Any:
+    """Go's unchecked ``value.(T)`` on an ``interface{}``: *value*, or a `GoPanic` saying what it held (and where,
+    when *path* is given) when it is not a *want* (nil never is)."""
+    if value is None or not isinstance(value, python_type) or (python_type is float and isinstance(value, bool)):
+        panic = GoPanic(f"interface conversion: interface {{}} is {dynamic_type(value)}, not {want}")
+        panic.path = path
+        raise panic
+    return value
+
+
 def raw_kind(raw: Any) -> str:
     """Go's name for a raw value's JSON type, as in ``cannot unmarshal <kind> into …``."""
     if raw is None:

@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 
 from gimlet_ci.gimlet.glob import GlobMatchPanic, GlobSyntaxError, compile_glob
-from gimlet_ci.gimlet.gojson import GoPanic, dynamic_type
+from gimlet_ci.gimlet.gojson import GoPanic, type_assert
 
 __all__ = [
     "DEPLOY_ALL_MARKER",
@@ -48,6 +48,7 @@ PREVIEW_BRANCH_POLICY = "!{main,master}"
 IMAGE_BUILD_STRATEGIES = frozenset({"buildpacks", "dockerfile"})
 """``values.image.strategy`` values that make Gimlet build the image in the cluster."""
 
+_MAP = "map[string]interface {}"
 NIL_DEREFERENCE = "runtime error: invalid memory address or nil pointer dereference"
 
 
@@ -113,15 +114,9 @@ def prep_preview(manifest: dict[str, Any] | None, ingress_host: str = "") -> dic
     values = result["values"]
     values["gitBranch"] = "{{ .BRANCH }}"
     if "ingress" in values:
-        ingress = values["ingress"]
-        if not isinstance(ingress, dict):
-            msg = f"interface conversion: interface {{}} is {dynamic_type(ingress)}, not map[string]interface {{}}"
-            raise GoPanic(msg)
+        ingress = type_assert(values["ingress"], dict, _MAP)
         if "host" in ingress:
-            host = ingress["host"]
-            if not isinstance(host, str):
-                msg = f"interface conversion: interface {{}} is {dynamic_type(host)}, not string"
-                raise GoPanic(msg)
+            host = type_assert(ingress["host"], str, "string")
             if ingress_host:
                 ingress["host"] = app + ingress_host
             elif "." in host:
@@ -140,16 +135,9 @@ def extract_image_strategy(manifest: dict[str, Any]) -> str:
         return "static-site"
     values = manifest["values"] or {}
     if "image" in values:
-        image = values["image"]
-        if not isinstance(image, dict):
-            msg = f"interface conversion: interface {{}} is {dynamic_type(image)}, not map[string]interface {{}}"
-            raise GoPanic(msg)
+        image = type_assert(values["image"], dict, _MAP)
         if "strategy" in image:
-            strategy = image["strategy"]
-            if not isinstance(strategy, str):
-                msg = f"interface conversion: interface {{}} is {dynamic_type(strategy)}, not string"
-                raise GoPanic(msg)
-            return strategy
+            return str(type_assert(image["strategy"], str, "string"))
     return "dynamic"
 
 
