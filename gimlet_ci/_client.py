@@ -5,12 +5,17 @@ how, is decided here per request kind and paced by `gimlet_ci._retry`:
 
 - reads (tracking, listing) are retried on transport errors, 5xx and 429;
 - ``POST /api/artifact`` is re-sent only when it cannot have been stored (connection refused, Gimlet's own 500,
-  429, 503); when the outcome is unknown (the connection dropped after the body was sent, a read timeout, a proxy's
-  502/504) the client first looks for an artifact with the same repository and sha created since the first attempt
-  and adopts it, and re-posts only when there is none. Gimlet has no duplicate detection, so a blind re-send would
-  make a second artifact and possibly a second deploy;
+  429, 503); every ship carries a fresh idempotency key in the artifact's ``context`` (`IDEMPOTENCY_KEY`), which
+  Gimlet stores and returns. When the outcome is unknown (the connection dropped after the body was sent, a read
+  timeout, a proxy's 502/504, or the deadline cut the request) the client pages through the commit's artifacts for
+  that key and adopts the one that carries it, and re-posts only when none does. Gimlet has no duplicate detection,
+  so a blind re-send would make a second artifact and possibly a second deploy;
 - release and rollback requests are re-sent only when they cannot have been stored; an unknown outcome is reported,
   never re-sent.
+
+Every request is bounded as a whole, in wall-clock time, by `gimlet_ci._bounded` (connect, headers and body
+together), and its body by `gimlet_ci._bounded.MAX_BODY`. A server that accepts connections and never answers is
+named after `NO_ANSWER_STRIKES` requests in a row got no answer.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import contextlib
 import enum
 import json
 import ssl
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -27,9 +33,19 @@ import attrs
 import httpx
 import structlog
 
+from gimlet_ci._bounded import (
+    BodyTooLarge,
+    budget,
+    check_artifact_id,
+    check_event_id,
+    install,
+    read_body,
+    retry_after,
+)
 from gimlet_ci._converter import artifact_body, from_wire, to_wire
-from gimlet_ci._models import Artifact, ReleaseRequest, ReleaseTicket, TrackStatus
+from gimlet_ci._models import Artifact, Outcome, ReleaseRequest, ReleaseTicket, TrackStatus
 from gimlet_ci._retry import (
+    RUN_STARTED,
     Deadline,
     Retryable,
     RetryPolicy,
@@ -44,6 +60,7 @@ from gimlet_ci.exceptions import (
     ConfigError,
     DeadlineExceeded,
     GimletAPIError,
+    GimletCIError,
     ServerUnreachable,
     Unauthorized,
 )
@@ -58,9 +75,23 @@ log = structlog.get_logger("gimlet_ci")
 T = TypeVar("T")
 
 REQUEST_TIMEOUT = 30.0
-"""The longest one HTTP request may take (Gimlet's own handler timeout is 60 s); the deadline may cut it shorter."""
-CLOCK_SKEW = 30.0
-"""How far the server's clock may be behind ours when we look for an artifact stored by an unanswered POST."""
+"""The longest one HTTP request may take as a whole: connect, headers and body (every Gimlet CI endpoint answers
+in well under a second; its own handler timeout is 60 s); the deadline may cut it shorter."""
+NO_ANSWER_STRIKES = 3
+"""After this many requests in a row got no (complete) answer within their timeout, the server is reported as not
+answering (exit 4): with the 30 s timeout that is about 90 s, well inside the default 10 m deadline."""
+IDEMPOTENCY_KEY = "GIMLET_CI_IDEMPOTENCY_KEY"
+"""The ``context`` entry that carries a ship's idempotency key (a fresh uuid per ship, never in a dry run's body):
+Gimlet stores the artifact's ``context`` as sent and returns it from ``GET /api/artifacts``."""
+LOOKUP_PAGE = 20
+"""Artifacts per page when looking for ours by its key (Gimlet sorts newest first; ours is nearly always on the
+first page)."""
+LOOKUP_GRACE = 5.0
+"""Seconds past the deadline allowed for looking up an artifact whose POST the deadline cut."""
+_HANG_TIP = (
+    "the server accepts connections but does not answer: check that Gimlet is up, and that no proxy or firewall "
+    "between this runner and it holds connections open"
+)
 
 
 class RequestKind(enum.Enum):
@@ -74,6 +105,21 @@ class RequestKind(enum.Enum):
     QUEUE = "queue"
     """A release or rollback request: sent again only when it cannot have been queued (refused, 429, 503); an
     unknown outcome is reported, never sent again."""
+
+
+class _Cut(Exception):
+    """Raised when the deadline cut a ``POST /api/artifact`` that may have been stored; *final* is the error."""
+
+    def __init__(self, final: GimletCIError) -> None:
+        super().__init__(final.message)
+        self.final = final
+
+
+def _stored_tip(key: str, sha: str) -> str:
+    return (
+        f"the artifact may have been stored: look for {IDEMPOTENCY_KEY}={key} in the context of the artifacts of "
+        f"{sha[:12]} before shipping again, a second one could deploy twice"
+    )
 
 
 class _UnknownOutcome(Exception):
@@ -99,18 +145,23 @@ def _trim(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _shown(value: object) -> str:
+    """A server value for an error line: quoted, escaped to ASCII (no control characters), at most 80 characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return ascii(text if len(text) <= 80 else text[:80] + "...")  # noqa: PLR2004
+
+
 def _body_text(response: httpx.Response) -> str:
     return response.content[:400].decode("utf-8", errors="replace")
 
 
-def _same_content(stored: Artifact, sent: Artifact) -> bool:
-    """Whether *stored* is the artifact *sent* (not another job's for the same commit): the same version, vars and
-    links. The CI run's URL is among the links, so a parallel job or a re-run does not match."""
-    return (stored.version, dict(stored.vars), list(stored.items)) == (
-        sent.version,
-        dict(sent.vars),
-        [dict(item) for item in sent.items],
-    )
+def _without(text: str, secret: str) -> str:
+    """*text* with *secret* replaced, also in the forms an echo may show it (JSON- or URL-escaped)."""
+    if len(secret) < 4:  # noqa: PLR2004 - a tiny value would blank out ordinary text
+        return text
+    for form in {secret, json.dumps(secret)[1:-1], quote(secret, safe="")}:
+        text = text.replace(form, "***")
+    return text
 
 
 def make_http_client(
@@ -132,15 +183,18 @@ def make_http_client(
         except (OSError, ssl.SSLError) as e:
             msg = f"the CA bundle {ca_bundle!r} cannot be loaded: {e}"
             raise ConfigError(msg, tip="GIMLET_CA_BUNDLE must be a PEM file of CA certificates") from e
-    return httpx.Client(
+    client = httpx.Client(
         base_url=server,
-        headers={"Authorization": f"Bearer {token}", "User-Agent": user_agent},
+        # gzip and deflate only: gimlet-ci decodes those itself, bounded (gimlet_ci._bounded); Gimlet compresses none.
+        headers={"Authorization": f"Bearer {token}", "User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
         timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=10.0),
         verify=verify,
         transport=transport,
         trust_env=True,
         follow_redirects=False,
     )
+    install(client)  # every socket operation keeps to the open request's wall-clock budget
+    return client
 
 
 def is_loopback(server: str) -> bool:
@@ -165,6 +219,12 @@ class GimletClient:
     """Artifacts this client posted, so that a 404 on tracking them can say what it means."""
     push: bool = True
     """Whether waits listen on Gimlet's push channel (``/ws/``) as well as polling."""
+    _unanswered: int = attrs.field(default=0, init=False, repr=False)
+    """Requests in a row that got no complete answer within their timeout."""
+    _answered: bool = attrs.field(default=False, init=False, repr=False)
+    """Whether any request of this client got a complete answer."""
+    _hang: GimletAPIError | None = attrs.field(default=None, init=False, repr=False)
+    """The error that reported the server as not answering, once it did."""
 
     def __enter__(self) -> Self:
         return self
@@ -178,16 +238,25 @@ class GimletClient:
 
     # -- the public calls ---------------------------------------------------------------------------------------
 
-    def post_artifact(self, artifact: Artifact) -> Artifact:
-        """``POST /api/artifact``: store the artifact; returns the server's echo, with ``id`` and ``created``."""
-        body = artifact_body(artifact)
-        first_attempt = self.timing.wall()
+    def post_artifact(self, artifact: Artifact, *, key: str | None = None) -> Artifact:
+        """``POST /api/artifact``: store the artifact; returns the server's echo, with ``id`` and ``created``.
+
+        The body is *artifact*'s with one more ``context`` entry, `IDEMPOTENCY_KEY`: *key*, or a fresh uuid. After
+        an unknown outcome the artifact that carries it is adopted, never another one.
+        """
+        key = key or str(uuid.uuid4())
+        keyed = attrs.evolve(artifact, context=dict(sorted({**artifact.context, IDEMPOTENCY_KEY: key}.items())))
+        body = artifact_body(keyed)
+        repository = artifact.version.repository_name
+        sha = artifact.version.sha
 
         def attempt() -> Artifact:
             try:
                 response = self._request("POST", "/api/artifact", kind=RequestKind.ARTIFACT, content=body)
             except _UnknownOutcome as e:
-                return self._adopt_or_resend(artifact, e, since=first_attempt - CLOCK_SKEW)
+                return self._adopt_or_resend(keyed, key, e)
+            except _Cut as e:
+                raise self._after_cut(keyed, key, e.final) from e.final
             stored = from_wire(self._json(response, "artifact answer"), Artifact, what="artifact answer")
             if not stored.id:
                 msg = "Gimlet stored the artifact but its answer has no id"
@@ -195,11 +264,18 @@ class GimletClient:
                     msg,
                     status=response.status_code,
                     url=str(response.url),
-                    body=_body_text(response),
+                    body=self._body(response),
+                    tip=_stored_tip(key, sha),
                 )
+            self._check_artifact(stored.id, repository, "POST /api/artifact")
             return stored
 
-        stored = call_with_retries(attempt, what="POST /api/artifact", policy=self.retry, deadline=self.deadline)
+        try:
+            stored = call_with_retries(attempt, what="POST /api/artifact", policy=self.retry, deadline=self.deadline)
+        except GimletAPIError as e:
+            if e is self._hang:
+                raise e.carrying(tip=f"{_HANG_TIP}; {_stored_tip(key, sha)}") from e
+            raise
         self.shipped_ids.add(stored.id)
         return stored
 
@@ -251,21 +327,57 @@ class GimletClient:
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
-    def _adopt_or_resend(self, artifact: Artifact, unknown: _UnknownOutcome, *, since: float) -> Artifact:
+    def _adopt_or_resend(self, artifact: Artifact, key: str, unknown: _UnknownOutcome) -> Artifact:
         """After a POST whose outcome is unknown: the artifact it stored, if any; else ask for another attempt."""
+        sha = artifact.version.sha
         try:
-            found = self._find_stored(artifact, since=since)
+            found = self._find_by_key(artifact, key)
+        except DeadlineExceeded as e:
+            raise self._after_cut(artifact, key, e) from e
         except GimletAPIError as e:
-            tip = (
-                "the artifact may have been stored, and looking it up failed too: check Gimlet for an artifact "
-                f"of {artifact.version.sha[:12]} before running this again, a second one could deploy twice"
-            )
+            if e is self._hang:
+                raise e.carrying(tip=f"{_HANG_TIP}; {_stored_tip(key, sha)}") from e
+            tip = f"looking the artifact up failed too ({_trim(e.message, 120)}); {_stored_tip(key, sha)}"
             raise unknown.final.carrying(tip=tip) from e
         if found is not None:
             log.warning("gimlet_ci.artifact_adopted", artifact_id=found.id, reason=unknown.reason)
             return found
-        msg = f"{unknown.reason}; no artifact was stored, sending again"
+        msg = f"{unknown.reason}; no artifact with this run's key was stored, sending again"
         raise Retryable(msg, unknown.final) from unknown
+
+    def _after_cut(self, artifact: Artifact, key: str, final: GimletCIError) -> GimletCIError:
+        """The error to end with when the deadline cut a POST that may have been stored: looked up by its key within
+        `LOOKUP_GRACE`, carrying the artifact's id when it was stored."""
+        version = artifact.version
+        looked, found = False, None
+        deadline, self.deadline = self.deadline, Deadline(LOOKUP_GRACE, self.timing)
+        try:
+            found = self._find_by_key(artifact, key)
+            looked = True
+        except GimletCIError as e:
+            log.debug("gimlet_ci.lookup_failed", error=e.message)
+        finally:
+            self.deadline = deadline
+        if found is not None:
+            self.shipped_ids.add(found.id)
+            message = f"{final.message}; Gimlet stored the artifact as {found.id}"
+            outcome = Outcome(
+                artifact_id=found.id,
+                status="timeout",
+                repository=version.repository_name,
+                sha=version.sha,
+                message=message,
+            )
+            tip = f"it was posted once: follow it with `gimlet-ci track {found.id} --wait` rather than shipping again"
+            return DeadlineExceeded(message, tip=tip, outcome=outcome)
+        if looked and isinstance(final, DeadlineExceeded):
+            tip = (
+                f"no artifact with this run's key was stored by then, but Gimlet may still store it: look for "
+                f"{IDEMPOTENCY_KEY}={key} in the context of the artifacts of {version.sha[:12]} before shipping again"
+            )
+            return final.carrying(tip=tip)
+        lead = _HANG_TIP if isinstance(final, ServerUnreachable) else "the look-up got no answer either"
+        return final.carrying(tip=f"{lead}; {_stored_tip(key, version.sha)}")
 
     def _post_once(
         self, path: str, *, content: bytes | None, params: Mapping[str, str] | None, what: str
@@ -279,7 +391,16 @@ class GimletClient:
                     "a second request would queue a second one"
                 )
                 raise e.final.carrying(tip=tip) from e.final
-            return from_wire(self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer")
+            ticket = from_wire(self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer")
+            if check_event_id(ticket.id) is not None:
+                msg = f"the server's {what} answer has an id that Gimlet does not make: {_shown(ticket.id)}"
+                raise BadResponse(
+                    msg,
+                    status=response.status_code,
+                    url=self._server(),
+                    tip=f"Gimlet's {what} ids are uuids: is GIMLET_SERVER a Gimlet? The {what} may have been queued",
+                )
+            return ticket
 
         return call_with_retries(attempt, what=f"POST {path}", policy=self.retry, deadline=self.deadline)
 
@@ -294,18 +415,34 @@ class GimletClient:
 
         return call_with_retries(attempt, what=what, policy=self.retry, deadline=self.deadline)
 
-    def _find_stored(self, artifact: Artifact, *, since: float) -> Artifact | None:
+    def _find_by_key(self, artifact: Artifact, key: str) -> Artifact | None:
+        """The artifact of *artifact*'s commit whose context carries *key*: every page of the commit's artifacts is
+        read (newest first) until it is found or the listing ends; the server's clock plays no part."""
         version = artifact.version
         if not version.repository_name or not version.sha:
             return None
-        for candidate in self.list_artifacts(repository=version.repository_name, sha=version.sha):
-            if (
-                candidate.created >= since
-                and candidate.id not in self.shipped_ids
-                and _same_content(candidate, artifact)
-            ):
-                return candidate
-        return None
+        offset = 0
+        while True:
+            page = self.list_artifacts(
+                repository=version.repository_name, sha=version.sha, limit=LOOKUP_PAGE, offset=offset
+            )
+            for candidate in page:
+                if candidate.context.get(IDEMPOTENCY_KEY) == key:
+                    self._check_artifact(candidate.id, version.repository_name, "GET /api/artifacts")
+                    return candidate
+            if len(page) < LOOKUP_PAGE:
+                return None
+            offset += len(page)
+
+    def _check_artifact(self, artifact_id: str, repository: str, where: str) -> None:
+        problem = check_artifact_id(artifact_id, repository=repository or None)
+        if problem is not None:
+            msg = f"the server's answer to {where} has an artifact id that Gimlet does not make: {_shown(artifact_id)}"
+            raise BadResponse(
+                msg,
+                url=self._server(),
+                tip=f"{problem}; Gimlet's artifact ids are <repository>-<uuid>: is GIMLET_SERVER a Gimlet?",
+            )
 
     def _json(self, response: httpx.Response, what: str) -> Any:
         # Gimlet writes JSON as text/plain: parse by content, never by header.
@@ -314,13 +451,13 @@ class GimletClient:
         except (ValueError, RecursionError) as e:
             msg = (
                 f"the server's {what} to {response.request.method} {response.url.path} is not JSON "
-                f"(HTTP {response.status_code}, body starts {_trim(_body_text(response), 80)!r})"
+                f"(HTTP {response.status_code}, body starts {_trim(self._body(response), 80)!r})"
             )
             raise BadResponse(
                 msg,
                 status=response.status_code,
                 url=str(response.url),
-                body=_body_text(response),
+                body=self._body(response),
                 tip="is GIMLET_SERVER the Gimlet dashboard URL, not a proxy or login page?",
             ) from e
 
@@ -348,46 +485,122 @@ class GimletClient:
         content: bytes | None,
         params: Mapping[str, str] | None,
     ) -> httpx.Response:
-        """Send once within the deadline; a transport failure is classified by what the server may have stored."""
+        """Send once within the deadline, the whole exchange bounded in wall-clock time and the body in size; a
+        transport failure is classified by what the server may have stored. The answer comes back read."""
         self.deadline.check(f"calling {method} {path}")
         timeout = max(0.001, min(self.request_timeout, self.deadline.remaining()))
+        where = f"{method} {path}"
         started = self.timing.clock()
-        try:
-            response = self.http.request(
-                method,
-                path,
-                params=params,
-                content=content,
-                headers={"Content-Type": "application/json"} if content is not None else None,
-                timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            )
-        except httpx.LocalProtocolError:
-            # Neither shown nor kept as the cause: its text quotes the header values, the token among them.
-            msg = f"{method} {path} could not be sent: a header value is not valid HTTP"
-            raise ConfigError(msg, tip="check that GIMLET_TOKEN holds only the token") from None
-        except httpx.RequestError as e:
-            raise self._transport_failure(e, f"{method} {path}", kind=kind, timeout=timeout) from e
+        request = self.http.build_request(
+            method,
+            path,
+            params=params,
+            content=content,
+            headers={"Content-Type": "application/json"} if content is not None else None,
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+        )
+        answered = False
+        with budget(timeout) as spent:
+            try:
+                streamed = self.http.send(request, stream=True)
+                answered = True
+                try:
+                    body = read_body(streamed)
+                finally:
+                    streamed.close()
+            except httpx.LocalProtocolError:
+                # Neither shown nor kept as the cause: its text quotes the header values, the token among them.
+                msg = f"{where} could not be sent: a header value is not valid HTTP"
+                raise ConfigError(msg, tip="check that GIMLET_TOKEN holds only the token") from None
+            except BodyTooLarge as e:
+                self._unanswered, self._answered = 0, True
+                msg = f"the server's answer to {where} (HTTP {streamed.status_code}) was refused: {e.reason}"
+                tip = "is GIMLET_SERVER the Gimlet dashboard URL, not a proxy or another service?"
+                if kind is not RequestKind.READ:
+                    tip += " What was sent may have been stored: check Gimlet before running this again"
+                raise BadResponse(msg, status=streamed.status_code, url=self._server(), tip=tip) from None
+            except httpx.RequestError as e:
+                timed_out = isinstance(e, httpx.TimeoutException) or spent.expired
+                if timed_out and not isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout):
+                    raise self._timed_out(e, where, kind=kind, timeout=timeout, answered=answered) from e
+                raise self._transport_failure(e, where, kind=kind, timeout=timeout) from e
+        self._unanswered, self._answered = 0, True
         log.debug(
             "gimlet_ci.http",
             method=method,
             path=path,
-            status=response.status_code,
+            status=streamed.status_code,
             ms=round((self.timing.clock() - started) * 1000),
         )
-        return response
+        headers = [
+            (name, value)
+            for name, value in streamed.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        extensions = {k: v for k, v in streamed.extensions.items() if k in ("reason_phrase", "http_version")}
+        return httpx.Response(
+            streamed.status_code, headers=headers, content=body, request=request, extensions=extensions
+        )
+
+    def _timed_out(
+        self, e: httpx.RequestError, where: str, *, kind: RequestKind, timeout: float, answered: bool
+    ) -> Exception:
+        """What to raise for a request that got no complete answer within its time: the deadline, another attempt,
+        an unknown outcome, or (after `NO_ANSWER_STRIKES` in a row, or when the deadline cut a request to a server
+        that answered nothing all run) the server reported as not answering."""
+        server = self._server()
+        seconds = format_duration(round(timeout, 1))
+        what = (
+            f"the answer from {server} to {where} did not arrive in full within {seconds}"
+            if answered
+            else f"no answer from {server} to {where} in {seconds}"
+        )
+        if timeout < self.request_timeout and self.deadline.remaining() <= 0:
+            final: GimletCIError
+            if not self._answered and not answered:
+                final = ServerUnreachable(
+                    f"{what}, the {format_duration(self.deadline.seconds)} deadline; it has not answered any request",
+                    url=server,
+                    tip=_HANG_TIP,
+                )
+                self._hang = final
+            else:
+                final = DeadlineExceeded(
+                    f"the {format_duration(self.deadline.seconds)} deadline passed during {where} ({what})",
+                    tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
+                )
+            return _Cut(final) if kind is RequestKind.ARTIFACT else final
+        self._unanswered += 1
+        if self._unanswered >= NO_ANSWER_STRIKES:
+            self._hang = _because(
+                ServerUnreachable(
+                    f"no answer from {server}: {self._unanswered} requests in a row got none within {seconds} each "
+                    f"(the last: {where})",
+                    url=server,
+                    tip=_HANG_TIP,
+                ),
+                e,
+            )
+            return self._hang
+        if self._unanswered == 1:
+            then = {
+                RequestKind.READ: "retrying",
+                RequestKind.ARTIFACT: "looking for the artifact it may have stored",
+                RequestKind.QUEUE: "not sending it again",
+            }[kind]
+            log.warning("gimlet_ci.no_answer", server=server, request=where, seconds=seconds, then=then)
+        final_error = _because(ServerUnreachable(what, url=server, tip=_HANG_TIP), e)
+        if kind is RequestKind.READ:
+            return Retryable(f"no answer in {seconds}", final_error)
+        return _UnknownOutcome("no answer before the timeout", final_error)
 
     def _transport_failure(self, e: httpx.RequestError, where: str, *, kind: RequestKind, timeout: float) -> Exception:
-        """What to raise for a request that got no answer: the deadline, another attempt, an unknown outcome, or a
-        final `ServerUnreachable`."""
+        """What to raise for a request that got no answer: another attempt, an unknown outcome, or a final
+        `ServerUnreachable`."""
         server = self._server()
-        if isinstance(e, httpx.TimeoutException):
-            if timeout < self.request_timeout and self.deadline.remaining() <= 0:
-                msg = f"the {format_duration(self.deadline.seconds)} deadline passed during {where}"
-                return DeadlineExceeded(msg, tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer")
+        if isinstance(e, httpx.TimeoutException):  # connecting, or waiting for a pooled connection
             final = _because(ServerUnreachable(f"{where} to {server} timed out after {timeout:g}s", url=server), e)
-            if isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout) or kind is RequestKind.READ:
-                return Retryable("timed out", final)
-            return _UnknownOutcome("no answer before the timeout", final)
+            return Retryable("timed out", final)
         if isinstance(e, httpx.ConnectError):
             text = str(e)
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
@@ -431,7 +644,7 @@ class GimletClient:
                 url=url,
                 tip="set GIMLET_SERVER to the address Gimlet answers on (https:// rather than http://?)",
             )
-        body = _body_text(response)
+        body = self._body(response)
         if status in (401, 403):
             msg = f"authentication failed: Gimlet answered {status} {response.reason_phrase} to {where}"
             raise Unauthorized(
@@ -449,10 +662,21 @@ class GimletClient:
             error = GimletAPIError(
                 message + (f": {first_line}" if first_line else ""), status=status, url=url, body=body
             )
-        raise _status_failure(error, status, kind)
+        after = retry_after(response, now=self.timing.wall()) if status in (429, 503) else None
+        raise _status_failure(error, status, kind, after=after)
 
     def _server(self) -> str:
         return str(self.http.base_url).rstrip("/")
+
+    def _body(self, response: httpx.Response) -> str:
+        """The start of *response*'s body, as kept in errors: without the token (a proxy may echo our headers)."""
+        header = self.http.headers.get("Authorization", "")
+        token = header.partition(" ")[2].strip()
+        if not token:
+            return _body_text(response)
+        # Scrubbed before it is cut, so that no part of the token is left at the cut.
+        text = response.content[: 400 + 3 * len(token.encode())].decode("utf-8", errors="replace")
+        return _without(text, token)[:400]
 
     def _not_found(self, where: str, subject: str, body: str, url: str) -> GimletAPIError:
         if body.startswith("404 page not found") or subject in self.shipped_ids:
@@ -473,7 +697,7 @@ class GimletClient:
         )
 
 
-def _status_failure(error: GimletAPIError, status: int, kind: RequestKind) -> Exception:
+def _status_failure(error: GimletAPIError, status: int, kind: RequestKind, *, after: float | None = None) -> Exception:
     """What to raise for an error status: another attempt where nothing can have been stored, an unknown outcome for
     a proxy's 502/504 to a POST, else *error* itself."""
     if kind is RequestKind.READ:
@@ -481,7 +705,7 @@ def _status_failure(error: GimletAPIError, status: int, kind: RequestKind) -> Ex
     else:
         retried = status in (429, 503) or (status == 500 and kind is RequestKind.ARTIFACT)  # noqa: PLR2004
     if retried:
-        return Retryable(f"HTTP {status}", error)
+        return Retryable(f"HTTP {status}", error, after=after)
     if kind is not RequestKind.READ and status in (502, 504):
         return _UnknownOutcome(f"HTTP {status} from a proxy", error)
     return error
@@ -542,7 +766,8 @@ def connect(
     client = build_client(
         server=settings.server,
         token=settings.token,
-        deadline=Deadline(settings.timeout, timing or Timing()),
+        # One deadline from the first line of `cli.main` (when it runs), so that reading the manifests counts too.
+        deadline=Deadline(settings.timeout, timing or Timing(), start=RUN_STARTED.get() if timing is None else None),
         user_agent=user_agent or f"gimlet-ci/{__version__}",
         ca_bundle=settings.ca_bundle,
         insecure=settings.insecure,

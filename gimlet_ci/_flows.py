@@ -336,7 +336,7 @@ def _listening(client: GimletClient, *, enabled: bool) -> Iterator[Channel | Non
     if not enabled or not client.push:
         yield None
         return
-    channel = Channel(client.http, default_push())
+    channel = Channel(client.http, default_push(), deadline=client.deadline)
     channel.open()
     try:
         yield channel

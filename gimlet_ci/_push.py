@@ -28,12 +28,15 @@ from typing import Any, Literal
 import attrs
 import structlog
 
+from gimlet_ci._bounded import budget
 from gimlet_ci._models import TrackStatus
-from gimlet_ci._retry import format_duration, is_testing
+from gimlet_ci._retry import Deadline, format_duration, is_testing
 
 log = structlog.get_logger("gimlet_ci")
 
 SUCCEEDED = "ReconciliationSucceeded"
+CLOSE_WITHIN = 1.0
+"""Seconds closing the socket may take (the close frame's write), whatever the server does."""
 STABLE_AFTER = 30.0
 """A socket that stayed up this long and then dropped starts a new fallback episode (a new info line)."""
 _STATUS_MEMORY = 4096
@@ -258,9 +261,13 @@ State = Literal["open", "down", "off"]
 class Channel:
     """The push channel of one command: opened before the request it follows, closed when the command ends."""
 
-    def __init__(self, http: Any, policy: PushPolicy, interest: Interest | None = None) -> None:
+    def __init__(
+        self, http: Any, policy: PushPolicy, interest: Interest | None = None, *, deadline: Deadline | None = None
+    ) -> None:
         self.http = http
         self.policy = policy
+        self.deadline = deadline
+        """The command's deadline: an upgrade (or a reconnect) never runs past it."""
         self.interest = interest or Interest(slack=policy.created_slack)
         self.state: State = "down"
         self.messages = 0
@@ -293,19 +300,17 @@ class Channel:
         import httpx  # noqa: PLC0415
         from httpx_ws import WebSocketUpgradeError, connect_ws  # noqa: PLC0415 - only waits need it
 
+        limit = self.policy.connect_timeout
+        if self.deadline is not None:
+            limit = min(limit, self.deadline.remaining())
+            if limit <= 0:
+                self._down("the deadline passed", retry=False)
+                return False
         stack = contextlib.ExitStack()
         try:
-            self._ws = stack.enter_context(
-                connect_ws(
-                    "/ws/",
-                    self.http,
-                    max_message_size_bytes=65536,
-                    keepalive_ping_interval_seconds=self.policy.ping_interval or None,
-                    keepalive_ping_timeout_seconds=self.policy.ping_timeout or None,
-                    session_class=_limited_session(self.policy.max_message),
-                    timeout=httpx.Timeout(self.policy.connect_timeout),
-                )
-            )
+            # The upgrade as a whole (connect, request, the answer's headers) within the limit, in wall-clock time.
+            with budget(limit):
+                self._ws = self._connect(stack, connect_ws, httpx.Timeout(limit))
         except WebSocketUpgradeError as e:
             stack.close()
             status = e.response.status_code
@@ -325,10 +330,23 @@ class Channel:
             log.info("gimlet_ci.push_listening", safety=format_duration(self.policy.safety))
         return True
 
+    def _connect(self, stack: contextlib.ExitStack, connect_ws: Any, timeout: Any) -> Any:
+        return stack.enter_context(
+            connect_ws(
+                "/ws/",
+                self.http,
+                max_message_size_bytes=65536,
+                keepalive_ping_interval_seconds=self.policy.ping_interval or None,
+                keepalive_ping_timeout_seconds=self.policy.ping_timeout or None,
+                session_class=_limited_session(self.policy.max_message),
+                timeout=timeout,
+            )
+        )
+
     def close(self) -> None:
         stack, self._stack, self._ws = self._stack, None, None
         if stack is not None:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception), budget(CLOSE_WITHIN):
                 stack.close()
         if self.state == "open":
             self.state = "down"

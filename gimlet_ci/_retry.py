@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import TypeVar
 
 import attrs
@@ -25,6 +26,10 @@ from gimlet_ci.exceptions import DeadlineExceeded, GimletCIError
 log = structlog.get_logger("gimlet_ci")
 
 T = TypeVar("T")
+
+RUN_STARTED: ContextVar[float | None] = ContextVar("gimlet_ci_run_started", default=None)
+"""The ``time.monotonic()`` at which the running command started (the first line of ``cli.main``): the command's
+one deadline counts from there, not from the first request, so that reading the manifests counts too."""
 
 
 class _TestMode:
@@ -76,10 +81,12 @@ class Deadline:
 
     seconds: float
     timing: Timing = attrs.field(factory=Timing)
+    start: float | None = attrs.field(default=None, kw_only=True)
+    """The clock reading the deadline counts from (default: now)."""
     _start: float = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        self._start = self.timing.clock()
+        self._start = self.timing.clock() if self.start is None else self.start
 
     def elapsed(self) -> float:
         return self.timing.clock() - self._start
@@ -186,10 +193,12 @@ def default_schedule() -> PollSchedule:
 class Retryable(Exception):
     """Raised inside a retried call to ask for another attempt; carries the error to raise if none is left."""
 
-    def __init__(self, reason: str, final: Exception) -> None:
+    def __init__(self, reason: str, final: Exception, *, after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.final = final
+        self.after = after
+        """Seconds the server asked us to wait (``Retry-After``), when it did."""
 
 
 def call_with_retries(
@@ -213,14 +222,23 @@ def call_with_retries(
             log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=retry.reason)
             raise retry.final
         wait = next(delays)
+        if retry.after is not None:  # the server's Retry-After: never sooner than it asked
+            wait = max(wait, retry.after)
         if wait >= deadline.remaining():
             log.warning("gimlet_ci.retry_giveup", request=what, attempts=attempt, reason=retry.reason)
             # The server is failing, not slow to deploy: its error (exit 4) says more than "deadline" would.
             if isinstance(retry.final, GimletCIError) and retry.final.tip is None:
-                tip = (
-                    f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
-                    "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
-                )
+                if retry.after is not None and retry.after >= deadline.remaining():
+                    tip = (
+                        f"the server asked to wait {format_duration(round(retry.after, 1))} before another attempt "
+                        f"(Retry-After), more than the {format_duration(deadline.seconds)} deadline left; check "
+                        "that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
+                    )
+                else:
+                    tip = (
+                        f"retries stopped early: the {format_duration(deadline.seconds)} deadline left no time for "
+                        "another attempt; check that Gimlet is up, or raise --timeout / GIMLET_TIMEOUT"
+                    )
                 raise retry.final.carrying(tip=tip) from retry.final
             raise retry.final
         log.warning(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 from gimlet_ci._version import __version__
 
@@ -431,12 +432,19 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run one ``gimlet-ci`` command and return its exit code; never raises, never prints a traceback."""
+    started = time.monotonic()  # the command's one deadline counts from here (gimlet_ci._retry.RUN_STARTED)
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:  # the fast path: no argparse, no logging set-up
         print(f"gimlet-ci {__version__}", file=stdout or sys.stdout)
         return 0
+    from gimlet_ci._retry import RUN_STARTED  # noqa: PLC0415 - not on the `--version` path
+
     run = _Run(os.environ if env is None else env, stdout or sys.stdout, stderr or sys.stderr)
-    code = _guarded(run, lambda: _run_command(run, args))
+    token = RUN_STARTED.set(started)
+    try:
+        code = _guarded(run, lambda: _run_command(run, args))
+    finally:
+        RUN_STARTED.reset(token)
     outcome = run.outcome
     if outcome is not None:
         if run.output == "json" and outcome.status != "dry-run":

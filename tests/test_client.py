@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import attrs
 import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from gimlet_ci._client import GimletClient, build_client, connect
+from gimlet_ci._client import IDEMPOTENCY_KEY, LOOKUP_PAGE, GimletClient, build_client, connect
 from gimlet_ci._converter import artifact_body, to_wire
 from gimlet_ci._models import Artifact, ReleaseRequest, Version
 from gimlet_ci._retry import Deadline, RetryPolicy
@@ -18,7 +19,14 @@ from gimlet_ci._version import __version__
 from gimlet_ci.exceptions import ConfigError, GimletAPIError, MissingSettingsError, ServerUnreachable, Unauthorized
 
 ARTIFACT = Artifact(version=Version(repository_name="acme/shop", sha="a" * 40, message="ünïcode & <tags>"))
-STORED = {**to_wire(ARTIFACT), "id": "acme/shop-1", "created": 2_000_000_000}
+ARTIFACT_ID = "acme/shop-0b7f4ec4-3a5e-4d0f-9c55-61c2f6a1d7e2"
+RELEASE_ID = "6f1d8a52-9b7e-4c3a-8e2d-0c4b5a6d7e8f"
+STORED = {**to_wire(ARTIFACT), "id": ARTIFACT_ID, "created": 2_000_000_000}
+
+
+def stored_as_sent(request: httpx.Request, artifact_id: str = ARTIFACT_ID) -> dict[str, object]:
+    """What Gimlet stores for a POST: the body as sent (its context, idempotency key included), an id, a time."""
+    return {**json.loads(request.content), "id": artifact_id, "created": 2_000_000_000}
 
 
 def client(handler: Callable[[httpx.Request], httpx.Response]) -> GimletClient:
@@ -48,13 +56,33 @@ def test_post_sends_the_dry_run_bytes_with_bearer_auth_and_reads_text_plain_json
     stored = client(handler).post_artifact(ARTIFACT)
 
     [request] = seen
-    assert ("POST", "/api/artifact", artifact_body(ARTIFACT)) == (request.method, request.url.path, request.content)
+    key = json.loads(request.content)["context"][IDEMPOTENCY_KEY]
+    keyed = attrs.evolve(ARTIFACT, context={IDEMPOTENCY_KEY: key})
+    assert ("POST", "/api/artifact", artifact_body(keyed)) == (request.method, request.url.path, request.content)
     assert ("Bearer tok", "application/json", "gimlet-ci/test") == (
         request.headers["Authorization"],
         request.headers["Content-Type"],
         request.headers["User-Agent"],
     )
-    assert "acme/shop-1" == stored.id
+    assert ARTIFACT_ID == stored.id
+
+
+def test_each_post_carries_its_own_key_and_retries_keep_it() -> None:
+    """Every ship gets a fresh uuid key in `context`; a re-sent POST of the same ship carries the same key."""
+    keys: list[str] = []
+    answers = iter([text_plain(503, "busy\n"), None, None])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        keys.append(json.loads(request.content)["context"][IDEMPOTENCY_KEY])
+        return next(answers) or text_plain(201, stored_as_sent(request))
+
+    own = client(handler)
+    own.post_artifact(ARTIFACT)
+    own.post_artifact(ARTIFACT)
+
+    assert 3 == len(keys)
+    assert keys[0] == keys[1] != keys[2]
+    assert all(36 == len(key) for key in keys)
 
 
 def test_release_body_and_answer_without_type() -> None:
@@ -63,12 +91,12 @@ def test_release_body_and_answer_without_type() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(json.loads(request.content))
-        return text_plain(201, {"id": "rel-1"})
+        return text_plain(201, {"id": RELEASE_ID})
 
-    ticket = client(handler).make_release(ReleaseRequest(env="staging", app="shop", artifact_id="acme/shop-1"))
+    ticket = client(handler).make_release(ReleaseRequest(env="staging", app="shop", artifact_id=ARTIFACT_ID))
 
-    assert [{"env": "staging", "app": "shop", "artifactId": "acme/shop-1", "triggeredBy": ""}] == seen
-    assert ("rel-1", "release") == (ticket.id, ticket.type)
+    assert [{"env": "staging", "app": "shop", "artifactId": ARTIFACT_ID, "triggeredBy": ""}] == seen
+    assert (RELEASE_ID, "release") == (ticket.id, ticket.type)
 
 
 def test_track_404_with_appended_json_says_the_id_is_unknown() -> None:
@@ -85,21 +113,23 @@ def test_track_404_with_appended_json_says_the_id_is_unknown() -> None:
 
 
 def test_unknown_outcome_adopts_the_stored_artifact_instead_of_posting_again() -> None:
-    """A POST whose answer never came is looked up by repository and sha; the stored one is adopted."""
+    """A POST whose answer never came is looked up by repository, sha and its key; the stored one is adopted."""
     calls: list[str] = []
+    posted: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(f"{request.method} {request.url.path}")
         if request.method == "POST":
+            posted.append(request)
             msg = "read timed out"
             raise httpx.ReadTimeout(msg, request=request)
-        assert {"repository": "acme/shop", "sha": "a" * 40, "limit": "10"} == dict(request.url.params)
-        return text_plain(200, [STORED])
+        assert {"repository": "acme/shop", "sha": "a" * 40, "limit": str(LOOKUP_PAGE)} == dict(request.url.params)
+        return text_plain(200, [stored_as_sent(posted[0])])
 
     stored = client(handler).post_artifact(ARTIFACT)
 
     assert ["POST /api/artifact", "GET /api/artifacts"] == calls
-    assert "acme/shop-1" == stored.id
+    assert ARTIFACT_ID == stored.id
 
 
 def test_unknown_outcome_with_nothing_stored_posts_again() -> None:
@@ -111,14 +141,14 @@ def test_unknown_outcome_with_nothing_stored_posts_again() -> None:
         if request.method == "POST" and calls.count("POST") == 1:
             msg = "server closed the connection"
             raise httpx.RemoteProtocolError(msg, request=request)
-        return text_plain(201, STORED) if request.method == "POST" else text_plain(200, [])
+        return text_plain(201, stored_as_sent(request)) if request.method == "POST" else text_plain(200, [])
 
-    assert "acme/shop-1" == client(handler).post_artifact(ARTIFACT).id
+    assert ARTIFACT_ID == client(handler).post_artifact(ARTIFACT).id
     assert ["POST", "GET", "POST"] == calls
 
 
 def test_failed_look_up_never_reposts_and_says_what_to_check() -> None:
-    """If the look-up fails too, nothing is re-posted and the tip says to check Gimlet first."""
+    """If the look-up fails too, nothing is re-posted and the tip names the key to look for."""
     calls: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -133,7 +163,49 @@ def test_failed_look_up_never_reposts_and_says_what_to_check() -> None:
 
     assert 1 == calls.count("POST")
     assert e.value.tip is not None
-    assert "looking it up failed too" in e.value.tip
+    assert "looking the artifact up failed too" in e.value.tip
+    assert f"look for {IDEMPOTENCY_KEY}=" in e.value.tip
+
+
+def test_look_up_pages_through_a_busy_commit_until_it_finds_the_key() -> None:
+    """With many other artifacts of the commit stored since, the look-up reads page after page (limit and offset)
+    and adopts only the one with this ship's key, whatever their times."""
+    offsets: list[str] = []
+    posted: list[httpx.Request] = []
+    others = [{**STORED, "id": f"acme/shop-00000000-0000-4000-8000-{n:012d}", "created": 1} for n in range(45)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posted.append(request)
+            return text_plain(502, "Bad Gateway\n")
+        offset = int(request.url.params.get("offset", "0"))
+        offsets.append(str(offset))
+        listing = [*others, stored_as_sent(posted[0])]
+        return text_plain(200, listing[offset : offset + int(request.url.params["limit"])])
+
+    assert ARTIFACT_ID == client(handler).post_artifact(ARTIFACT).id
+    assert ["0", "20", "40"] == offsets
+    assert 1 == len(posted)
+
+
+def test_an_adopted_or_posted_id_must_be_gimlets() -> None:
+    """An artifact id that is not `<repository>-<uuid>` (here with a newline and a workflow command) is exit 4."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return text_plain(201, stored_as_sent(request, "acme/shop-1\n::set-output name=x::y"))
+
+    with pytest.raises(GimletAPIError, match="an artifact id that Gimlet does not make") as e:
+        client(handler).post_artifact(ARTIFACT)
+
+    assert 4 == e.value.exit_code
+    assert "\n" not in e.value.message
+
+
+@pytest.mark.parametrize("ticket", ["rel-1", "6F1D8A52-9B7E-4C3A-8E2D-0C4B5A6D7E8F", ""])
+def test_release_ids_must_be_uuids(ticket: str) -> None:
+    """A release or rollback id that is not a lowercase uuid is a bad answer (exit 4), never printed raw."""
+    with pytest.raises(GimletAPIError, match="release answer has an id that Gimlet does not make"):
+        client(lambda _: text_plain(201, {"id": ticket})).make_release(ReleaseRequest(env="s", artifact_id="a"))
 
 
 def test_401_is_unauthorized_and_never_retried() -> None:
@@ -167,19 +239,19 @@ def test_repr_never_shows_the_token() -> None:
     assert "tok" not in repr(client(lambda _: text_plain(200, {})))
 
 
-def test_another_jobs_artifact_for_the_same_commit_is_not_adopted() -> None:
-    """After an unknown outcome, an artifact of the same sha with other vars (another job) is not taken for ours."""
+def test_another_ships_artifact_for_the_same_commit_is_not_adopted() -> None:
+    """After an unknown outcome, an artifact of the same sha with the same content but another ship's key (another
+    `--manifests`, a re-run) is not taken for ours: the POST is sent again."""
     calls: list[str] = []
-    other = {**STORED, "id": "acme/shop-other", "vars": {"JOB": "another-job"}}
+    other = {**STORED, "id": "acme/shop-00000000-0000-4000-8000-000000000001", "context": {IDEMPOTENCY_KEY: "x"}}
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.method)
         if request.method == "POST" and calls.count("POST") == 1:
-            msg = "read timed out"
-            raise httpx.ReadTimeout(msg, request=request)
-        return text_plain(201, STORED) if request.method == "POST" else text_plain(200, [other])
+            return text_plain(502, "Bad Gateway\n")
+        return text_plain(201, stored_as_sent(request)) if request.method == "POST" else text_plain(200, [other])
 
-    assert "acme/shop-1" == client(handler).post_artifact(ARTIFACT).id
+    assert ARTIFACT_ID == client(handler).post_artifact(ARTIFACT).id
     assert ["POST", "GET", "POST"] == calls
 
 
@@ -247,7 +319,7 @@ def test_release_with_no_answer_is_reported_never_sent_again() -> None:
         msg = "read timed out"
         raise httpx.ReadTimeout(msg, request=request)
 
-    with pytest.raises(ServerUnreachable, match="timed out") as e:
+    with pytest.raises(ServerUnreachable, match="no answer from https://gimlet.example.com to POST /api/rollback") as e:
         client(handler).rollback(env="staging", app="shop", sha="b" * 40)
 
     assert ["POST"] == seen

@@ -16,6 +16,8 @@ import secrets
 import time
 from collections.abc import Callable
 
+import attrs
+
 from gimlet_ci.devserver.state import USER, State, string
 from gimlet_ci.devserver.wire import (
     Request,
@@ -40,14 +42,29 @@ _NOT_FOUND = "404 page not found"
 
 
 def handle(state: State, request: Request) -> Response:
-    """Answer one request (the caller does not hold the lock): count it, wait the latency, dispatch."""
+    """Answer one request (the caller does not hold the lock): count it, wait the latency, dispatch, then shape the
+    answer as the delivery knobs say (drip, padding, gzip)."""
     with state.lock:
         state.counts[(request.method, request.path)] += 1
         faults = state.config.faults
     if faults.latency > 0:
         time.sleep(faults.latency)
     with state.lock:
-        return _dispatch(state, request)
+        response = _dispatch(state, request)
+    if not request.path.startswith("/api/") or response.drop:
+        return response
+    if request.method == "GET" and response.status == 200:  # noqa: PLR2004
+        response = attrs.evolve(response, pad=faults.huge_body or faults.gzip_bomb, gzip=faults.gzip_bomb > 0)
+    if faults.drip > 0:
+        response = attrs.evolve(response, drip=faults.drip, drip_headers=faults.drip_headers)
+    return response
+
+
+def _echo(request: Request) -> Response:
+    """A proxy's debug page: 502, and the request's headers, ``Authorization`` first, on the first line."""
+    headers = sorted(request.headers.items(), key=lambda item: item[0].lower() != "authorization")
+    echoed = "; ".join(f"{name}: {value}" for name, value in headers)
+    return Response(502, f"upstream failed for request with {echoed}\n<html>Bad Gateway</html>\n".encode())
 
 
 def authorized(state: State, request: Request) -> bool:
@@ -62,9 +79,14 @@ def authorized(state: State, request: Request) -> bool:
 def _dispatch(state: State, request: Request) -> Response:
     faults = state.config.faults
     is_api = request.path.startswith("/api/")
+    if faults.echo_headers and is_api:
+        return _echo(request)
     if faults.fail_first > 0 and (request.path == faults.fail_path if faults.fail_path is not None else is_api):
         faults.fail_first -= 1
-        return http_error(500)
+        failure = http_error(faults.fail_status)
+        if faults.retry_after is not None and faults.fail_status in (429, 503):
+            failure = attrs.evolve(failure, headers=(("Retry-After", faults.retry_after),))
+        return failure
     if request.path == "/health":
         return empty(200 if request.method == "GET" else 405)
     commit_events = _is_commit_events_path(request.path)
@@ -89,8 +111,12 @@ def _post_artifact(state: State, request: Request, now: float) -> Response:
         return empty(500)  # the decoder panicked: the router's recoverer answers
     stored = state.store(reading, reading.stored, now)
     faults = state.config.faults
+    for _ in range(faults.busy_commit):  # other jobs' artifacts of the commit, stored after ours
+        state.store(reading, {**reading.stored, "context": None}, now)
     if faults.drop_after_store > 0:
         faults.drop_after_store -= 1
+        if faults.after_store_status is not None:
+            return http_error(faults.after_store_status)
         return Response(0, b"", drop=True)
     return Response(201, encode(dx.ARTIFACT, stored.value))
 

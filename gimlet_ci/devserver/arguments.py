@@ -49,6 +49,22 @@ def _delay(option: str) -> Callable[[str], float]:
     return parse
 
 
+def _signed(option: str) -> Callable[[str], float]:
+    """A parser for *option*: a finite number of seconds, negative allowed (``-120``)."""
+
+    def parse(value: str) -> float:
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            seconds = math.nan
+        if not math.isfinite(seconds):
+            msg = f"{option} {value!r} is not a number of seconds"
+            raise ConfigError(msg, tip=f"give {option} seconds, e.g. -120 for a clock two minutes behind")
+        return seconds
+
+    return parse
+
+
 def _port(value: str) -> int:
     """``--port``: 0-65535, where 0 picks a free port."""
     text = value.strip()
@@ -110,6 +126,8 @@ def _kind(field: attrs.Attribute[Any], flag: str) -> dict[str, Any]:
         return {"action": "store_true"}
     if choices is not None:
         return {"choices": sorted(choices)}
+    if kind is float and field.metadata.get("signed"):
+        return {"type": _signed(flag), "metavar": metavar or "SECONDS"}
     if kind is float:
         return {"type": _delay(flag), "metavar": metavar or "SECONDS"}
     if kind in (int, int | None):

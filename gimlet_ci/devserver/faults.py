@@ -24,9 +24,12 @@ GITOPS_FAILURES: Mapping[str, str] = {
 """Terminal Flux statuses the ``gitops_failure`` knob accepts, with the description each gets."""
 
 
-def _knob(default: Any, *, metavar: str | None = None, choices: Mapping[str, str] | None = None) -> Any:
-    """A knob whose option needs more than its type says: the option's value name, or its allowed values."""
-    return attrs.field(default=default, metadata={"metavar": metavar, "choices": choices})
+def _knob(
+    default: Any, *, metavar: str | None = None, choices: Mapping[str, str] | None = None, signed: bool = False
+) -> Any:
+    """A knob whose option needs more than its type says: the option's value name, its allowed values, or (a float
+    knob) that it may be negative."""
+    return attrs.field(default=default, metadata={"metavar": metavar, "choices": choices, "signed": signed})
 
 
 @attrs.define(kw_only=True)
@@ -40,8 +43,33 @@ class Faults:
     """Answer this many (matching) requests with 500 ``Internal Server Error``; counts down."""
     fail_path: str | None = _knob(None, metavar="PATH")
     """Only requests to this path count for ``fail_first`` (default: every ``/api/`` request)."""
+    fail_status: int = _knob(500, metavar="CODE")
+    """The status ``fail_first`` answers with: 500 (Gimlet's own, before storing), 502 or 504 (a proxy's, without
+    storing), 503 or 429."""
+    retry_after: str | None = _knob(None, metavar="VALUE")
+    """The ``Retry-After`` header of ``fail_first``'s 429 and 503 answers: seconds (``2``) or an HTTP date."""
     drop_after_store: int = 0
     """Store this many ``POST /api/artifact`` bodies, then close the connection unanswered."""
+    after_store_status: int | None = _knob(None, metavar="CODE")
+    """With ``drop_after_store``: answer this status (502, 504: a proxy that gave up) instead of dropping the
+    connection."""
+    busy_commit: int = 0
+    """After storing an artifact, store this many other artifacts of the same commit (another job's: no
+    ``context``), so that ours is not on the first page of the commit's listing."""
+    clock_skew: float = _knob(0.0, metavar="SECONDS", signed=True)
+    """Seconds added to the clock the server stamps artifacts' ``created`` with (negative: a clock behind ours)."""
+    drip: float = 0.0
+    """Send the body of every ``/api/`` answer one byte every this many seconds."""
+    drip_headers: bool = False
+    """With ``drip``: drip the status line and headers too."""
+    echo_headers: bool = False
+    """Answer every ``/api/`` request with 502 and a body that echoes the request's headers, ``Authorization``
+    first, as a proxy's debug page would."""
+    huge_body: int = 0
+    """``GET`` answers of ``/api/`` pad their JSON with this many bytes of white space (streamed, never in memory)."""
+    gzip_bomb: int = 0
+    """``GET`` answers of ``/api/`` come gzip-encoded (whatever the request accepts), padded with white space to
+    this many bytes once decompressed."""
     latency: float = 0.0
     """Seconds to wait before every response."""
     force_status: int | None = _knob(None, metavar="CODE")

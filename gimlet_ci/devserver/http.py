@@ -10,10 +10,13 @@ What to answer is the `App`'s business; this module only turns bytes into a `Req
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.server
 import re
 import socket
+import time
 import urllib.parse
+import zlib
 from typing import Any, Protocol
 
 from gimlet_ci.devserver.wire import Request, Response
@@ -28,6 +31,20 @@ _NO_CACHE = (
     ("Pragma", "no-cache"),
     ("X-Accel-Expires", "0"),
 )
+
+
+@functools.lru_cache(maxsize=8)
+def _gzipped(body: bytes, pad: int) -> bytes:
+    """*body* and *pad* bytes of white space, gzip-encoded (a bomb: a MiB of spaces compresses to about 1 KiB)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(body)]
+    chunk = b" " * min(pad, 2**20)
+    left = pad
+    while left > 0:
+        parts.append(compressor.compress(chunk[:left]))
+        left -= len(chunk)
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 class App(Protocol):
@@ -134,8 +151,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
+        body = response.body
+        if response.gzip:
+            body = _gzipped(body, response.pad)
+        elif response.pad:
+            body = b""  # sent below, with the padding, piece by piece
+        length = len(body) if response.gzip or not response.pad else len(response.body) + response.pad
         self.send_response(response.status)
         for name, value in _NO_CACHE:
+            self.send_header(name, value)
+        for name, value in response.headers:
             self.send_header(name, value)
         if self.close_connection:  # the request's framing was lost, or the client asked
             self.send_header("Connection", "close")
@@ -143,18 +168,56 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", response.content_type)
         if response.nosniff:
             self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        body = response.body
+        if response.gzip:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(length))
+        if response.drip and response.drip_headers:
+            buffered: list[bytes] = getattr(self, "_headers_buffer", [])  # what end_headers would flush
+            head = b"".join([*buffered, b"\r\n"])
+            buffered.clear()
+            if not self._drip(head, response.drip):
+                return
+        else:
+            self.end_headers()
         if response.truncate:
             body = body[: len(body) // 2]
             self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.wfile.write(body)
-            self.wfile.flush()
+        if response.pad and not response.gzip:
+            self._write_padded(response.body, response.pad)
+        elif response.drip:
+            self._drip(body, response.drip)
+        else:
+            with contextlib.suppress(OSError):
+                self.wfile.write(body)
+                self.wfile.flush()
         if response.truncate:
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _drip(self, data: bytes, every: float) -> bool:
+        """Send *data* one byte every *every* seconds; False once the client has gone."""
+        for index in range(len(data)):
+            try:
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+            except OSError:
+                self.close_connection = True
+                return False
+            time.sleep(every)
+        return True
+
+    def _write_padded(self, body: bytes, pad: int) -> None:
+        """*body*, then *pad* bytes of white space, a MiB at a time (never the whole in memory)."""
+        chunk = b" " * min(pad, 2**20)
+        try:
+            self.wfile.write(body)
+            left = pad
+            while left > 0:
+                self.wfile.write(chunk[:left])
+                left -= len(chunk)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
 
     do_GET = _serve  # noqa: N815
     do_POST = _serve  # noqa: N815

@@ -62,7 +62,10 @@ class ServerOptions(Faults):
             choices = ", ".join(GITOPS_FAILURES)
             msg = f"gitops_failure={self.gitops_failure!r}; use one of {choices}"
             raise ValueError(msg)
-        for name in ("processing_delay", "reconcile_delay", "latency"):
+        if not math.isfinite(self.clock_skew):
+            msg = f"clock_skew={self.clock_skew!r}; use a finite number of seconds"
+            raise ValueError(msg)
+        for name in ("processing_delay", "reconcile_delay", "latency", "drip"):
             delay = getattr(self, name)
             if not (math.isfinite(delay) and delay >= 0):
                 msg = f"{name}={delay!r}; use a finite number of seconds, 0 or more"

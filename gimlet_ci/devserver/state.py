@@ -225,7 +225,7 @@ class State:
     def store(self, reading: Reading, value: dict[str, Any], now: float) -> Stored:
         """Store the artifact *value* that Gimlet decoded as *reading*, with a fresh id, and queue its event."""
         artifact_id = f"{value['version']['repositoryName']}-{uuid.uuid4()}"
-        value = {**value, "id": artifact_id, "created": int(time.time())}
+        value = {**value, "id": artifact_id, "created": int(time.time() + self.config.faults.clock_skew)}
         stored = Stored(echo=plain(dx.ARTIFACT, value), value=value, reading=reading)
         self.stored[artifact_id] = stored
         event = self.new_event("artifact", now=now, artifact_id=artifact_id)

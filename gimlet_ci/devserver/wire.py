@@ -56,6 +56,16 @@ class Response:
     """Close the connection without answering."""
     truncate: bool = False
     """Announce the whole body, send half of it, close the connection."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """More headers (``Retry-After``)."""
+    pad: int = 0
+    """Bytes of white space sent after the body (announced in ``Content-Length``)."""
+    gzip: bool = False
+    """The body (with its padding) goes out gzip-encoded."""
+    drip: float = 0.0
+    """Seconds between two bytes of the body."""
+    drip_headers: bool = False
+    """Drip the status line and headers too."""
 
 
 def http_error(status: int, message: str | None = None) -> Response:
