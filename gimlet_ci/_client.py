@@ -87,7 +87,8 @@ LOOKUP_PAGE = 20
 """Artifacts per page when looking for ours by its key (Gimlet sorts newest first; ours is nearly always on the
 first page)."""
 LOOKUP_GRACE = 5.0
-"""Seconds past the deadline allowed for looking up an artifact whose POST the deadline cut."""
+"""Seconds past the deadline allowed for looking up an artifact whose POST the deadline cut (a quarter of the
+deadline when that is less, but at least one)."""
 _HANG_TIP = (
     "the server accepts connections but does not answer: check that Gimlet is up, and that no proxy or firewall "
     "between this runner and it holds connections open"
@@ -350,7 +351,8 @@ class GimletClient:
         `LOOKUP_GRACE`, carrying the artifact's id when it was stored."""
         version = artifact.version
         looked, found = False, None
-        deadline, self.deadline = self.deadline, Deadline(LOOKUP_GRACE, self.timing)
+        grace = min(LOOKUP_GRACE, max(1.0, self.deadline.seconds / 4))
+        deadline, self.deadline = self.deadline, Deadline(grace, self.timing)
         try:
             found = self._find_by_key(artifact, key)
             looked = True

@@ -319,7 +319,9 @@ def test_release_with_no_answer_is_reported_never_sent_again() -> None:
         msg = "read timed out"
         raise httpx.ReadTimeout(msg, request=request)
 
-    with pytest.raises(ServerUnreachable, match="no answer from https://gimlet.example.com to POST /api/rollback") as e:
+    with pytest.raises(
+        ServerUnreachable, match=r"no answer from https://gimlet\.example\.com to POST /api/rollback"
+    ) as e:
         client(handler).rollback(env="staging", app="shop", sha="b" * 40)
 
     assert ["POST"] == seen

@@ -1,22 +1,31 @@
 """The fault-injection suite: what a pipeline sees when Gimlet or the network misbehaves.
 
-Each case asserts the exit code, one clear ERROR line, no traceback, the token absent from all output, and how
-many artifacts the server holds afterwards (never a duplicate).
+Each case asserts the exit code, one clear ERROR line, no traceback, the token absent from all output (in every
+encoding), and how many artifacts the server holds afterwards (never a duplicate). Cases that need real time (a
+server that drips or never answers) run ``gimlet-ci`` as a subprocess with a short ``--timeout``.
 """
 
 from __future__ import annotations
 
+import base64
+import email.utils
 import io
 import json
 import socket
-from collections.abc import Callable
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
+from structlog.testing import capture_logs
 
-from gimlet_ci._client import build_client
+from gimlet_ci._client import IDEMPOTENCY_KEY, build_client
 from gimlet_ci._flows import prepare, ship
 from gimlet_ci._retry import Deadline, RetryPolicy, Timing
 from gimlet_ci._settings import Settings
@@ -26,7 +35,11 @@ from gimlet_ci.exceptions import GimletAPIError, ServerUnreachable
 from gimlet_ci.testing import GimletServer
 from tests.helpers import git, make_repo
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 TOKEN = "fault-T0KEN-do-not-print-9931"
+MiB = 2**20
 
 
 @attrs.frozen
@@ -72,6 +85,32 @@ CASES = {
         1,
         "image build failed",
     ),
+    "proxy 502 without storing, then stored": Case(
+        {"fail_first": 1, "fail_path": "/api/artifact", "fail_status": 502}, (), 0, 1, "Shipped"
+    ),
+    "stored, then a proxy's 502": Case({"drop_after_store": 1, "after_store_status": 502}, (), 0, 1, "using"),
+    "stored, then dropped; 45 newer artifacts of the commit": Case(
+        {"drop_after_store": 1, "busy_commit": 45}, (), 0, 46, "using"
+    ),
+    "stored, then dropped; server clock 10 min behind": Case(
+        {"drop_after_store": 1, "clock_skew": -600.0}, (), 0, 1, "using"
+    ),
+    "stored, then dropped; server clock 10 min ahead": Case(
+        {"drop_after_store": 1, "clock_skew": 600.0}, (), 0, 1, "using"
+    ),
+    "proxy echoes the request headers (token) in a 502": Case({"echo_headers": True}, (), 4, 0, "502"),
+    "huge tracking body (64 MiB)": Case({"huge_body": 64 * MiB}, ("--wait",), 4, 1, "the 32 MiB gimlet-ci reads"),
+    "gzip bomb on tracking (256 MiB)": Case({"gzip_bomb": 256 * MiB}, ("--wait",), 4, 1, "the 32 MiB gimlet-ci reads"),
+    "429 with Retry-After, then stored": Case(
+        {"fail_first": 2, "fail_path": "/api/artifact", "fail_status": 429, "retry_after": "1"}, (), 0, 1, "Shipped"
+    ),
+    "503 with Retry-After past the deadline": Case(
+        {"fail_first": 9, "fail_path": "/api/artifact", "fail_status": 503, "retry_after": "3600"},
+        (),
+        4,
+        0,
+        "Retry-After",
+    ),
     "release answer without type": Case(
         {"release_without_type": True},
         ("--deploy", "--env", "production", "--app", "shop"),
@@ -106,9 +145,24 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+ENCODINGS = (
+    TOKEN,
+    json.dumps(TOKEN)[1:-1],
+    urllib.parse.quote(TOKEN, safe=""),
+    base64.b64encode(TOKEN.encode()).decode(),
+    TOKEN.replace("-", "\\-"),  # Markdown-escaped
+)
+
+
+def assert_no_token(*texts: str) -> None:
+    for text in texts:
+        for form in ENCODINGS:
+            assert form not in text
+
+
 def assert_one_clear_line(code: int, out: str, err: str) -> None:
     assert "Traceback" not in out + err
-    assert TOKEN not in out + err
+    assert_no_token(out, err)
     if code:
         errors = [line for line in err.splitlines() if line.startswith("ERROR")]
         assert 1 == len(errors), err
@@ -189,16 +243,21 @@ def test_deadline_during_retries_reports_the_server_error(repo: Path) -> None:
 
 
 def test_slow_responses_past_the_http_timeout(repo: Path) -> None:
-    """A server slower than the per-request timeout: the POST's outcome is unknown, the artifact found and adopted."""
+    """A server slower than the per-request timeout: the POST's outcome is unknown and every look-up gets no answer
+    either; after three requests in a row with no answer the server is reported as not answering, nothing re-posted,
+    and the tip names the key to look for."""
     with GimletServer(token=TOKEN, latency=0.3) as server:
         client = build_client(server=server.url, token=TOKEN, deadline=Deadline(30.0), user_agent="t")
         client.request_timeout = 0.1
-        with client.http, pytest.raises(ServerUnreachable, match=r"timed out after 0\.1s"):
+        with client.http, pytest.raises(ServerUnreachable, match=r"3 requests in a row got none within 0\.1s") as e:
             ship(prepared_for(repo), Settings(), client=client)
-        stored = len(server.artifacts())
+        posts = server.request_count("POST", "/api/artifact")
 
-    # The POST was stored, but every look-up timed out too: nothing was re-posted blindly.
-    assert 1 == stored
+    assert 1 == posts  # never re-posted (the server stores it once its latency has passed)
+    assert 4 == e.value.exit_code
+    assert e.value.tip is not None
+    assert "accepts connections but does not answer" in e.value.tip
+    assert f"look for {IDEMPOTENCY_KEY}=" in e.value.tip
 
 
 def test_retry_log_lines_name_attempt_reason_and_wait(repo: Path) -> None:
@@ -211,6 +270,212 @@ def test_retry_log_lines_name_attempt_reason_and_wait(repo: Path) -> None:
     assert 0 == code
     assert [(1, "HTTP 500"), (2, "HTTP 500")] == [(r["attempt"], r["reason"]) for r in retries]
     assert all("wait" in r for r in retries)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@attrs.frozen
+class Ran:
+    code: int
+    out: str
+    err: str
+    seconds: float
+    files: tuple[str, ...] = ()
+
+
+def ship_process(server: str, repo: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    """``gimlet-ci ship`` as a real process (real time, real sockets) against *server*."""
+    full = {
+        "PATH": SYSTEM_PATH,
+        "HOME": str(repo.parent),
+        "PYTHONPATH": str(ROOT),
+        "GIMLET_SERVER": server,
+        "GIMLET_TOKEN": TOKEN,
+        **(env or {}),
+    }
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "gimlet_ci", "--platform", "local", "-C", str(repo), "ship", *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return Ran(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+class Silent:
+    """A loopback socket that accepts connections, reads what is sent, and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted = 0
+        self.conns: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.conns.append(conn)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+
+@pytest.fixture(name="silent")
+def _silent() -> Iterator[Silent]:
+    with Silent() as server:
+        yield server
+
+
+def test_a_server_that_never_answers_is_exit_4_at_the_deadline(repo: Path, silent: Silent) -> None:
+    """Accepts and never answers, `--timeout 3s`: exit 4 saying it does not answer, about at the deadline."""
+    ran = ship_process(silent.url, repo, "--timeout", "3s")
+
+    assert 4 == ran.code, ran.err
+    assert "no answer from http://127.0.0.1:" in ran.err
+    assert "accepts connections but does not answer" in ran.err
+    assert ran.seconds < 3 + 1 + 3  # the deadline, the one-second look-up grace, start-up
+    assert_one_clear_line(ran.code, ran.out, ran.err)
+
+
+def test_no_answer_is_warned_at_once_and_ends_after_three(repo: Path, silent: Silent) -> None:
+    """With a long deadline, the first request without an answer is a WARNING at once; after three in a row the run
+    ends with exit 4, long before the deadline (here with a 0.3 s request timeout instead of 30 s)."""
+    client = build_client(server=silent.url, token=TOKEN, deadline=Deadline(600.0), user_agent="t")
+    client.request_timeout = 0.3
+    started = time.monotonic()
+    with capture_logs() as logs, client.http, pytest.raises(ServerUnreachable, match="3 requests in a row") as e:
+        ship(prepared_for(repo), Settings(), client=client)
+
+    warnings = [entry for entry in logs if entry["event"] == "gimlet_ci.no_answer"]
+    assert 1 == len(warnings)
+    assert "0.3s" == warnings[0]["seconds"]
+    assert 4 == e.value.exit_code
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("faults", "stored", "code"),
+    [
+        pytest.param({"drip": 0.5}, 1, 3, id="body-drip"),
+        pytest.param({"drip": 0.5, "drip_headers": True}, 1, 4, id="header-drip"),
+    ],
+)
+def test_a_dripping_server_cannot_stretch_the_deadline(
+    repo: Path, faults: dict[str, Any], stored: int, code: int
+) -> None:
+    """Every answer dripped one byte every 0.5 s (its headers too): `--timeout 2s` ends at 2 s plus the one-second
+    look-up grace, whatever the server does; the POST is never re-sent."""
+    with GimletServer(token=TOKEN, **faults) as server:
+        ran = ship_process(server.url, repo, "--timeout", "2s")
+        count = len(server.artifacts())
+
+    assert (code, stored) == (ran.code, count), ran.err
+    assert ran.seconds < 2 + 1 + 3
+    assert "deadline" in ran.err or "no answer" in ran.err
+    assert "may have been stored" in ran.err
+    assert_one_clear_line(ran.code, ran.out, ran.err)
+
+
+def test_a_post_cut_by_the_deadline_is_looked_up_and_its_id_reported(repo: Path) -> None:
+    """The artifact is stored but its answer drips past `--timeout 2s`: exit 3, the id known (JSON result), and
+    the tip says to track it, not to raise the timeout (which would ship a duplicate)."""
+    with GimletServer(token=TOKEN, drip=0.5, drip_path="/api/artifact") as server:
+        ran = ship_process(server.url, repo, "--timeout", "2s", "--output", "json")
+        [artifact] = server.artifacts()
+
+    assert 3 == ran.code, ran.err
+    assert artifact["id"] == json.loads(ran.out)["artifact_id"]
+    assert f"Gimlet stored the artifact as {artifact['id']}" in ran.err
+    assert f"gimlet-ci track {artifact['id']} --wait" in ran.err
+    assert "raise --timeout" not in ran.err
+    assert ran.seconds < 2 + 1 + 3
+    assert_one_clear_line(ran.code, ran.out, ran.err)
+
+
+def test_a_second_ship_of_the_commit_is_never_taken_for_the_first(tmp_path: Path) -> None:
+    """Two ships of one commit with different manifests; the second POST is answered with a proxy 502 without being
+    stored: the look-up finds no artifact with its key (the first ship's is another), so it posts again."""
+    from tests.helpers import PRODUCTION, STAGING  # noqa: PLC0415
+
+    repo = make_repo(tmp_path, manifests={"staging.yaml": STAGING, "production.yaml": PRODUCTION})
+    (repo / "other").mkdir()
+    (repo / "other" / "staging.yaml").write_text(STAGING.replace("app: shop", "app: other"))
+    with GimletServer(token=TOKEN) as server:
+        env = {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": TOKEN}
+        first, _, _ = run(["--platform", "local", "-C", str(repo), "ship"], env)
+        server.faults.fail_first, server.faults.fail_path, server.faults.fail_status = 1, "/api/artifact", 502
+        code, out, err = run(
+            ["--platform", "local", "-C", str(repo), "ship", "--manifests", "other", "--output", "json"], env
+        )
+        stored = server.artifacts()
+
+    assert (0, 0) == (first, code), err
+    assert 2 == len(stored)
+    assert json.loads(out)["artifact_id"] == stored[1]["id"]
+    assert ["other"] == [m["app"] for m in stored[1]["environments"]]
+    assert stored[0]["context"][IDEMPOTENCY_KEY] != stored[1]["context"][IDEMPOTENCY_KEY]
+    assert_one_clear_line(code, out, err)
+
+
+def test_the_token_echoed_by_a_proxy_reaches_no_output_file(repo: Path, tmp_path: Path) -> None:
+    """A proxy's 502 echoes `Authorization: Bearer <token>`: on GitHub, neither the log, the step outputs nor the
+    step summary carry the token, in any encoding."""
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    with GimletServer(token=TOKEN, echo_headers=True) as server:
+        env = {
+            "GIMLET_SERVER": server.url,
+            "GIMLET_TOKEN": TOKEN,
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "acme/shop",
+            "GITHUB_SHA": git(repo, "rev-parse", "HEAD"),
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+        }
+        code, out, err = run(["--platform", "github", "-C", str(repo), "ship", "--output", "json"], env)
+        stored = len(server.artifacts())
+
+    assert (4, 0) == (code, stored), err
+    assert "502" in err
+    assert "Traceback" not in out + err
+    masked = "\n".join(line for line in err.splitlines() if not line.startswith("::add-mask::"))  # GitHub's own
+    assert_no_token(out, masked, *(path.read_text() for path in (output, summary) if path.exists()))
+
+
+def test_retry_after_is_honoured_within_the_deadline(repo: Path) -> None:
+    """A 503 with `Retry-After: 7` (seconds) and then one with an HTTP date 9 s after the answer's own Date: the
+    waits are at least 7 s and 9 s, whatever our clock says."""
+    fake = FakeTiming()
+    with GimletServer(token=TOKEN, fail_first=1, fail_path="/api/artifact", fail_status=503, retry_after="7") as server:
+        client = build_client(server=server.url, token=TOKEN, deadline=Deadline(60.0, fake.timing()), user_agent="t")
+        with client.http:
+            ship(prepared_for(repo), Settings(), client=client)
+            server.faults.fail_first = 1
+            server.faults.retry_after = email.utils.formatdate(time.time() + 9.4, usegmt=True)
+            ship(prepared_for(repo), Settings(), client=client)
+
+    assert 7.0 <= fake.slept[0] < 10.0
+    assert 8.0 <= fake.slept[1] < 11.0
+    assert 2 == len(server.artifacts())
 
 
 Check = Callable[[], None]

@@ -55,7 +55,7 @@ def handle(state: State, request: Request) -> Response:
         return response
     if request.method == "GET" and response.status == 200:  # noqa: PLR2004
         response = attrs.evolve(response, pad=faults.huge_body or faults.gzip_bomb, gzip=faults.gzip_bomb > 0)
-    if faults.drip > 0:
+    if faults.drip > 0 and faults.drip_path in (None, request.path):
         response = attrs.evolve(response, drip=faults.drip, drip_headers=faults.drip_headers)
     return response
 

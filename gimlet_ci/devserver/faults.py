@@ -62,6 +62,8 @@ class Faults:
     """Send the body of every ``/api/`` answer one byte every this many seconds."""
     drip_headers: bool = False
     """With ``drip``: drip the status line and headers too."""
+    drip_path: str | None = _knob(None, metavar="PATH")
+    """With ``drip``: only answers to this path drip (default: every ``/api/`` answer)."""
     echo_headers: bool = False
     """Answer every ``/api/`` request with 502 and a body that echoes the request's headers, ``Authorization``
     first, as a proxy's debug page would."""

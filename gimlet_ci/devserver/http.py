@@ -64,6 +64,14 @@ class Server(http.server.ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.app = app
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client goes away mid-answer (it gave up on a dripped or oversized answer)."""
+        import sys  # noqa: PLC0415
+
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _IPv6Server(Server):
     address_family = socket.AF_INET6
