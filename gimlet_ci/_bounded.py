@@ -1,4 +1,4 @@
-"""Bounds on what the server can make us do: time per request as a whole, bytes per answer, the shape of its ids.
+"""Bounds on what the server can make us do: time per request as a whole, bytes per answer.
 
 - `budget`: a wall-clock end for everything one request does on the network (connect, TLS, writing the request,
   reading the status line, the headers and the body). httpx's timeouts are per socket operation, so a server that
@@ -7,7 +7,6 @@
   is cut by a timer when it runs past it.
 - `read_body`: the body of a streamed answer, at most `MAX_BODY` bytes after decompression (gzip and deflate are
   decoded here with a bound on each step, so a gzip bomb never expands in memory); anything else is refused.
-- `check_artifact_id`, `check_event_id`: Gimlet's id formats, checked before an id is used or printed.
 - `retry_after`: the ``Retry-After`` header in both its forms.
 """
 
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import re
 import socket
 import threading
 import time
@@ -33,8 +31,6 @@ __all__ = [
     "BodyTooLarge",
     "Budget",
     "budget",
-    "check_artifact_id",
-    "check_event_id",
     "install",
     "read_body",
     "retry_after",
@@ -47,11 +43,6 @@ fraction of a CI runner's memory."""
 _WRITE_CHUNK = 16 * 1024
 """Requests are written in pieces this big, each bounded by what is left of the budget."""
 _READ_CHUNK = 64 * 1024
-_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_EVENT_ID = re.compile(_UUID)
-_ARTIFACT_ID = re.compile(f"(?P<repository>.*)-{_UUID}", re.DOTALL)
-_SAFE = re.compile(r"[\x21-\x7e]*")
-"""An id's characters: printable ASCII, no space (Gimlet's repository names are ``owner/name``)."""
 
 
 @attrs.define
@@ -254,26 +245,6 @@ def read_body(response: httpx.Response, *, cap: int = MAX_BODY) -> bytes:
 
 def _size(n: int) -> str:
     return f"{n // 2**20} MiB" if n >= 2**20 and n % 2**20 == 0 else f"{n} bytes"
-
-
-def check_artifact_id(value: object, *, repository: str | None) -> str | None:
-    """Why *value* is not an artifact id Gimlet makes (``<repositoryName>-<uuid>``, of *repository* when given), or
-    None when it is one."""
-    if not isinstance(value, str):
-        return "it is not a string"
-    match = _ARTIFACT_ID.fullmatch(value)
-    if match is None or not _SAFE.fullmatch(value):
-        return "it is not <repository>-<uuid>"
-    if repository is not None and match["repository"] != repository:
-        return f"it is not an id of {repository}"
-    return None
-
-
-def check_event_id(value: object) -> str | None:
-    """Why *value* is not a release, rollback or image-build id (a lowercase uuid), or None when it is one."""
-    if not isinstance(value, str) or _EVENT_ID.fullmatch(value) is None:
-        return "it is not a uuid"
-    return None
 
 
 def retry_after(response: httpx.Response, *, now: float) -> float | None:

@@ -33,16 +33,9 @@ import attrs
 import httpx
 import structlog
 
-from gimlet_ci._bounded import (
-    BodyTooLarge,
-    budget,
-    check_artifact_id,
-    check_event_id,
-    install,
-    read_body,
-    retry_after,
-)
+from gimlet_ci._bounded import BodyTooLarge, budget, install, read_body, retry_after
 from gimlet_ci._converter import artifact_body, from_wire, to_wire
+from gimlet_ci._ids import check_artifact_id, check_event_id
 from gimlet_ci._models import Artifact, Outcome, ReleaseRequest, ReleaseTicket, TrackStatus
 from gimlet_ci._retry import (
     RUN_STARTED,
@@ -561,7 +554,8 @@ class GimletClient:
             final: GimletCIError
             if not self._answered and not answered:
                 final = ServerUnreachable(
-                    f"{what}, the {format_duration(self.deadline.seconds)} deadline; it has not answered any request",
+                    f"{what} (all the {format_duration(self.deadline.seconds)} deadline left); "
+                    "it has not answered any request",
                     url=server,
                     tip=_HANG_TIP,
                 )

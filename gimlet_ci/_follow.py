@@ -26,6 +26,7 @@ import attrs
 import structlog
 
 from gimlet_ci._client import GimletClient
+from gimlet_ci._ids import require_event_id
 from gimlet_ci._models import Result, TrackStatus
 from gimlet_ci.exceptions import CannotFollowError, GimletAPIError
 
@@ -158,6 +159,7 @@ class ArtifactFollower:
             key = (_text(result.get("app")), _text(result.get("env")))
             build_id = _text(result.get("triggeredImageBuildId"))
             if key in wanted and build_id and not (self._builds.get(key) and self._builds[key].build_id):
+                require_event_id(build_id, what="an image build")
                 self._builds[key] = _Build(app=key[0], env=key[1], build_id=build_id)
                 log.info("gimlet_ci.image_build_started", app=key[0] or None, env=key[1] or None, build_id=build_id)
                 if self.on_build is not None:
@@ -196,7 +198,7 @@ class ArtifactFollower:
             if not follow:
                 build.failed = "the image build succeeded but Gimlet named no deploy to follow"
                 return Result(**common, status="failure", status_desc=build.failed)
-            build.release_id = follow
+            build.release_id = require_event_id(follow, what="the deploy an image build triggered")
             log.info("gimlet_ci.image_built", app=result.app or None, env=result.env or None, release_id=follow)
             if self.on_build is not None:
                 self.on_build(follow)

@@ -32,6 +32,7 @@ _SENTENCES = {
     "gimlet_ci.push_listening": "Listening on Gimlet's push channel (/ws/); polling every {safety} as a safety net",
     "gimlet_ci.retry": "{request} failed ({reason}); attempt {attempt}, retrying in {wait}s",
     "gimlet_ci.retry_giveup": "{request} failed ({reason}) after {attempts} attempt(s)",
+    "gimlet_ci.no_answer": "No answer from {server} to {request} in {seconds}; {then}",
     "gimlet_ci.commit_not_in_clone": "Commit {sha} is not in the clone; commit details come from {used}",
     "gimlet_ci.no_commit_metadata": "No commit details for {sha}: no git checkout and none from the platform",
     "gimlet_ci.manifest_problem": "{problem}",

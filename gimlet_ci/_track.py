@@ -13,6 +13,7 @@ from typing import Literal
 
 import attrs
 
+from gimlet_ci._ids import require_event_id
 from gimlet_ci._models import DeployOutcome, Result, TrackStatus
 
 SUCCEEDED = "ReconciliationSucceeded"
@@ -92,6 +93,7 @@ def judge(status: TrackStatus, *, on_demand: bool) -> Verdict:
                 None,
             )
             if follow:
+                follow = require_event_id(follow, what="the deploy an image build triggered")
                 return Verdict(state="pending", follow=follow, message="image build succeeded")
             return Verdict(state="failed", message="image build succeeded but Gimlet named no deploy to follow")
         return Verdict(state="pending", message="image build in progress")

@@ -13,15 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gimlet_ci._bounded import (
-    BodyTooLarge,
-    budget,
-    check_artifact_id,
-    check_event_id,
-    install,
-    read_body,
-    retry_after,
-)
+from gimlet_ci._bounded import BodyTooLarge, budget, install, read_body, retry_after
+from gimlet_ci._ids import check_artifact_id, check_event_id
 
 UUID = "0b7f4ec4-3a5e-4d0f-9c55-61c2f6a1d7e2"
 
@@ -42,15 +35,18 @@ def gzip_of(data_size: int) -> bytes:
 
 
 def test_a_plain_body_under_the_cap_is_read_whole() -> None:
+    """A body under the cap comes back whole, its chunks joined."""
     assert b'{"a": 1}' == read_body(streamed([b'{"a"', b": 1}"]), cap=100)
 
 
 def test_a_body_over_the_cap_is_refused_without_content_length() -> None:
+    """Without a Content-Length, the bytes are counted as they arrive and the read stops past the cap."""
     with pytest.raises(BodyTooLarge, match="larger than the 1024 bytes"):
         read_body(streamed([b"x" * 600, b"x" * 600]), cap=1024)
 
 
 def test_an_announced_length_over_the_cap_is_refused_before_reading() -> None:
+    """A Content-Length over the cap is refused before a byte of the body is read."""
     response = streamed([b"never read"], {"Content-Length": str(2**40)})
     with pytest.raises(BodyTooLarge, match="announces 1099511627776 bytes"):
         read_body(response, cap=1024)
@@ -66,6 +62,7 @@ def test_a_gzip_bomb_is_counted_decompressed_and_never_expanded_whole() -> None:
 
 
 def test_gzip_and_deflate_under_the_cap_are_decoded() -> None:
+    """gzip and deflate bodies (the encodings gimlet-ci asks for) are decoded."""
     data = b'{"status": "new"}'
     gz = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     deflate = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS)
@@ -82,6 +79,7 @@ def test_a_second_gzip_member_counts_too() -> None:
 
 
 def test_an_encoding_we_do_not_read_is_refused() -> None:
+    """An encoding gimlet-ci did not ask for (brotli, zstd) is refused, not passed on undecoded."""
     with pytest.raises(BodyTooLarge, match="'br'"):
         read_body(streamed([b"\x0b"], {"Content-Encoding": "br"}))
 
@@ -101,6 +99,7 @@ def test_an_encoding_we_do_not_read_is_refused() -> None:
     ],
 )
 def test_artifact_ids_are_repository_dash_uuid(value: object, repository: str | None, problem: str | None) -> None:
+    """Artifact ids are `<repositoryName>-<uuid>`, of our repository, printable ASCII only."""
     assert problem == check_artifact_id(value, repository=repository)
 
 
@@ -108,6 +107,7 @@ def test_artifact_ids_are_repository_dash_uuid(value: object, repository: str | 
     ("value", "ok"), [(UUID, True), (UUID.upper(), False), (f"{UUID}\n", False), ("rel-1", False), (None, False)]
 )
 def test_event_ids_are_uuids(value: object, ok: bool) -> None:
+    """Release, rollback and image-build ids are lowercase uuids, nothing around them."""
     assert ok == (check_event_id(value) is None)
 
 

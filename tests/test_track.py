@@ -6,6 +6,7 @@ import pytest
 
 from gimlet_ci._models import Result, TrackStatus
 from gimlet_ci._track import judge
+from gimlet_ci.exceptions import BadResponse
 
 H = "a" * 40
 
@@ -114,9 +115,20 @@ def test_verdicts(answer: TrackStatus, on_demand: bool, state: str, message: str
 
 def test_image_build_success_is_followed() -> None:
     """A finished image build names the release to track next."""
-    answer = status("success", Result(triggered_deploy_request_id="rel-2"), kind="imageBuild")
+    deploy = "6f1d8a52-9b7e-4c3a-8e2d-0c4b5a6d7e8f"
+    answer = status("success", Result(triggered_deploy_request_id=deploy), kind="imageBuild")
 
-    assert "rel-2" == judge(answer, on_demand=True).follow
+    assert deploy == judge(answer, on_demand=True).follow
+
+
+def test_a_followed_id_that_gimlet_does_not_make_is_exit_4() -> None:
+    """An image build that names a deploy id that is no uuid (here a workflow command) is a bad answer (exit 4)."""
+    answer = status("success", Result(triggered_deploy_request_id="x\n::add-mask::y"), kind="imageBuild")
+
+    with pytest.raises(BadResponse, match="an id that Gimlet does not make: 'x\\\\n::add-mask::y'") as e:
+        judge(answer, on_demand=True)
+
+    assert 4 == e.value.exit_code
 
 
 def test_no_op_result_is_reported_as_no_change() -> None:
