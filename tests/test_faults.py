@@ -515,7 +515,29 @@ def fault_table() -> str:
             rows.append(
                 f"| deadline while waiting (3s) | {code} | {len(server.artifacts())} | {time.monotonic() - started:.1f} s |"
             )
+        rows += _real_time_rows(repo)
     return "\n".join(rows)
+
+
+def _real_time_rows(repo: Path) -> list[str]:
+    """The rows that need real time and real sockets: `gimlet-ci` as a process against a dripping or silent server."""
+    rows = []
+    for name, faults in {
+        "every answer dripped, a byte per 2 s (10s)": {"drip": 2.0},
+        "headers dripped too, a byte per 2 s (10s)": {"drip": 2.0, "drip_headers": True},
+        "stored, its answer dripped past the deadline (10s)": {"drip": 2.0, "drip_path": "/api/artifact"},
+    }.items():
+        with GimletServer(token=TOKEN, **faults) as server:
+            ran = ship_process(server.url, repo, "--timeout", "10s")
+            rows.append(f"| {name} | {ran.code} | {len(server.artifacts())} | {ran.seconds:.1f} s |")
+    for name, args in {
+        "accepts, never answers (10s)": ("--timeout", "10s"),
+        "accepts, never answers (default settings)": (),
+    }.items():
+        with Silent() as silent:
+            ran = ship_process(silent.url, repo, *args)
+            rows.append(f"| {name} | {ran.code} | 0 | {ran.seconds:.1f} s |")
+    return rows
 
 
 if __name__ == "__main__":
