@@ -102,7 +102,7 @@ class RequestKind(enum.Enum):
 
 
 class _Cut(Exception):
-    """Raised when the deadline cut a ``POST /api/artifact`` that may have been stored; *final* is the error."""
+    """Raised when the deadline cut a POST that may have been stored or queued; *final* is the error."""
 
     def __init__(self, final: GimletCIError) -> None:
         super().__init__(final.message)
@@ -386,6 +386,12 @@ class GimletClient:
                     "a second request would queue a second one"
                 )
                 raise e.final.carrying(tip=tip) from e.final
+            except _Cut as e:
+                tip = (
+                    f"the deadline cut the request: the {what} may have been queued anyway; check Gimlet before "
+                    "running this again, a second request would queue a second one"
+                )
+                raise e.final.carrying(tip=tip) from e.final
             ticket = from_wire(self._json(response, f"{what} answer"), ReleaseTicket, what=f"{what} answer")
             if check_event_id(ticket.id) is not None:
                 msg = f"the server's {what} answer has an id that Gimlet does not make: {_shown(ticket.id)}"
@@ -565,7 +571,7 @@ class GimletClient:
                     f"the {format_duration(self.deadline.seconds)} deadline passed during {where} ({what})",
                     tip="raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
                 )
-            return _Cut(final) if kind is RequestKind.ARTIFACT else final
+            return _Cut(final) if kind is not RequestKind.READ else final
         self._unanswered += 1
         if self._unanswered >= NO_ANSWER_STRIKES:
             self._hang = _because(

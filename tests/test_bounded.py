@@ -165,3 +165,80 @@ def test_a_budget_bounds_a_dripped_answer_as_a_whole() -> None:
         listener.close()
 
     assert 0.25 <= took < 0.8
+
+
+def _drip_server(head: bytes) -> tuple[socket.socket, threading.Event]:
+    """A loopback server that answers every connection with *head* one byte every 50 ms."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            for byte in head:
+                if stop.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                stop.wait(0.05)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, stop
+
+
+def test_the_push_channel_upgrade_is_bounded_as_a_whole() -> None:
+    """An upgrade answered with headers dripped a byte every 50 ms gives up at the policy's 0.3 s, not per read."""
+    from gimlet_ci._client import make_http_client  # noqa: PLC0415
+    from gimlet_ci._push import Channel, PushPolicy  # noqa: PLC0415
+    from gimlet_ci._retry import Deadline  # noqa: PLC0415
+
+    listener, stop = _drip_server(b"HTTP/1.1 101 Switching Protocols\r\nX-Slow: " + b"a" * 10_000)
+    http = make_http_client(f"http://127.0.0.1:{listener.getsockname()[1]}", "tok", user_agent="t")
+    channel = Channel(http, PushPolicy(connect_timeout=0.3), deadline=Deadline(600.0))
+    started = time.monotonic()
+    try:
+        opened = channel.open()
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        channel.close()
+        http.close()
+        listener.close()
+
+    assert not opened
+    assert took < 0.9
+
+
+def test_the_push_channel_is_not_opened_past_the_deadline() -> None:
+    """With the deadline passed, the channel does not try to connect (the HTTP client is never used)."""
+    from gimlet_ci._push import Channel, PushPolicy  # noqa: PLC0415
+    from gimlet_ci._retry import Deadline, Timing  # noqa: PLC0415
+
+    channel = Channel(None, PushPolicy(), deadline=Deadline(5.0, Timing(clock=lambda: 0.0), start=-10.0))
+
+    assert not channel.open()
+    assert not channel.listening
+
+
+def test_the_deadline_counts_from_the_start_of_the_command() -> None:
+    """`connect` under a command that started 100 s ago (the manifests took that long) leaves 60 - 100 s."""
+    from gimlet_ci._client import connect  # noqa: PLC0415
+    from gimlet_ci._retry import RUN_STARTED  # noqa: PLC0415
+    from gimlet_ci._settings import Settings  # noqa: PLC0415
+
+    token = RUN_STARTED.set(time.monotonic() - 100.0)
+    try:
+        with connect(Settings(server="https://g.example", token="t", timeout=60.0)) as client:
+            remaining = client.deadline.remaining()
+    finally:
+        RUN_STARTED.reset(token)
+
+    assert remaining <= -40.0

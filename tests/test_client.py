@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 from gimlet_ci._client import IDEMPOTENCY_KEY, LOOKUP_PAGE, GimletClient, build_client, connect
 from gimlet_ci._converter import artifact_body, to_wire
 from gimlet_ci._models import Artifact, ReleaseRequest, Version
-from gimlet_ci._retry import Deadline, RetryPolicy
+from gimlet_ci._retry import Deadline, RetryPolicy, Timing
 from gimlet_ci._settings import Settings
 from gimlet_ci._version import __version__
 from gimlet_ci.exceptions import ConfigError, GimletAPIError, MissingSettingsError, ServerUnreachable, Unauthorized
@@ -390,3 +390,26 @@ def test_connect_warns_when_the_token_is_exposed(settings: Settings, events: lis
 
     assert events == [entry["event"] for entry in logs if entry["log_level"] == "warning"]
     assert own.http.is_closed
+
+
+def test_a_release_cut_by_the_deadline_is_never_sent_again_and_says_so() -> None:
+    """The deadline cuts a release POST: it is reported as possibly queued (check Gimlet), never re-sent, and the tip
+    does not advise a longer timeout."""
+    seen: list[str] = []
+    now = [0.0]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        now[0] = 6.0  # the request took all the time the deadline left
+        msg = "read timed out"
+        raise httpx.ReadTimeout(msg, request=request)
+
+    own = client(handler)
+    own.deadline = Deadline(5.0, Timing(clock=lambda: now[0]))
+    with pytest.raises(GimletAPIError, match="no answer from https://gimlet") as e:
+        own.make_release(ReleaseRequest(env="staging", artifact_id=ARTIFACT_ID))
+
+    assert ["POST"] == seen
+    assert e.value.tip is not None
+    assert "the release may have been queued anyway" in e.value.tip
+    assert "raise --timeout" not in e.value.tip
