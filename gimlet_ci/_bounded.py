@@ -199,11 +199,11 @@ def read_body(response: httpx.Response, *, cap: int = MAX_BODY) -> bytes:
     """The whole body of a streamed *response*, decoded, at most *cap* bytes; raise `BodyTooLarge` past that."""
     announced = response.headers.get("Content-Length", "").strip()
     if announced.isdigit() and int(announced) > cap:
-        msg = f"it announces {int(announced)} bytes, more than the {_size(cap)} gimlet-ci reads"
+        msg = f"it announces {int(announced)} bytes, more than the {_size(cap)} limit of an answer"
         raise BodyTooLarge(msg)
     if response.is_stream_consumed:  # built in memory (a mock transport's answer): already decoded by httpx
         if len(response.content) > cap:
-            msg = f"it is larger than the {_size(cap)} gimlet-ci reads (decompressed)"
+            msg = f"it is larger than the {_size(cap)} limit of an answer (decompressed)"
             raise BodyTooLarge(msg)
         return response.content
     decoder = _decoder(response)
@@ -238,7 +238,7 @@ def read_body(response: httpx.Response, *, cap: int = MAX_BODY) -> bytes:
         msg = f"its compressed body is corrupt ({e})"
         raise httpx.DecodingError(msg) from e
     if size > cap or raw_size > cap:
-        msg = f"it is larger than the {_size(cap)} gimlet-ci reads (decompressed)"
+        msg = f"it is larger than the {_size(cap)} limit of an answer (decompressed)"
         raise BodyTooLarge(msg)
     return b"".join(parts)
 

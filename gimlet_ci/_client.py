@@ -363,7 +363,7 @@ class GimletClient:
                 sha=version.sha,
                 message=message,
             )
-            tip = f"it was posted once: follow it with `gimlet-ci track {found.id} --wait` rather than shipping again"
+            tip = f"it was posted once; follow it rather than shipping again: gimlet-ci track {found.id} --wait"
             return DeadlineExceeded(message, tip=tip, outcome=outcome)
         if looked and isinstance(final, DeadlineExceeded):
             tip = (

@@ -28,7 +28,6 @@ from typing import Any, Literal
 import attrs
 import structlog
 
-from gimlet_ci._bounded import budget
 from gimlet_ci._models import TrackStatus
 from gimlet_ci._retry import Deadline, format_duration, is_testing
 
@@ -300,6 +299,8 @@ class Channel:
         import httpx  # noqa: PLC0415
         from httpx_ws import WebSocketUpgradeError, connect_ws  # noqa: PLC0415 - only waits need it
 
+        from gimlet_ci._bounded import budget  # noqa: PLC0415 - httpx stays off the dry-run path
+
         limit = self.policy.connect_timeout
         if self.deadline is not None:
             limit = min(limit, self.deadline.remaining())
@@ -346,6 +347,8 @@ class Channel:
     def close(self) -> None:
         stack, self._stack, self._ws = self._stack, None, None
         if stack is not None:
+            from gimlet_ci._bounded import budget  # noqa: PLC0415 - httpx stays off the dry-run path
+
             with contextlib.suppress(Exception), budget(CLOSE_WITHIN):
                 stack.close()
         if self.state == "open":

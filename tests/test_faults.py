@@ -99,8 +99,10 @@ CASES = {
         {"drop_after_store": 1, "clock_skew": 600.0}, (), 0, 1, "using"
     ),
     "proxy echoes the request headers (token) in a 502": Case({"echo_headers": True}, (), 4, 0, "502"),
-    "huge tracking body (64 MiB)": Case({"huge_body": 64 * MiB}, ("--wait",), 4, 1, "the 32 MiB gimlet-ci reads"),
-    "gzip bomb on tracking (256 MiB)": Case({"gzip_bomb": 256 * MiB}, ("--wait",), 4, 1, "the 32 MiB gimlet-ci reads"),
+    "huge tracking body (64 MiB)": Case({"huge_body": 64 * MiB}, ("--wait",), 4, 1, "the 32 MiB limit of an answer"),
+    "gzip bomb on tracking (256 MiB)": Case(
+        {"gzip_bomb": 256 * MiB}, ("--wait",), 4, 1, "the 32 MiB limit of an answer"
+    ),
     "429 with Retry-After, then stored": Case(
         {"fail_first": 2, "fail_path": "/api/artifact", "fail_status": 429, "retry_after": "1"}, (), 0, 1, "Shipped"
     ),
