@@ -19,6 +19,7 @@ from gimlet_ci._settings import Settings
 from gimlet_ci._track import Verdict, describe, judge
 from gimlet_ci.adapters import CIContext
 from gimlet_ci.exceptions import (
+    Cancelled,
     ConfigError,
     DeadlineExceeded,
     DeployFailedError,
@@ -360,15 +361,18 @@ def _shipped(
         repository=artifact.version.repository_name,
         sha=artifact.version.sha,
     )
-    log.info(
-        "gimlet_ci.artifact_shipped",
-        artifact_id=stored.id,
-        repository=outcome.repository,
-        sha=outcome.sha,
-    )
-    if not settings.wait and not settings.deploy:
-        return outcome
-    with _reported(outcome):
+    # Cancelled before the on-demand release is made, the resume is the `deploy` that makes it; once made, tracking
+    # the release (`_reported` inside says so first).
+    resume = _deploy_command(stored.id, settings.env, settings.app) if settings.deploy and settings.env else None
+    with _reported(outcome), _resumed_by(resume):
+        log.info(
+            "gimlet_ci.artifact_shipped",
+            artifact_id=stored.id,
+            repository=outcome.repository,
+            sha=outcome.sha,
+        )
+        if not settings.wait and not settings.deploy:
+            return outcome
         return _after_shipping(
             client, stored=stored, settings=settings, schedule=schedule, outcome=outcome, channel=channel
         )
@@ -414,13 +418,53 @@ def _after_shipping(
 @contextlib.contextmanager
 def _reported(outcome: Outcome) -> Iterator[None]:
     """An error that carries no outcome yet is raised again carrying the *outcome* so far (status ``error``), so that
-    ids already made reach ``--output json`` and the platform's outputs."""
+    ids already made reach ``--output json`` and the platform's outputs; a cancellation likewise (status
+    ``cancelled``), with the command that resumes the wait."""
     try:
         yield
     except GimletCIError as e:
         if e.outcome is not None:
             raise
         raise e.carrying(outcome=attrs.evolve(outcome, status="error", message=e.message)) from e
+    except Cancelled as e:
+        if e.outcome is not None:
+            raise
+        message = f"cancelled by {e.signal_name}"
+        raise e.carrying(
+            outcome=attrs.evolve(outcome, status="cancelled", message=message), resume=_track_command(outcome)
+        ) from e
+
+
+def _track_command(outcome: Outcome) -> str | None:
+    """The command that picks up the wait for what *outcome* knows: its release, else its artifact."""
+    if outcome.release_id:
+        return f"gimlet-ci track --release {_quoted(outcome.release_id)} --wait"
+    if outcome.artifact_id:
+        return f"gimlet-ci track {_quoted(outcome.artifact_id)} --wait"
+    return None
+
+
+def _deploy_command(artifact_id: str, env: str, app: str | None) -> str:
+    """The command that makes the on-demand release a cancelled ship did not make yet."""
+    app_option = f" --app {_quoted(app)}" if app else ""
+    return f"gimlet-ci deploy --artifact {_quoted(artifact_id)} --env {_quoted(env)}{app_option}"
+
+
+def _quoted(text: str) -> str:
+    import shlex  # noqa: PLC0415 - only for a cancellation's resume line
+
+    return shlex.quote(text)
+
+
+@contextlib.contextmanager
+def _resumed_by(command: str | None) -> Iterator[None]:
+    """A cancellation inside is resumed by *command* (the on-demand release not made yet), not by tracking."""
+    try:
+        yield
+    except Cancelled as e:
+        if command is None:
+            raise
+        raise e.carrying(resume=command) from e
 
 
 def _follower(

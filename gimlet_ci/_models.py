@@ -94,7 +94,7 @@ class ReleaseTicket:
 
 
 DeployStatus = Literal["succeeded", "failed", "pending", "no-change", "image-build"]
-OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error"]
+OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error", "cancelled"]
 
 
 @attrs.frozen(kw_only=True)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # typing costs more start-up time than `--version` may take
 
     from gimlet_ci._models import Outcome
     from gimlet_ci.adapters import Adapter
+    from gimlet_ci.exceptions import Cancelled
 
     Run = Callable[["_Run", argparse.Namespace], int]
     """A command's entry: call the command with what the command line says, show what it ended with; the exit code."""
@@ -325,6 +326,9 @@ class _Run:
         self.outcome: Outcome | None = None
         """What a ship, track, deploy or rollback ended with: the JSON result and the platform's outputs."""
         self.output = "text"
+        self.command: str | None = None
+        self.signals = _Signals()
+        """Cancellation by SIGINT, SIGTERM or SIGHUP while the command runs."""
 
     def scrub(self, text: str) -> str:
         from gimlet_ci._secrets import scrub  # noqa: PLC0415 - imported by `__init__` already
@@ -346,7 +350,7 @@ def _json(value: object) -> str:
 
 def _guarded(run: _Run, call: Callable[[], int]) -> int:
     """The one error boundary: run *call*; turn every exception into one ERROR line (and a TIP) and its exit code."""
-    from gimlet_ci.exceptions import GimletCIError  # noqa: PLC0415 - as `ConfigError` above
+    from gimlet_ci.exceptions import Cancelled, GimletCIError  # noqa: PLC0415 - as `ConfigError` above
 
     try:
         return call()
@@ -357,6 +361,8 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
             run.say(detail)
         _report_error(run, e.message, e.tip)
         return e.exit_code
+    except Cancelled as e:
+        return _cancelled(run, e)
     except KeyboardInterrupt:
         run.say("ERROR interrupted")
         return 130
@@ -371,6 +377,75 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
             "this is a bug in gimlet-ci; please report it with the command you ran",
         )
         return EXIT_INTERNAL
+
+
+_OUTCOME_COMMANDS = frozenset({"ship", "track", "deploy", "rollback", "push"})
+"""The commands whose result is an outcome: a cancelled one still writes its JSON result and platform outputs."""
+
+
+def _cancelled(run: _Run, e: Cancelled) -> int:
+    """A signal ended the run: the outcome so far (ids included) is reported as ``cancelled``, with the command that
+    resumes, and the exit code is the shell's for that signal (130, 143, 129)."""
+    message = f"cancelled by {e.signal_name}"
+    if e.outcome is not None:
+        run.outcome = e.outcome
+        if e.resume:
+            import attrs  # noqa: PLC0415 - only for a cancelled run
+
+            run.outcome = attrs.evolve(e.outcome, message=f"{message}; resume with: {e.resume}")
+    elif run.command in _OUTCOME_COMMANDS:
+        from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a cancelled run
+
+        run.outcome = Outcome(status="cancelled", message=message)
+    _report_error(run, message, None)
+    if e.resume:
+        run.say(f"resume with: {e.resume}")
+    return e.exit_code
+
+
+class _Signals:
+    """SIGINT, SIGTERM and SIGHUP (a CI's cancel) raise `Cancelled` in the main thread while the command runs, once:
+    a second signal, or one after the command ended, is ignored so that the outputs get written."""
+
+    def __init__(self) -> None:
+        self.previous: dict[int, object] = {}
+        self.armed = False
+        self.caught: int | None = None
+
+    def arm(self) -> None:
+        import signal  # noqa: PLC0415 - a built-in module; only commands need it
+
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)  # Windows has no SIGHUP
+            if number is None:
+                continue
+            try:
+                self.previous[number] = signal.signal(number, self._handle)
+            except ValueError:  # not the main thread (main() called from a thread): signals are not ours
+                return
+        self.armed = True
+
+    def disarm(self) -> None:
+        self.armed = False
+
+    def restore(self) -> None:
+        import signal  # noqa: PLC0415
+
+        self.armed = False
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
+        self.previous.clear()
+
+    def _handle(self, number: int, frame: object) -> None:
+        del frame
+        if not self.armed or self.caught is not None:
+            return
+        self.caught = number
+        import signal  # noqa: PLC0415
+
+        from gimlet_ci.exceptions import Cancelled  # noqa: PLC0415
+
+        raise Cancelled(signal.Signals(number).name, exit_code=128 + number)
 
 
 def _report_error(run: _Run, message: str, tip: str | None) -> None:
@@ -405,6 +480,9 @@ def _run_command(run: _Run, argv: list[str]) -> int:
         build_parser().print_help(run.stderr)
         return 2
     run.output = getattr(args, "output", "text")
+    run.command = args.command
+    if args.command != "dev-server":  # the dev server stops on Ctrl-C as a server does
+        run.signals.arm()
     _start(run, args)
     return COMMANDS[args.command][2](run, args)
 
@@ -436,12 +514,16 @@ def main(
         print(f"gimlet-ci {__version__}", file=stdout or sys.stdout)
         return 0
     run = _Run(os.environ if env is None else env, stdout or sys.stdout, stderr or sys.stderr)
-    code = _guarded(run, lambda: _run_command(run, args))
-    outcome = run.outcome
-    if outcome is not None:
-        if run.output == "json" and outcome.status != "dry-run":
-            run.out(_json(outcome.as_json()))
-        _guarded(run, lambda: _write_platform_outputs(run, outcome))
+    try:
+        code = _guarded(run, lambda: _run_command(run, args))
+        run.signals.disarm()  # from here on a signal waits for the outputs
+        outcome = run.outcome
+        if outcome is not None:
+            if run.output == "json" and outcome.status != "dry-run":
+                run.out(_json(outcome.as_json()))
+            _guarded(run, lambda: _write_platform_outputs(run, outcome))
+    finally:
+        run.signals.restore()
     return code
 
 
