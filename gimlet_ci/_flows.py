@@ -15,7 +15,7 @@ from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
-from gimlet_ci._settings import Settings
+from gimlet_ci._settings import Settings, spoken
 from gimlet_ci._track import Verdict, describe, judge
 from gimlet_ci.adapters import CIContext
 from gimlet_ci.exceptions import (
@@ -63,7 +63,17 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     directory = Path(settings.manifests)
     if not directory.is_absolute():
         directory = checkout / directory
-    docs = read_manifests(directory, label=settings.manifests)
+    if directory.exists() or settings.require_manifests:
+        docs = read_manifests(directory, label=settings.manifests)
+    else:
+        # As the official plugins: an artifact without manifests (no deploy policy can fire), and a warning.
+        docs = ()
+        log.warning(
+            "gimlet_ci.no_manifests",
+            folder=settings.manifests,
+            setting=spoken("require_manifests", ctx.platform),
+        )
+    ctx = _with_branch(ctx, settings)
     # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
     # expanded from the environment for the official plugins.
     repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars)
@@ -94,6 +104,24 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
                 raise ConfigError(missing, tip="check the env and app settings against the manifests' env and app")
     found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
     return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found), docs=docs)
+
+
+def _with_branch(ctx: CIContext, settings: Settings) -> CIContext:
+    """*ctx* with the ``branch`` setting over the detected branch (the head branch of a pull request); a build with
+    no branch and no tag (a detached HEAD the CI said nothing about) is warned about: branch policies cannot fire."""
+    if settings.branch:
+        template_vars = dict(ctx.vars)
+        for name in ("BRANCH", "GITHUB_BRANCH"):
+            if name in template_vars:
+                template_vars[name] = settings.branch
+        return ctx.evolve(
+            branch=settings.branch,
+            source_branch=settings.branch if ctx.event == "pr" else ctx.source_branch,
+            vars=template_vars,
+        )
+    if not ctx.branch and not ctx.tag:
+        log.warning("gimlet_ci.no_branch", sha=ctx.sha, setting=spoken("branch", ctx.platform))
+    return ctx
 
 
 @attrs.define

@@ -90,7 +90,7 @@ def _server_options(p: argparse.ArgumentParser) -> None:
 
 
 def _ship_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "fields")
+    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "branch", "require_manifests", "fields")
     p.add_argument(
         "--var", action="append", default=[], metavar="KEY=VALUE", help="add a template variable (repeatable)"
     )

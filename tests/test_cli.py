@@ -429,3 +429,112 @@ def test_bad_credentials_are_refused_without_showing_them(repo: Path, env: dict[
     assert expected in err
     assert "secret" not in out + err
     assert "hunter2" not in out + err
+
+
+# -- branch and missing manifests ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        pytest.param(["--branch", "release/1"], {}, id="option"),
+        pytest.param([], {"GIMLET_BRANCH": "release/1"}, id="variable"),
+        pytest.param([], {"PLUGIN_BRANCH": "release/1", "CI": "woodpecker"}, id="woodpecker-setting"),
+    ],
+)
+def test_the_branch_setting_overrides_the_detected_branch(
+    repo: Path, server: GimletServer, args: list[str], env: dict[str, str]
+) -> None:
+    """`ship --branch`, GIMLET_BRANCH or a platform input set the branch of the artifact and its BRANCH variable."""
+    platform = "woodpecker" if "CI" in env else "local"
+    code, out, err = run(
+        ["--platform", platform, "-C", str(repo), "ship", "--dry-run", "--output", "json", *args],
+        creds(server, **env),
+    )
+
+    assert 0 == code, err
+    body = json.loads(out)
+    assert ("release/1", "release/1") == (body["version"]["branch"], body["vars"]["BRANCH"])
+
+
+def test_a_detached_head_warns_that_branch_policies_will_not_fire(repo: Path, server: GimletServer) -> None:
+    """A detached HEAD with no branch from the CI ships without a branch, and one warning names the setting."""
+    git(repo, "checkout", "-q", "--detach")
+    code, out, err = ship(repo, creds(server), "--dry-run", "--output", "json")
+
+    assert 0 == code, err
+    assert "branch" not in json.loads(out)["version"]
+    sha = git(repo, "rev-parse", "HEAD")[:12]
+    assert (
+        f"WARNING No branch for commit {sha} (a detached HEAD, and the CI names none): branch deploy policies will not "
+        "fire; set the branch with --branch / GIMLET_BRANCH"
+    ) in err.splitlines()
+
+
+def test_a_missing_manifests_folder_ships_an_artifact_without_manifests(repo: Path, server: GimletServer) -> None:
+    """As the official plugins did: no `.gimlet/` ships an artifact with no manifests, with a warning."""
+    for path in (repo / ".gimlet").iterdir():
+        path.unlink()
+    (repo / ".gimlet").rmdir()
+    code, _, err = ship(repo, creds(server), "--wait")
+
+    assert 0 == code, err
+    [stored] = server.artifacts()
+    assert not stored.get("environments")
+    assert (
+        "WARNING No manifests folder .gimlet: shipping an artifact without manifests, so no deploy policy can fire "
+        "(set --require-manifests / GIMLET_REQUIRE_MANIFESTS to make this an error)"
+    ) in err.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        pytest.param(["--require-manifests"], {}, id="option"),
+        pytest.param([], {"GIMLET_REQUIRE_MANIFESTS": "true"}, id="variable"),
+    ],
+)
+def test_require_manifests_keeps_a_missing_folder_an_error(
+    tmp_path: Path, server: GimletServer, args: list[str], env: dict[str, str]
+) -> None:
+    """With `--require-manifests` a missing folder is exit 2 and nothing is sent."""
+    repo = make_repo(tmp_path)
+    git(repo, "rm", "-q", "-r", ".gimlet")
+    code, _, err = ship(repo, creds(server, **env), *args)
+
+    assert 2 == code
+    assert 0 == server.request_count()
+    assert "no such manifest directory" in err
+
+
+@pytest.mark.parametrize(
+    ("platform", "variable", "line"),
+    [
+        pytest.param(
+            "github",
+            "INPUT_WIAT",
+            "WARNING the input `wiat` (INPUT_WIAT) is not one of gimlet-ci's and does nothing; did you mean `wait`?",
+            id="github",
+        ),
+        pytest.param(
+            "woodpecker",
+            "PLUGIN_WIAT",
+            "WARNING the setting `wiat` (PLUGIN_WIAT) is not one of gimlet-ci's and does nothing; did you mean `wait`?",
+            id="woodpecker",
+        ),
+        pytest.param(
+            "local",
+            "GIMLET_WIAT",
+            "WARNING GIMLET_WIAT is not a gimlet-ci setting and does nothing; did you mean GIMLET_WAIT?",
+            id="cli",
+        ),
+    ],
+)
+def test_a_misspelt_setting_is_warned_before_shipping(
+    repo: Path, server: GimletServer, platform: str, variable: str, line: str
+) -> None:
+    """`wiat` for `wait` no longer ships silently without waiting: the run says which name it did not know."""
+    code, _, err = run(["--platform", platform, "-C", str(repo), "ship"], creds(server, **{variable: "true"}))
+
+    assert 0 == code, err
+    assert line in err.splitlines()

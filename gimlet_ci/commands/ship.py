@@ -12,6 +12,7 @@ import structlog
 from gimlet_ci import _flows
 from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Outcome
+from gimlet_ci._settings import mode_warnings
 from gimlet_ci.adapters import Adapter
 from gimlet_ci.commands import load, logged_context
 
@@ -40,7 +41,9 @@ def ship(
     reported with the platform's advice on where secrets live.
     """
     settings = load(env, adapter, options)
-    settings.check_mode()
+    settings.check_mode(adapter.NAME)
+    for warning in mode_warnings(settings, adapter.NAME):
+        log.warning("gimlet_ci.setting_warning", warning=warning)
     ctx = logged_context(env, adapter, checkout)
     prepared = _flows.prepare(ctx, settings, checkout=Path(checkout))
     artifact = prepared.artifact
