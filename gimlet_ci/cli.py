@@ -327,6 +327,8 @@ class _Run:
         """What a ship, track, deploy or rollback ended with: the JSON result and the platform's outputs."""
         self.output = "text"
         self.command: str | None = None
+        self.outcome_printed = True
+        """Whether ``--output json`` prints the outcome (not for an error before anything was sent)."""
         self.signals = _Signals()
         """Cancellation by SIGINT, SIGTERM or SIGHUP while the command runs."""
 
@@ -357,6 +359,14 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
     except GimletCIError as e:
         if e.outcome is not None:
             run.outcome = e.outcome
+        elif run.outcome is None and run.command in _OUTCOME_COMMANDS:
+            # Nothing was sent (a configuration error, mostly): the platform still hears of the failure (GitHub's
+            # annotation, `status=error`, step summary), while stdout stays free of a result nobody asked for.
+            from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a failed run
+
+            message = f"{e.message} (TIP {e.tip})" if e.tip else e.message
+            run.outcome = Outcome(status="error", message=run.scrub(message))
+            run.outcome_printed = False
         for detail in getattr(e, "details", ()):
             run.say(detail)
         _report_error(run, e.message, e.tip)
@@ -519,7 +529,7 @@ def main(
         run.signals.disarm()  # from here on a signal waits for the outputs
         outcome = run.outcome
         if outcome is not None:
-            if run.output == "json" and outcome.status != "dry-run":
+            if run.output == "json" and outcome.status != "dry-run" and run.outcome_printed:
                 run.out(_json(outcome.as_json()))
             _guarded(run, lambda: _write_platform_outputs(run, outcome))
     finally:

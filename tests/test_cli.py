@@ -538,3 +538,27 @@ def test_a_misspelt_setting_is_warned_before_shipping(
 
     assert 0 == code, err
     assert line in err.splitlines()
+
+
+def test_a_configuration_error_on_github_is_reported_like_every_failure(repo: Path, tmp_path: Path) -> None:
+    """Exit 2 on GitHub writes the `::error::` annotation, `status=error` and a step summary, as exit 1 and 4 do;
+    stdout stays empty with --output json (nothing was sent, so there is no result)."""
+    output, summary = tmp_path / "output", tmp_path / "summary.md"
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GIMLET_TOKEN": TOKEN,
+        "INPUT_WAIT": "sure",
+    }
+    code, out, err = run(["--platform", "github", "-C", str(repo), "ship", "--output", "json"], env)
+
+    assert 2 == code
+    assert "" == out
+    message = "INPUT_WAIT='sure' is not a boolean (TIP use true/false (also 1/0, yes/no, on/off))"
+    assert f"::error title=gimlet-ci::{message}" in err.splitlines()
+    assert "status<<" in output.read_text()
+    assert "\nerror\n" in output.read_text()
+    assert "| Status | error |" in summary.read_text()
+    assert TOKEN not in output.read_text() + summary.read_text()
+    assert [f"::add-mask::{TOKEN}"] == [line for line in err.splitlines() if TOKEN in line]
