@@ -25,9 +25,9 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
-import structlog
 
 from gimlet_ci._converter import artifact_body, from_wire, to_wire
+from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, ReleaseRequest, ReleaseTicket, TrackStatus
 from gimlet_ci._retry import (
     Deadline,
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
     from gimlet_ci._settings import Settings
 
-log = structlog.get_logger("gimlet_ci")
 
 T = TypeVar("T")
 

@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
-import structlog
 
 from gimlet_ci._artifact import build_artifact, resolve_commit
 from gimlet_ci._converter import artifact_body
+from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
 from gimlet_ci._settings import Settings, spoken
 from gimlet_ci._track import Verdict, describe, judge
-from gimlet_ci.adapters import CIContext
+from gimlet_ci.adapters import CIContext, CommitInfo
 from gimlet_ci.exceptions import (
     Cancelled,
     ConfigError,
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from gimlet_ci._client import GimletClient  # httpx stays off the dry-run path
     from gimlet_ci.manifests.reading import ManifestDoc
 
-log = structlog.get_logger("gimlet_ci")
 
 PROGRESS_EVERY = 10.0
 """Seconds between two progress lines while nothing changes."""
@@ -50,9 +49,13 @@ class Prepared:
     """The manifest documents, in the order of the artifact's ``environments``."""
 
 
-def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool = True) -> Prepared:
+def prepare(
+    ctx: CIContext, settings: Settings, *, checkout: Path, check: bool = True, commit: CommitInfo | None = None
+) -> Prepared:
     """Read the manifests and the commit, and build the artifact; nothing is sent.
 
+    The commit's author, committer, date and message are *commit* when given; else ``git log`` of ``ctx.sha`` in
+    *checkout*, else ``ctx.commit`` (what the platform said). The ``branch`` setting replaces ``ctx.branch``.
     With *check* (the default) an artifact that Gimlet's server would crash on, decode with an error, or read
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
@@ -77,7 +80,13 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
     # expanded from the environment for the official plugins.
     repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars)
-    commit = resolve_commit(ctx, checkout)
+    if not ctx.sha:
+        from gimlet_ci._git import no_commit_reason  # noqa: PLC0415 - git only to say why there is no commit
+
+        message, tip = no_commit_reason(checkout)
+        raise ConfigError(message, tip=tip)
+    if commit is None:
+        commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
     try:
         body = artifact_body(artifact)

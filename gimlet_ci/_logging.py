@@ -157,3 +157,12 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     return redactor
+
+
+def describe(event: str, values: MutableMapping[str, Any]) -> str:
+    """*event* as the console renders it: its sentence, or ``event key=value ...`` (for standard-library logging)."""
+    text = _sentence(event, dict(values))
+    if text is None:
+        extras = " ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in values.items())
+        text = f"{event} {extras}".rstrip()
+    return text.replace("\r", " ").replace("\n", " ")

@@ -478,6 +478,11 @@ def _start(run: _Run, args: argparse.Namespace) -> None:
         from gimlet_ci._logging import configure_logging  # noqa: PLC0415
 
         configure_logging(log_format=args.log_format, verbosity=run.verbosity, stream=run.stderr, secrets=run.secrets)
+    if args.directory is not None and not os.path.isdir(args.directory):  # noqa: PTH112 - no pathlib at start-up
+        from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415 - only when there is something to say
+
+        msg = f"-C {args.directory!r}: no such folder"
+        raise ConfigError(msg, tip="pass the folder of the checkout, or leave -C out to use the current folder")
     run.checkout = os.path.realpath(args.directory or ".")  # os.path: pathlib costs `context` start-up time
 
 

@@ -562,3 +562,25 @@ def test_a_configuration_error_on_github_is_reported_like_every_failure(repo: Pa
     assert "| Status | error |" in summary.read_text()
     assert TOKEN not in output.read_text() + summary.read_text()
     assert [f"::add-mask::{TOKEN}"] == [line for line in err.splitlines() if TOKEN in line]
+
+
+def test_a_repository_with_no_commit_is_told_so(tmp_path: Path) -> None:
+    """`git init` without a commit: the error says there is no commit yet, not "run inside a checkout"."""
+    (tmp_path / "empty" / ".gimlet").mkdir(parents=True)
+    git(tmp_path / "empty", "init", "-q")
+    code, _, err = run(["--platform", "local", "-C", str(tmp_path / "empty"), "ship", "--dry-run"], {})
+
+    assert 2 == code
+    assert [
+        f"ERROR the git repository at {tmp_path / 'empty'} has no commit yet",
+        "TIP commit first: an artifact describes one commit",
+    ] == err.splitlines()[-2:]
+
+
+@pytest.mark.parametrize("command", ["context", "ship"])
+def test_dash_c_to_a_missing_folder_is_an_error(tmp_path: Path, command: str) -> None:
+    """`-C` to a folder that does not exist is exit 2 naming it, not an empty context."""
+    code, out, err = run(["-C", str(tmp_path / "nope"), command], {})
+
+    assert (2, "") == (code, out)
+    assert f"ERROR -C {str(tmp_path / 'nope')!r}: no such folder" in err.splitlines()

@@ -7,16 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
-import structlog
 
 from gimlet_ci import _flows
 from gimlet_ci._converter import artifact_body
+from gimlet_ci._log import log
 from gimlet_ci._models import Outcome
 from gimlet_ci._settings import mode_warnings
 from gimlet_ci.adapters import Adapter
 from gimlet_ci.commands import load, logged_context
-
-log = structlog.get_logger("gimlet_ci")
 
 
 @attrs.frozen(kw_only=True)
