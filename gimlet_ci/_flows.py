@@ -284,7 +284,8 @@ def _fail(verdict: Verdict, outcome: Outcome) -> GimletCIError:
     if verdict.no_match or verdict.no_commit:
         error_type = NoManifestMatchedError
         tip = (
-            "check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)"
+            "check --env / GIMLET_ENV and --app / GIMLET_APP against the manifests' env and app (`gimlet-ci explain` "
+            "lists them)"
             if verdict.no_match
             else "this artifact may be deployed there already; ship a new commit, or roll back first"
         )

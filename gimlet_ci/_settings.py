@@ -457,6 +457,22 @@ def spoken(name: str, platform: str) -> str:
     return f"{declaration.option.name} / {declaration.variable}"
 
 
+def in_platform_words(text: str, platform: str) -> str:
+    """*text* (a TIP) with each ``--option / GIMLET_NAME`` (or ``--option METAVAR (GIMLET_NAME)``) said as `spoken`
+    says it on *platform*: ``raise the `timeout` setting`` on Woodpecker, not ``--timeout / GIMLET_TIMEOUT``."""
+    if platform not in _PREFIXES:
+        return text
+    for declaration in SETTINGS:
+        option = declaration.option
+        if option is None:
+            continue
+        words = spoken(declaration.name, platform)
+        text = text.replace(f"{option.name} / {declaration.variable}", words)
+        if option.metavar:
+            text = text.replace(f"{option.name} {option.metavar} ({declaration.variable})", words)
+    return text
+
+
 def _known_inputs(platform: str) -> dict[str, str]:
     """*platform*'s input variables (upper case) -> the name a user writes (``INPUT_DEBUG`` -> ``debug``)."""
     prefix = _PREFIXES[platform]

@@ -161,7 +161,10 @@ def _context(run: _Run, args: argparse.Namespace) -> int:
 
     ctx = context(run.env, run.adapter, run.checkout)
     for warning in ctx.warnings:  # `context` sets up no logging: it starts fast
-        run.say(f"WARNING {warning}")
+        if run.log_format == "json":
+            run.say(_json({"event": "gimlet_ci.context_warning", "level": "warning", "warning": warning}))
+        else:
+            run.say(f"WARNING {warning}")
     data = ctx.as_json()
     if args.output == "json":
         run.out(_json(data))
@@ -327,6 +330,7 @@ class _Run:
         """What a ship, track, deploy or rollback ended with: the JSON result and the platform's outputs."""
         self.output = "text"
         self.command: str | None = None
+        self.log_format = "console"
         self.outcome_printed = True
         """Whether ``--output json`` prints the outcome (not for an error before anything was sent)."""
         self.signals = _Signals()
@@ -367,9 +371,7 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
             message = f"{e.message} (TIP {e.tip})" if e.tip else e.message
             run.outcome = Outcome(status="error", message=run.scrub(message))
             run.outcome_printed = False
-        for detail in getattr(e, "details", ()):
-            run.say(detail)
-        _report_error(run, e.message, e.tip)
+        _report_error(run, e.message, e.tip, details=getattr(e, "details", ()))
         return e.exit_code
     except Cancelled as e:
         return _cancelled(run, e)
@@ -407,9 +409,7 @@ def _cancelled(run: _Run, e: Cancelled) -> int:
         from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a cancelled run
 
         run.outcome = Outcome(status="cancelled", message=message)
-    _report_error(run, message, None)
-    if e.resume:
-        run.say(f"resume with: {e.resume}")
+    _report_error(run, message, None, resume=e.resume)
     return e.exit_code
 
 
@@ -458,10 +458,35 @@ class _Signals:
         raise Cancelled(signal.Signals(number).name, exit_code=128 + number)
 
 
-def _report_error(run: _Run, message: str, tip: str | None) -> None:
-    run.say(f"ERROR {' '.join(run.scrub(message).split())}")  # scrubbed before its line breaks are folded
+def _report_error(
+    run: _Run, message: str, tip: str | None, *, details: Sequence[str] = (), resume: str | None = None
+) -> None:
+    """The ERROR line (after its *details*), the TIP in the words of the user's platform, and the *resume* line of a
+    cancelled run; one JSON object instead with ``--log-format json``."""
+    text = " ".join(run.scrub(message).split())  # scrubbed before its line breaks are folded
+    if tip and getattr(run, "adapter", None) is not None:
+        from gimlet_ci._settings import in_platform_words  # noqa: PLC0415 - only for an error
+
+        tip = in_platform_words(tip, run.adapter.NAME)
+    if run.log_format == "json":
+        import datetime as dt  # noqa: PLC0415 - only for an error in JSON
+
+        now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")  # as structlog's TimeStamper
+        event: dict[str, object] = {"event": "gimlet_ci.error", "level": "error", "message": text, "tip": tip}
+        event["timestamp"] = now
+        if details:
+            event["details"] = list(details)
+        if resume:
+            event["resume"] = resume
+        run.say(_json(event))
+        return
+    for detail in details:
+        run.say(detail)
+    run.say(f"ERROR {text}")
     if tip:
         run.say(f"TIP {tip}")
+    if resume:
+        run.say(f"resume with: {resume}")
 
 
 def _start(run: _Run, args: argparse.Namespace) -> None:
@@ -495,6 +520,7 @@ def _run_command(run: _Run, argv: list[str]) -> int:
         build_parser().print_help(run.stderr)
         return 2
     run.output = getattr(args, "output", "text")
+    run.log_format = args.log_format
     run.command = args.command
     if args.command != "dev-server":  # the dev server stops on Ctrl-C as a server does
         run.signals.arm()

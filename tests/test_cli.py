@@ -584,3 +584,90 @@ def test_dash_c_to_a_missing_folder_is_an_error(tmp_path: Path, command: str) ->
 
     assert (2, "") == (code, out)
     assert f"ERROR -C {str(tmp_path / 'nope')!r}: no such folder" in err.splitlines()
+
+
+def test_json_logs_carry_the_error_and_tip_as_json(repo: Path) -> None:
+    """With `--log-format json` every stderr line is JSON, the ERROR and its TIP included."""
+    code, _, err = run(["--log-format", "json", "--platform", "local", "-C", str(repo), "ship"], {})
+
+    assert 2 == code
+    events = [json.loads(line) for line in err.splitlines()]
+    error = events[-1]
+    assert {
+        "event": "gimlet_ci.error",
+        "level": "error",
+        "message": "missing required setting(s): GIMLET_SERVER, GIMLET_TOKEN",
+        "tip": "set GIMLET_SERVER and GIMLET_TOKEN in the environment",
+    }.items() <= error.items()
+    assert error["timestamp"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "tip"),
+    [
+        pytest.param(
+            "woodpecker",
+            {"PLUGIN_WAIT": "true", "PLUGIN_TIMEOUT": "1s"},
+            "TIP raise the `timeout` setting if your deploys take longer",
+            id="woodpecker",
+        ),
+        pytest.param(
+            "github",
+            {"INPUT_WAIT": "true", "INPUT_TIMEOUT": "1s"},
+            "TIP raise the `timeout` input if your deploys take longer",
+            id="github",
+        ),
+        pytest.param(
+            "local",
+            {"GIMLET_WAIT": "true", "GIMLET_TIMEOUT": "1s"},
+            "TIP raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
+            id="cli",
+        ),
+    ],
+)
+def test_tips_use_the_platforms_words(
+    repo: Path, server: GimletServer, platform: str, env: dict[str, str], tip: str
+) -> None:
+    """A deadline TIP names the timeout as the user's platform spells it (a Woodpecker setting, a GitHub input)."""
+    server.processing_delay = 30
+    code, _, err = run(["--platform", platform, "-C", str(repo), "ship"], creds(server, **env))
+
+    assert 3 == code, err
+    assert tip in err.splitlines()
+
+
+def test_ship_says_the_server_is_missing_before_building_the_artifact(repo: Path) -> None:
+    """No server: the error comes first, with no "Built the artifact" line and no manifest warning before it."""
+    code, _, err = ship(repo, {"GIMLET_TOKEN": TOKEN})
+
+    assert 2 == code
+    assert [
+        "ERROR missing required setting(s): GIMLET_SERVER",
+        "TIP set GIMLET_SERVER and GIMLET_TOKEN in the environment",
+    ] == err.splitlines()
+
+
+def test_https_to_a_plain_http_port_tips_about_http(repo: Path, server: GimletServer) -> None:
+    """An https:// URL on a port that speaks plain http is told so, with the http:// URL to try, not a CA tip."""
+    https = server.url.replace("http://", "https://")
+    code, _, err = ship(repo, {"GIMLET_SERVER": https, "GIMLET_TOKEN": TOKEN})
+
+    assert 4 == code
+    lines = err.splitlines()
+    assert lines[-2].startswith(f"ERROR {https} does not speak TLS: the port answers plain http")
+    assert f"TIP use {server.url} if that is Gimlet's plain-http port, or the address Gimlet serves https on" == (
+        lines[-1]
+    )
+    assert "CA_BUNDLE" not in err
+
+
+def test_a_server_url_with_a_path_is_told_so(repo: Path, server: GimletServer) -> None:
+    """`GIMLET_SERVER=https://host/gimlet` gets a message about the path and the address to use, not a bare 404."""
+    code, _, err = ship(repo, {"GIMLET_SERVER": f"{server.url}/gimlet", "GIMLET_TOKEN": TOKEN})
+
+    assert 4 == code
+    assert [
+        f"ERROR Gimlet answered 404 Not Found to POST /api/artifact under {server.url}/gimlet: the server URL has a "
+        "path",
+        f"TIP set GIMLET_SERVER to Gimlet's address alone: {server.url}",
+    ] == err.splitlines()[-2:]

@@ -40,6 +40,8 @@ def ship(
     """
     settings = load(env, adapter, options)
     settings.check_mode(adapter.NAME)
+    if not settings.dry_run:  # before the manifests and git are read: a missing secret is the first thing to say
+        settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)
     for warning in mode_warnings(settings, adapter.NAME):
         log.warning("gimlet_ci.setting_warning", warning=warning)
     ctx = logged_context(env, adapter, checkout)
@@ -56,7 +58,6 @@ def ship(
     if settings.dry_run:
         outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
         return DryRun(body=artifact_body(artifact), outcome=outcome)
-    settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)
     from gimlet_ci._client import connect  # noqa: PLC0415 - a dry run loads no HTTP client
 
     with connect(settings) as client:
