@@ -14,7 +14,7 @@ from gimlet_ci._converter import artifact_body
 from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
-from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
+from gimlet_ci._retry import Deadline, PollSchedule, default_schedule
 from gimlet_ci._settings import Settings, spoken
 from gimlet_ci._track import Verdict, describe, judge
 from gimlet_ci.adapters import CIContext, CommitInfo
@@ -36,6 +36,15 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY = 10.0
 """Seconds between two progress lines while nothing changes."""
+
+
+def _elapsed(seconds: float) -> str:
+    """Time since the start as every progress line shows it: ``0.4s``, ``3.0s``, ``12.5s``; ``1m05s`` from a minute."""
+    if seconds < 59.95:  # noqa: PLR2004 - what rounds to 60.0s is a minute
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return (f"{hours}h{minutes:02d}m" if hours else f"{minutes}m") + f"{secs:02d}s"
 
 
 @attrs.frozen(kw_only=True)
@@ -173,7 +182,7 @@ class _Watcher:
                     "gimlet_ci.waiting",
                     what=self.what,
                     status=status.status or "new",
-                    elapsed=format_duration(round(elapsed)),
+                    elapsed=_elapsed(elapsed),
                     pending=sum(1 for d in verdict.deploys if d.status == "pending"),
                 )
                 last_progress = elapsed
@@ -219,7 +228,7 @@ class _Watcher:
 
     def show(self, notes: list[Note]) -> None:
         """Report what push messages said, where they change no verdict (a read reports the rest)."""
-        elapsed = format_duration(round(self.deadline.elapsed(), 1))
+        elapsed = _elapsed(self.deadline.elapsed())
         for note in notes:
             if isinstance(note, Processed) and self.status != note.status:
                 self.status = note.status
@@ -245,7 +254,7 @@ class _Watcher:
     def report(self, status: TrackStatus, verdict: Verdict) -> bool:
         """Log what changed since the last poll (everything, the first time); whether anything did."""
         changed = False
-        elapsed = format_duration(round(self.deadline.elapsed(), 1))
+        elapsed = _elapsed(self.deadline.elapsed())
         if status.status != self.status:
             self.status = status.status
             changed = True

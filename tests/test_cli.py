@@ -655,8 +655,9 @@ def test_https_to_a_plain_http_port_tips_about_http(repo: Path, server: GimletSe
     assert 4 == code
     lines = err.splitlines()
     assert lines[-2].startswith(f"ERROR {https} does not speak TLS: the port answers plain http")
-    assert f"TIP use {server.url} if that is Gimlet's plain-http port, or the address Gimlet serves https on" == (
-        lines[-1]
+    assert (
+        f"TIP use {server.url} if that is Gimlet's plain-http port, or the address Gimlet serves https on"
+        == (lines[-1])
     )
     assert "CA_BUNDLE" not in err
 
@@ -667,7 +668,21 @@ def test_a_server_url_with_a_path_is_told_so(repo: Path, server: GimletServer) -
 
     assert 4 == code
     assert [
-        f"ERROR Gimlet answered 404 Not Found to POST /api/artifact under {server.url}/gimlet: the server URL has a "
-        "path",
+        (
+            f"ERROR Gimlet answered 404 Not Found to POST /api/artifact under {server.url}/gimlet: the server URL "
+            "has a path"
+        ),
         f"TIP set GIMLET_SERVER to Gimlet's address alone: {server.url}",
     ] == err.splitlines()[-2:]
+
+
+def test_v_and_vv_differ(repo: Path, server: GimletServer) -> None:
+    """`-v` adds each line's details; `-vv` adds the debug lines too, each HTTP request among them."""
+    _, _, plain = run(["--platform", "local", "-C", str(repo), "ship"], creds(server))
+    _, _, v = run(["-v", "--platform", "local", "-C", str(repo), "ship"], creds(server))
+    _, _, vv = run(["-vv", "--platform", "local", "-C", str(repo), "ship"], creds(server))
+
+    assert "[gimlet_ci.artifact_shipped artifact_id=" not in plain
+    assert "[gimlet_ci.artifact_shipped artifact_id=" in v
+    assert "gimlet_ci.http" not in v
+    assert "gimlet_ci.http method='POST' path='/api/artifact' status=201" in vv
