@@ -598,12 +598,13 @@ def _release(
     with _reported(outcome):
         ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
     outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
-    log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
-    if not wait:
-        return outcome
-    return _ticket_waited(
-        client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
-    )
+    with _reported(outcome):  # from here on, a cancellation resumes by tracking the release
+        log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
+        if not wait:
+            return outcome
+        return _ticket_waited(
+            client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
+        )
 
 
 def rollback(
@@ -619,12 +620,19 @@ def rollback(
     with _listening(client, enabled=wait) as channel:
         ticket = client.rollback(env=env, app=app, sha=sha)
         outcome = Outcome(release_id=ticket.id, status="shipped")
-        log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
-        if not wait:
-            return outcome
-        return _ticket_waited(
-            client, ticket.id, what="the rollback", on_demand=False, outcome=outcome, channel=channel, schedule=schedule
-        )
+        with _reported(outcome):
+            log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
+            if not wait:
+                return outcome
+            return _ticket_waited(
+                client,
+                ticket.id,
+                what="the rollback",
+                on_demand=False,
+                outcome=outcome,
+                channel=channel,
+                schedule=schedule,
+            )
 
 
 def _ticket_waited(
