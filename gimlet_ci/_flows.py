@@ -15,6 +15,7 @@ from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
+from gimlet_ci._secrets import in_json_body
 from gimlet_ci._settings import Settings
 from gimlet_ci._track import Verdict, describe, judge
 from gimlet_ci.adapters import CIContext
@@ -74,7 +75,7 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
         msg = "a manifest holds .nan or .inf, which JSON cannot carry (Gimlet would store an empty artifact)"
         raise ConfigError(msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string") from e
     guarded = settings.guarded_token
-    if guarded and guarded.encode() in body:
+    if guarded and in_json_body(body, guarded):
         # Variables holding it were dropped already; this is in a manifest, a --field link or the commit message.
         msg = (
             "the artifact would carry the Gimlet token (in a manifest, a link or the commit message); nothing was sent"

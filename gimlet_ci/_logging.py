@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 import structlog
 
+from gimlet_ci._defuse import defuse, defuse_json
 from gimlet_ci._secrets import guarded, scrub
 
 _SENTENCES = {
@@ -73,8 +74,9 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
 class ConsoleRenderer:
     """Human lines: known events as sentences, anything else as ``event key=value``."""
 
-    def __init__(self, *, verbose: bool) -> None:
+    def __init__(self, *, verbose: bool, color: bool = False) -> None:
         self.verbose = verbose
+        self.color = color
 
     def __call__(self, _: Any, method: str, event_dict: MutableMapping[str, Any]) -> str:
         event = str(event_dict.pop("event", ""))
@@ -87,12 +89,8 @@ class ConsoleRenderer:
         if level in ("warning", "error"):
             prefix = "WARNING " if level == "warning" else "ERROR "
             text = prefix + text
-        # One event is one line, and no line may start with `::`: server text cannot become a workflow command
-        # (GitHub's runner strips leading white space before it looks for one).
-        text = text.replace("\r", " ").replace("\n", " ")
-        if text.lstrip().startswith("::"):
-            text = text.replace("::", ": :", 1)
-        return text
+        # One event is one line, in which no CI agent reads a command and no terminal an escape (`gimlet_ci._defuse`).
+        return defuse(text, color=self.color)
 
 
 class Redactor:
@@ -122,13 +120,19 @@ def configure_logging(
     verbosity: int = 0,
     stream: TextIO | None = None,
     secrets: Iterable[str] = (),
+    color: bool = False,
 ) -> Redactor:
-    """Configure structlog once, for the CLI: level from -v/-q, console or JSON lines on *stream* (stderr)."""
+    """Configure structlog once, for the CLI: level from -v/-q, console or JSON lines on *stream* (stderr).
+
+    Lines are scrubbed of *secrets*, then defused (`gimlet_ci._defuse`); *color* keeps ANSI colour in console lines.
+    """
     level = logging.INFO - 10 * verbosity
     redactor = Redactor(secrets)
     renderer: Any
     if log_format == "json":
-        renderer = structlog.processors.JSONRenderer(serializer=lambda obj, **_: json.dumps(obj, default=str))
+        renderer = structlog.processors.JSONRenderer(
+            serializer=lambda obj, **_: defuse_json(json.dumps(obj, default=str))
+        )
         processors: list[Any] = [
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -139,7 +143,7 @@ def configure_logging(
         processors = [
             structlog.processors.add_log_level,
             redactor,
-            ConsoleRenderer(verbose=verbosity > 0),
+            ConsoleRenderer(verbose=verbosity > 0, color=color),
         ]
     structlog.configure(
         processors=processors,

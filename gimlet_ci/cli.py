@@ -163,7 +163,7 @@ def _context(run: _Run, args: argparse.Namespace) -> int:
         run.say(f"WARNING {warning}")
     data = ctx.as_json()
     if args.output == "json":
-        run.out(_json(data))
+        run.out_json(_json(data, run.secrets))
     else:
         width = max(len(key) for key in data)
         for key, value in data.items():
@@ -176,7 +176,7 @@ def _ship(run: _Run, args: argparse.Namespace) -> int:
 
     result = ship(run.env, run.adapter, run.checkout, options=vars(args))
     if isinstance(result, DryRun):
-        run.out(result.body.decode())
+        run.out_json(result.body.decode())
         result = result.outcome
     run.outcome = result
     return 0
@@ -209,7 +209,7 @@ def _lint(run: _Run, args: argparse.Namespace) -> int:
 
     problems = lint(run.env, run.checkout, manifests=args.manifests)
     if args.output == "json":
-        run.out(_json(as_json(problems)))
+        run.out_json(_json(as_json(problems), run.secrets))
     elif problems:
         run.out(format_text(problems))
     else:
@@ -222,7 +222,10 @@ def _explain(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.manifests.explain import format_text  # noqa: PLC0415
 
     result = explain(run.env, run.adapter, run.checkout, options=vars(args), read_stdin=_read_stdin)
-    run.out(_json(result) if args.output == "json" else format_text(result))
+    if args.output == "json":
+        run.out_json(_json(result, run.secrets))
+    else:
+        run.out(format_text(result))
     return 1 if result["rejected"] else 0
 
 
@@ -325,6 +328,10 @@ class _Run:
         self.outcome: Outcome | None = None
         """What a ship, track, deploy or rollback ended with: the JSON result and the platform's outputs."""
         self.output = "text"
+        from gimlet_ci._defuse import color_enabled  # noqa: PLC0415 - as `token_values` above
+
+        self.color = color_enabled(env)
+        """Whether colour (ANSI SGR) in printed text is kept: ``FORCE_COLOR``; other escapes never are."""
 
     def scrub(self, text: str) -> str:
         from gimlet_ci._secrets import scrub  # noqa: PLC0415 - imported by `__init__` already
@@ -332,16 +339,35 @@ class _Run:
         return scrub(text, self.secrets)
 
     def say(self, line: str) -> None:
+        """Print *line* (and any line it holds) to stderr, scrubbed, then defused: no CI reads a command in it."""
+        from gimlet_ci._defuse import defuse_lines  # noqa: PLC0415 - imported by `__init__` already
+
+        print(defuse_lines(self.scrub(line), color=self.color), file=self.stderr)
+
+    def command(self, line: str) -> None:
+        """Print one of our own CI commands (``::error …``), scrubbed; the adapter escaped what it holds."""
         print(self.scrub(line), file=self.stderr)
 
     def out(self, text: str) -> None:
-        print(self.scrub(text), file=self.stdout)
+        """Print *text* to stdout, scrubbed, then defused line by line."""
+        from gimlet_ci._defuse import defuse_lines  # noqa: PLC0415 - imported by `__init__` already
+
+        print(defuse_lines(self.scrub(text), color=self.color), file=self.stdout)
+
+    def out_json(self, text: str) -> None:
+        """Print JSON text to stdout, scrubbed, with command markers escaped so that it decodes to the same data."""
+        from gimlet_ci._defuse import defuse_json  # noqa: PLC0415 - imported by `__init__` already
+
+        print(defuse_json(self.scrub(text)), file=self.stdout)
 
 
-def _json(value: object) -> str:
+def _json(value: object, secrets: Sequence[str] = ()) -> str:
+    """*value* as JSON, its strings scrubbed of *secrets* before they are escaped."""
     import json  # noqa: PLC0415 - json costs `context` start-up time; only --output json needs it
 
-    return json.dumps(value)
+    from gimlet_ci._secrets import scrub_value  # noqa: PLC0415 - imported by `_Run` already
+
+    return json.dumps(scrub_value(value, secrets))
 
 
 def _guarded(run: _Run, call: Callable[[], int]) -> int:
@@ -392,7 +418,13 @@ def _start(run: _Run, args: argparse.Namespace) -> None:
     if args.command != "context":  # `context` starts fast: it logs nothing but warnings
         from gimlet_ci._logging import configure_logging  # noqa: PLC0415
 
-        configure_logging(log_format=args.log_format, verbosity=run.verbosity, stream=run.stderr, secrets=run.secrets)
+        configure_logging(
+            log_format=args.log_format,
+            verbosity=run.verbosity,
+            stream=run.stderr,
+            secrets=run.secrets,
+            color=run.color,
+        )
     run.checkout = os.path.realpath(args.directory or ".")  # os.path: pathlib costs `context` start-up time
 
 
@@ -410,16 +442,21 @@ def _run_command(run: _Run, argv: list[str]) -> int:
 
 
 def _write_platform_outputs(run: _Run, outcome: Outcome) -> int:
-    """Append the adapter's outputs (``$GITHUB_OUTPUT``, ``$BASH_ENV``, ...) and print its log lines."""
-    result = run.adapter.outputs(run.env, outcome)
+    """Append the adapter's outputs (``$GITHUB_OUTPUT``, ``$BASH_ENV``, ...) and print its log lines.
+
+    The outcome is scrubbed before the adapter escapes it (Markdown, HTML, shell, heredoc), and each file's text
+    again after; an output path that is not a regular file (a FIFO, a device) is skipped with a warning, so that
+    nothing can block the exit.
+    """
+    from gimlet_ci._files import append_regular  # noqa: PLC0415 - only when there are outputs
+
+    result = run.adapter.outputs(run.env, outcome.scrubbed(run.scrub))
     for line in result.log_lines:
-        run.say(line)
+        run.command(line)
     for path, text in result.files:
-        try:
-            with open(path, "a", encoding="utf-8") as f:  # noqa: PTH123 - pathlib stays off the fast path
-                f.write(run.scrub(text))
-        except OSError as e:
-            run.say(f"WARNING could not write {path}: {e.strerror}")
+        problem = append_regular(path, run.scrub(text))
+        if problem is not None:
+            run.say(f"WARNING could not write {path}: {problem}; skipped")
     return 0
 
 
@@ -440,7 +477,7 @@ def main(
     outcome = run.outcome
     if outcome is not None:
         if run.output == "json" and outcome.status != "dry-run":
-            run.out(_json(outcome.as_json()))
+            run.out_json(_json(outcome.as_json(), run.secrets))
         _guarded(run, lambda: _write_platform_outputs(run, outcome))
     return code
 

@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 
 def _read_file(path: str) -> bytes:
-    with open(path, "rb") as f:  # noqa: PTH123 - pathlib stays off the fast path
-        return f.read()
+    """The platform's event file: a regular file of at most `EVENT_FILE_LIMIT` bytes (a FIFO or device is an
+    `OSError` the adapter turns into a warning)."""
+    from gimlet_ci._files import EVENT_FILE_LIMIT, read_regular  # noqa: PLC0415 - only with an event file
+
+    return read_regular(path, limit=EVENT_FILE_LIMIT)
 
 
 def context(env: Mapping[str, str], adapter: Adapter, checkout: str) -> CIContext:
