@@ -13,6 +13,7 @@ import os
 import stat
 
 __all__ = [
+    "ARTIFACT_FILE_LIMIT",
     "EVENT_FILE_LIMIT",
     "MANIFEST_FILE_LIMIT",
     "NotRegularFile",
@@ -28,6 +29,9 @@ EVENT_FILE_LIMIT = 25 * 1024 * 1024
 MANIFEST_FILE_LIMIT = 1024 * 1024
 """A manifest or ``.gimlet/vars`` file: real ones are a few KiB; 1 MiB leaves room for large Helm values and keeps
 the artifact far below what a Gimlet server or proxy accepts in one request."""
+
+ARTIFACT_FILE_LIMIT = 16 * 1024 * 1024
+"""An artifact body for ``explain --artifact``: the manifests of a repository, far below this."""
 
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),

@@ -57,16 +57,17 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
     from gimlet_ci.manifests.lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
-    from gimlet_ci.manifests.reading import read_manifests, read_vars  # noqa: PLC0415
+    from gimlet_ci.manifests.reading import manifest_root, read_manifests, read_vars  # noqa: PLC0415
     from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
 
     directory = Path(settings.manifests)
     if not directory.is_absolute():
         directory = checkout / directory
-    docs = read_manifests(directory, label=settings.manifests)
+    root = manifest_root(directory, checkout)
+    docs = read_manifests(directory, label=settings.manifests, root=root)
     # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
     # expanded from the environment for the official plugins.
-    repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars)
+    repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars, root=root)
     commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
     try:

@@ -230,7 +230,9 @@ def _explain(run: _Run, args: argparse.Namespace) -> int:
 
 
 def _read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
+    from gimlet_ci._files import ARTIFACT_FILE_LIMIT  # noqa: PLC0415
+
+    return sys.stdin.buffer.read(ARTIFACT_FILE_LIMIT + 1)  # one byte more than allowed: too large is an error
 
 
 def _dev_server(run: _Run, args: argparse.Namespace) -> int:
