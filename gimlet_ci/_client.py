@@ -144,8 +144,22 @@ def make_http_client(
 
 
 def is_loopback(server: str) -> bool:
-    host = urlsplit(server).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+    """Whether *server*'s host is this machine: ``localhost``, or an IP address in 127.0.0.0/8 or ``::1``.
+
+    Exact: a host *name* that merely starts with ``127.`` (``127.evil.example``) is somebody else's machine.
+    """
+    import ipaddress  # noqa: PLC0415 - only when connecting
+
+    try:
+        host = urlsplit(server).hostname or ""
+    except ValueError:
+        return False
+    if host.rstrip(".").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @attrs.define
