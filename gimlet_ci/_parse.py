@@ -10,7 +10,7 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
-"""ASCII digits only, as Go's ``time.ParseDuration`` (``\\d`` would take ``٣٠s``)."""
+"""ASCII digits only, as Go's ``time.ParseDuration`` (``\\d`` would take Arabic-Indic or full-width digits)."""
 _MAX_DURATION = (2**63 - 1) / 1e9
 """Go's longest duration (int64 nanoseconds, about 292 years); ``ParseDuration`` refuses longer ones."""
 _UNIT_SECONDS = {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gimlet_ci.gimlet import dx
-from gimlet_ci.gimlet.glob import GlobMatchPanic, GlobSyntaxError, compile_glob
+from gimlet_ci.gimlet.glob import GlobBudgetExceeded, GlobMatchPanic, GlobSyntaxError, compile_glob
 from gimlet_ci.gimlet.gojson import (
     DecodeIssue,
     Decoder,
@@ -249,6 +249,8 @@ def _glob_problem(pattern: str, *, strip_negation: bool, matched: str | None = N
             glob.match(matched)
         except GlobMatchPanic:
             pass
+        except GlobBudgetExceeded:
+            return _cut_short(pattern, matched)
         else:
             return None
     elif not glob.can_panic:
@@ -259,9 +261,19 @@ def _glob_problem(pattern: str, *, strip_negation: bool, matched: str | None = N
         glob.match(probe)
     except GlobMatchPanic:
         where = f"when the text is {probe!r}"
+    except GlobBudgetExceeded:
+        return _cut_short(pattern, probe)
     return (
         f"{pattern!r} makes gobwas/glob, which Gimlet uses, panic {where}: Gimlet's server would crash on such a"
         " branch or tag; close the '{' or escape it as '\\{'"
+    )
+
+
+def _cut_short(pattern: str, text: str) -> str:
+    shown = text if len(text) <= 60 else f"{text[:30]}…{text[-20:]} ({len(text)} characters)"  # noqa: PLR2004
+    return (
+        f"matching {pattern!r} against {shown!r} was cut short (too many steps): gimlet-ci cannot tell the answer,"
+        " and gobwas, which Gimlet uses, backtracks on it for at least as long; simplify the pattern"
     )
 
 
