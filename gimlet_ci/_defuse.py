@@ -48,6 +48,9 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_BUT_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SGR_PLACEHOLDER = "\ue000"
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+"""What ``json.dumps(..., ensure_ascii=False)`` leaves raw that a terminal or log reader may act on: DEL, the C1
+controls (``\\x9b`` is an 8-bit CSI, ``\\x85`` a line break) and the Unicode line and paragraph separators."""
 
 _ANYWHERE = re.compile(r"##(?=(?:vso|teamcity)?\[)|(section_(?:start|end)):|(travis_(?:fold|time)):", re.IGNORECASE)
 """Markers an agent acts on anywhere in a line: ``##vso[``, ``##[``, ``##teamcity[``, GitLab's section markers and
@@ -122,7 +125,7 @@ def defuse_json(text: str) -> str:
         return "#\\u0023" if word is None else f"{word}\\u003a"
 
     text = _ANYWHERE.sub(anywhere, text)
-    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
 
 
 def escape_data(text: str) -> str:

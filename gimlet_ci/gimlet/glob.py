@@ -44,7 +44,9 @@ This port memoises the tree matcher per match (so the worst case is about quadra
 nesting level) and leaves its search loop early only where Go's remaining iterations provably can neither
 match nor panic; neither changes an answer. A crafted pattern and a long text still take seconds, so each match
 has a budget of steps (`MATCH_BUDGET`); past it the match raises `GlobBudgetExceeded`, an unknown answer that
-``explain`` and ``ship`` report as cut short, never as a match or a miss. Like gobwas it recurses along the pattern, so a pattern nested
+``explain`` and ``ship`` report as cut short, never as a match or a miss.
+
+Like gobwas it recurses along the pattern, so a pattern nested
 more than about 150 braces deep, or with more than about 500 ``*``, exceeds Python's recursion limit.
 """
 
