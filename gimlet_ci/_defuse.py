@@ -28,6 +28,7 @@ __all__ = [
     "defuse_lines",
     "escape_data",
     "escape_property",
+    "one_line",
     "strip_controls",
 ]
 
@@ -100,6 +101,12 @@ def _break_markers(line: str) -> str:
         marker = match.group(2)
         line = f"{match.group(1)}{marker[0]} {marker[1:]}{line[match.end() :]}"
     return line
+
+
+def one_line(text: str) -> str:
+    """*text* with every line break (``\\r``, ``\\n``, ``\\u2028`` and the others) made a space: a value that must
+    stay inside the one line it is printed in (``FILE:LINE: KEY: message``)."""
+    return _LINE_BREAKS.sub(" ", text)
 
 
 def defuse(text: str, *, color: bool = False) -> str:

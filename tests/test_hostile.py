@@ -451,6 +451,7 @@ def test_lint_and_explain_print_manifest_text_defused(repo: Path) -> None:
         assert "pwned" in out
         assert_no_commands(out)
         assert_no_commands(err)
+        assert not [line for line in out.splitlines() if line.lstrip().startswith(": :error")]  # kept in its line
 
 
 def test_json_output_carries_the_text_exactly_without_commands(repo: Path) -> None:

@@ -85,8 +85,10 @@ class Problem:
     def __str__(self) -> str:
         """``FILE:LINE: KEY: severity: message``; KEY is ``-`` for a whole file or document, so that the fields
         always stand in the same places (the severity opens the message)."""
+        from gimlet_ci._defuse import one_line  # noqa: PLC0415
+
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key or '-'}: {self.severity}: {self.message}"
+        return one_line(f"{where}: {self.key or '-'}: {self.severity}: {self.message}")
 
 
 # --- the schema of dx.Manifest ---------------------------------------------------------------

@@ -70,10 +70,12 @@ class Refusal:
 
     def __str__(self) -> str:
         """``FILE:LINE: KEY: message``."""
+        from gimlet_ci._defuse import one_line  # noqa: PLC0415
+
         where = self.file or "artifact"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.key or '-'}: {self.message}"
+        return one_line(f"{where}: {self.key or '-'}: {self.message}")
 
 
 def key_path(path: KeyPath) -> str:
@@ -461,6 +463,8 @@ def manifest_refusals(verdict: ManifestVerdict, doc: ManifestDoc | None) -> list
         area = _STAGE_KEY.get(trigger.stage, ())
         if not any(path[: len(area)] == area for path, _ in latent):  # else the latent line says it more precisely
             add(area, crash_message(trigger.stage, trigger.panic))
+    if trigger is not None and trigger.cut_short is not None:
+        add(_STAGE_KEY.get(trigger.stage or "", ("deploy",)), trigger.cut_short)
     for variant in verdict.variants:
         add((*variant.path, variant.key), variant_message(variant))
     for path, message in latent:
