@@ -11,13 +11,27 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from gimlet_ci._models import Artifact, ReleaseRequest, ReleaseTicket, Result, TrackStatus, Version
+from gimlet_ci._models import Artifact, Release, ReleaseRequest, ReleaseTicket, Result, TrackStatus, Version
 from gimlet_ci.exceptions import BadResponse
 
 T = TypeVar("T")
 
 _RENAMES = {"triggered_deploy_request_id": "triggeredDeployRequestID"}
-_ALWAYS = {Artifact: {"version"}, ReleaseRequest: {"env", "artifact_id", "triggered_by"}}
+_ALWAYS = {
+    Artifact: {"version"},
+    ReleaseRequest: {"env", "artifact_id", "triggered_by"},
+    Release: {
+        "app",
+        "env",
+        "artifact_id",
+        "triggered_by",
+        "version",
+        "gitops_ref",
+        "gitops_repo",
+        "gitops_commit_status",
+        "gitops_commit_status_desc",
+    },
+}
 """Fields Go emits even when empty (no omitempty in the struct tag)."""
 
 
@@ -135,6 +149,7 @@ def from_wire(data: Any, cls: type[T], *, what: str) -> T:
 
 __all__ = [
     "Artifact",
+    "Release",
     "ReleaseRequest",
     "ReleaseTicket",
     "Result",
