@@ -207,7 +207,7 @@ class GimletClient:
         self.shipped_ids.add(stored.id)
         return stored
 
-    def list_artifacts(  # noqa: PLR0913 - Gimlet's filters, each a keyword
+    def list_artifacts(
         self,
         *,
         repository: str = "",
@@ -238,7 +238,7 @@ class GimletClient:
             raise BadResponse(msg)
         return [from_wire(item, Artifact, what="artifact list") for item in data]
 
-    def list_releases(  # noqa: PLR0913 - Gimlet's filters, each a keyword
+    def list_releases(
         self,
         env: str,
         *,

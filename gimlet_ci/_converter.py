@@ -130,6 +130,13 @@ def to_wire(obj: Any) -> Any:
     return converter.unstructure(obj)
 
 
+def to_wire_in_go_order(obj: Any) -> dict[str, Any]:
+    """`to_wire` of an attrs object, its keys in the struct's field order (as Go's encoder writes them)."""
+    data: dict[str, Any] = to_wire(obj)
+    order = {_camel(field.name): index for index, field in enumerate(attrs.fields(type(obj)))}
+    return dict(sorted(data.items(), key=lambda item: order.get(item[0], len(order))))
+
+
 def from_wire(data: Any, cls: type[T], *, what: str) -> T:
     """Structure a server answer into *cls*, tolerating unknown keys; failures become `BadResponse`."""
     if isinstance(data, Mapping):

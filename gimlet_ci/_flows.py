@@ -47,6 +47,8 @@ class Prepared:
     """Lint findings that do not stop the ship (``FILE:LINE: KEY: message``)."""
     docs: tuple[ManifestDoc, ...] = ()
     """The manifest documents, in the order of the artifact's ``environments``."""
+    body: bytes | None = None
+    """The exact bytes to post, when they are not the artifact's own JSON (``gimlet-ci push`` sends a file)."""
 
 
 def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool = True) -> Prepared:
@@ -324,7 +326,7 @@ def ship(
         client.push = False
     unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha)
     with _reported(unsent), _listening(client, enabled=waits) as channel:
-        stored = client.post_artifact(artifact)
+        stored = client.post_artifact(artifact, body=prepared.body)
         if channel is not None:
             channel.interest.follow_artifact(artifact.version.sha, stored.created)
         return _shipped(client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact)

@@ -18,6 +18,7 @@ from gimlet_ci._secrets import guarded, scrub
 
 _SENTENCES = {
     "gimlet_ci.artifact_built": "Built the artifact for {repository}@{sha_short}: {manifests} manifest(s)",
+    "gimlet_ci.artifact_read": "Read the artifact of {repository}@{sha_short}: {manifests} manifest(s)",
     "gimlet_ci.artifact_shipped": "Shipped artifact {artifact_id}",
     "gimlet_ci.artifact_adopted": "The server stored the artifact before the connection failed; using {artifact_id}",
     "gimlet_ci.event_status": "Gimlet: {what} is {status}{description_sep}{description}",

@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from gimlet_ci.devserver.state import USER, State, string
+from gimlet_ci.devserver.state import USER, Release, State, string
 from gimlet_ci.devserver.wire import (
     Request,
     Response,
@@ -233,7 +233,7 @@ def _list_releases(state: State, request: Request, now: float) -> Response:
     if since is None:
         since = int(time.time()) - _RELEASE_HISTORY_DAYS * 24 * 3600
     app, git_repo = query.get("app", [""])[0], query.get("git-repo", [""])[0]
-    selected = []
+    selected: list[Release] = []
     for release in state.releases(env, app):
         if limit != -1 and len(selected) >= limit:  # so 0 and other negative limits give []
             break

@@ -275,7 +275,9 @@ class State:
             if e == env
         }
 
-    def _release(self, env: str, app: str, artifact_id: str, triggered_by: str, commit: _Commit | None = None) -> Release:
+    def _release(
+        self, env: str, app: str, artifact_id: str, triggered_by: str, commit: _Commit | None = None
+    ) -> Release:
         found = self.stored.get(artifact_id)
         return Release(
             app=app,
