@@ -24,6 +24,7 @@ def test_post_artifact_sends_the_given_body_byte_for_byte() -> None:
 
 
 def test_list_artifacts_sends_each_filter_by_gimlets_name() -> None:
+    """Every keyword filter goes out under Gimlet's query parameter name."""
     seen: list[httpx.URL] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -57,6 +58,7 @@ def test_list_artifacts_sends_each_filter_by_gimlets_name() -> None:
 
 
 def test_list_releases_and_status_read_gimlets_release_objects() -> None:
+    """Releases and status are read into `Release` objects; the parameters are Gimlet's names."""
     release = {
         "app": "shop",
         "env": "staging",
@@ -110,11 +112,13 @@ def test_list_releases_and_status_read_gimlets_release_objects() -> None:
 
 
 def test_a_release_list_that_is_not_an_array_is_a_bad_response() -> None:
+    """An answer of another shape is a BadResponse."""
     with pytest.raises(BadResponse, match="release list is not a JSON array"):
         client(lambda _: text_plain(200, {"a": 1})).list_releases("staging")
 
 
 def test_track_answer_is_the_bytes_gimlet_wrote() -> None:
+    """`track_answer` returns the body's bytes, Go's escapes included."""
     body = '{"type":"release","status":"processed","statusDesc":"","results":[{"app":"shop","hash":"\\u0026"}]}'
     answer = client(lambda _: text_plain(200, body)).track_answer(release_id="r-1")
     assert body.encode() == answer

@@ -153,10 +153,12 @@ def test_status_reads_each_apps_release_json(client: httpx.Client) -> None:
     ],
 )
 def test_status_errors_are_gimlets(client: httpx.Client, params: dict[str, str], status: int, answer: str) -> None:
+    """A missing env is a 400; an unknown env or an app without a release is Gimlet's bare 500."""
     response = client.get("/api/status", params=params)
     assert (status, answer) == (response.status_code, response.text)
 
 
 def test_releases_route_answers_get_and_post_only(client: httpx.Client) -> None:
+    """`/api/releases` answers GET and POST, anything else 405 with no body; `/api/status` GET only."""
     assert (405, b"") == (client.put("/api/releases").status_code, client.put("/api/releases").content)
     assert 405 == client.post("/api/status").status_code

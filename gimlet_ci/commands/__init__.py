@@ -2,9 +2,10 @@
 
 A command takes the environment, the platform's adapter, the checkout and the parsed options (a mapping by option
 name, which `load` reads the settings from); it never prints, and
-returns what it ended with: an `Outcome` (``ship`` in `gimlet_ci.commands.ship`; ``track``, ``deploy`` and
-``rollback`` in `gimlet_ci.commands.tracking`), the CI context (`context`, here), lint problems or an explanation
-(`gimlet_ci.commands.manifests`). A failure raises a `GimletCIError`; once anything was sent it carries the outcome
+returns what it ended with: an `Outcome` (``ship`` and ``push`` in `gimlet_ci.commands.ship`; ``track``, ``deploy``
+and ``rollback`` in `gimlet_ci.commands.tracking`), the CI context (`context`, here), lint problems or an explanation
+(`gimlet_ci.commands.manifests`), Gimlet's artifacts and releases (``artifacts``, ``releases``, ``status`` in
+`gimlet_ci.commands.listing`). A failure raises a `GimletCIError`; once anything was sent it carries the outcome
 so far. The CLI (``gimlet_ci.cli``) parses, prints and picks the exit code.
 
 This module is on the path of ``gimlet-ci context``, which must start fast: what only the other commands need is

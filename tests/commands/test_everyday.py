@@ -150,6 +150,7 @@ def test_push_makes_ships_checks_before_sending(
 
 
 def test_push_of_a_missing_file_says_which(server: GimletServer) -> None:
+    """A file that cannot be read is one line naming it, exit 2."""
     code, _, err = run(["push", "/no/such/artifact.json"], creds(server))
 
     assert 2 == code
@@ -179,6 +180,7 @@ def test_push_adopts_what_an_unanswered_post_stored(repo: Path, server: GimletSe
 
 
 def test_push_deploy_releases_the_pushed_artifact(repo: Path, server: GimletServer, tmp_path: Path) -> None:
+    """`push --deploy --env` releases the pushed artifact and tracks the release, as `ship --deploy` does."""
     path = write(tmp_path, "a.json", dry_run_body(repo))
     code, out, err = run(["push", path, "--deploy", "--env", "production", "--output", "json"], creds(server))
 
@@ -225,6 +227,7 @@ def _pushed(repo: Path, server: GimletServer, tmp_path: Path) -> list[str]:
 def test_artifacts_filter_as_gimlet_does(
     server: GimletServer, pushed: list[str], args: list[str], expected: list[int]
 ) -> None:
+    """Each filter is Gimlet's: branch, event, sha, repository, limit and offset, since and until."""
     code, out, err = run(["artifacts", *args, "--output", "json"], creds(server))
 
     assert 0 == code, err
@@ -251,6 +254,7 @@ def test_artifacts_text_table_and_json(server: GimletServer, pushed: list[str]) 
 
 
 def test_artifacts_bad_values_are_one_line_exit_2(server: GimletServer) -> None:
+    """A bad time, count or event is one ERROR line and exit 2, before any request."""
     for args, expected in [
         (["--since", "yesterday"], "--since 'yesterday' is neither an RFC 3339 time nor a duration"),
         (["--limit", "ten"], "'ten' is not a whole number"),
@@ -264,6 +268,7 @@ def test_artifacts_bad_values_are_one_line_exit_2(server: GimletServer) -> None:
 
 
 def test_no_artifacts_is_said_on_stderr(server: GimletServer) -> None:
+    """An empty list prints nothing on stdout and says so on stderr."""
     code, out, err = run(["artifacts"], creds(server))
 
     assert (0, "") == (code, out)
@@ -292,6 +297,7 @@ def _released(repo: Path, server: GimletServer) -> dict[str, str]:
 
 
 def test_releases_lists_the_gitops_history_newest_first(server: GimletServer, released: dict[str, str]) -> None:
+    """`releases --env` lists the env's gitops commits as Gimlet's objects, and as a table."""
     env = creds(server)
     code, out, err = run(["releases", "--env", "production", "--output", "json"], env)
 
@@ -331,6 +337,7 @@ def test_a_rolled_back_release_is_marked(server: GimletServer, released: dict[st
 
 
 def test_status_shows_what_each_app_runs(server: GimletServer, released: dict[str, str]) -> None:
+    """`status --env` shows each app's release.json as Gimlet's map, and as a table."""
     env = creds(server)
     code, out, err = run(["status", "--env", "production", "--output", "json"], env)
 
@@ -355,6 +362,7 @@ def test_status_of_an_app_not_released_there_names_the_apps_that_are(server: Gim
 
 
 def test_releases_and_status_need_an_env(server: GimletServer) -> None:
+    """Without --env or GIMLET_ENV both commands say what is missing; GIMLET_ENV is read."""
     for command in ("releases", "status"):
         code, _, err = run([command], creds(server))
         assert 2 == code
@@ -364,16 +372,19 @@ def test_releases_and_status_need_an_env(server: GimletServer) -> None:
 
 
 def test_releases_of_an_unknown_env_is_gimlets_400(server: GimletServer) -> None:
+    """An env Gimlet does not know is its 400, reported once (not retried), exit 4."""
     code, _, err = run(["releases", "--env", "qa"], creds(server))
 
     assert 4 == code
     assert "ERROR Gimlet answered 400 Bad Request to GET /api/releases: Bad Request" in err
+    assert 1 == server.request_count("GET", "/api/releases")
 
 
 # -- track --raw, rollback -------------------------------------------------------------------------------------------
 
 
 def test_track_raw_prints_gimlets_own_answer(repo: Path, server: GimletServer) -> None:
+    """`track --output json --raw` prints the track endpoint's answer unchanged; --raw needs --output json."""
     env = creds(server)
     _, out, _ = run(["--platform", "local", "-C", str(repo), "ship", "--wait", "--output", "json"], env)
     artifact_id = json.loads(out)["artifact_id"]
@@ -395,6 +406,7 @@ def test_track_raw_prints_gimlets_own_answer(repo: Path, server: GimletServer) -
 
 
 def test_track_raw_of_a_failed_release_prints_it_and_exits_1(repo: Path, server: GimletServer) -> None:
+    """A failed release's raw answer is printed, and the exit code is still 1."""
     env = creds(server)
     _, out, _ = run(["--platform", "local", "-C", str(repo), "ship", "--output", "json"], env)
     artifact_id = json.loads(out)["artifact_id"]
@@ -413,6 +425,7 @@ def test_track_raw_of_a_failed_release_prints_it_and_exits_1(repo: Path, server:
 
 
 def test_rollback_waits_by_default_like_deploy(server: GimletServer, released: dict[str, str]) -> None:
+    """`rollback` tracks the rollback to the end unless --no-wait, as `deploy` does."""
     env = creds(server)
     args = ["rollback", "--env", "production", "--app", "shop", "--to", released["production"], "--output", "json"]
 
@@ -429,6 +442,7 @@ def test_rollback_waits_by_default_like_deploy(server: GimletServer, released: d
 
 
 def test_top_level_help_lists_the_environment_and_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    """`gimlet-ci --help` names GIMLET_SERVER, GIMLET_TOKEN, the settings reference and every exit code."""
     code, _, _ = run(["--help"], {})
     out = capsys.readouterr().out
 
@@ -442,6 +456,7 @@ def test_top_level_help_lists_the_environment_and_the_exit_codes(capsys: pytest.
 
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_command_help_has_a_description_and_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each command's --help has its one-line description and an example that runs it."""
     code, _, _ = run([command, "--help"], {})
     out = capsys.readouterr().out
 
