@@ -25,9 +25,9 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
-import structlog
 
 from gimlet_ci._converter import artifact_body, from_wire, to_wire
+from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, Release, ReleaseRequest, ReleaseTicket, TrackStatus
 from gimlet_ci._retry import (
     Deadline,
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
     from gimlet_ci._settings import Settings
 
-log = structlog.get_logger("gimlet_ci")
 
 T = TypeVar("T")
 
@@ -470,6 +469,13 @@ class GimletClient:
             return _UnknownOutcome("no answer before the timeout", final)
         if isinstance(e, httpx.ConnectError):
             text = str(e)
+            if any(sign in text.upper() for sign in _PLAIN_HTTP_SIGNS) and server.startswith("https://"):
+                plain = "http://" + server.removeprefix("https://")
+                return ServerUnreachable(
+                    f"{server} does not speak TLS: the port answers plain http ({_trim(text, 80)})",
+                    url=server,
+                    tip=f"use {plain} if that is Gimlet's plain-http port, or the address Gimlet serves https on",
+                )
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
                 return ServerUnreachable(
                     f"TLS verification of {server} failed: {_trim(text, 160)}",
@@ -521,7 +527,15 @@ class GimletClient:
                 body=body,
                 tip="check GIMLET_TOKEN: generate a token on your Gimlet's /settings page",
             )
-        if status == 404 and subject is not None:  # noqa: PLR2004
+        base = httpx.URL(self._server())
+        if status == 404 and base.path not in ("", "/"):  # noqa: PLR2004
+            # Gimlet serves its API at the root of its address: a path in the server URL ends in 404s.
+            root = str(base.copy_with(path="/", query=None, fragment=None)).rstrip("/")
+            msg = f"Gimlet answered 404 Not Found to {where} under {self._server()}: the server URL has a path"
+            error = GimletAPIError(
+                msg, status=status, url=url, body=body, tip=f"set GIMLET_SERVER to Gimlet's address alone: {root}"
+            )
+        elif status == 404 and subject is not None:  # noqa: PLR2004
             error = self._not_found(where, subject, body, url)
         else:
             first_line = _trim(body.splitlines()[0], 120) if body.strip() else ""
@@ -551,6 +565,10 @@ class GimletClient:
             body=body,
             tip="check the id: it is printed when an artifact is shipped or a release is made",
         )
+
+
+_PLAIN_HTTP_SIGNS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
+"""What OpenSSL says when the other end of an https:// URL answers plain http."""
 
 
 def _status_failure(error: GimletAPIError, status: int, kind: RequestKind) -> Exception:

@@ -116,7 +116,7 @@ class Release:
 
 
 DeployStatus = Literal["succeeded", "failed", "pending", "no-change", "image-build"]
-OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error"]
+OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error", "cancelled"]
 
 
 @attrs.frozen(kw_only=True)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # typing costs more start-up time than `--version` may take
 
     from gimlet_ci._models import Outcome
     from gimlet_ci.adapters import Adapter
+    from gimlet_ci.exceptions import Cancelled
 
     Run = Callable[["_Run", argparse.Namespace], int]
     """A command's entry: call the command with what the command line says, show what it ended with; the exit code."""
@@ -89,7 +90,7 @@ def _server_options(p: argparse.ArgumentParser) -> None:
 
 
 def _ship_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "fields")
+    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "branch", "require_manifests", "fields")
     p.add_argument(
         "--var", action="append", default=[], metavar="KEY=VALUE", help="add a template variable (repeatable)"
     )
@@ -222,7 +223,10 @@ def _context(run: _Run, args: argparse.Namespace) -> int:
 
     ctx = context(run.env, run.adapter, run.checkout)
     for warning in ctx.warnings:  # `context` sets up no logging: it starts fast
-        run.say(f"WARNING {warning}")
+        if run.log_format == "json":
+            run.say(_json({"event": "gimlet_ci.context_warning", "level": "warning", "warning": warning}))
+        else:
+            run.say(f"WARNING {warning}")
     data = ctx.as_json()
     if args.output == "json":
         run.out(_json(data))
@@ -504,6 +508,12 @@ class _Run:
         self.outcome: Outcome | None = None
         """What a ship, track, deploy or rollback ended with: the JSON result and the platform's outputs."""
         self.output = "text"
+        self.command: str | None = None
+        self.log_format = "console"
+        self.outcome_printed = True
+        """Whether ``--output json`` prints the outcome (not for an error before anything was sent)."""
+        self.signals = _Signals()
+        """Cancellation by SIGINT, SIGTERM or SIGHUP while the command runs."""
 
     def scrub(self, text: str) -> str:
         from gimlet_ci._secrets import scrub  # noqa: PLC0415 - imported by `__init__` already
@@ -525,17 +535,25 @@ def _json(value: object) -> str:
 
 def _guarded(run: _Run, call: Callable[[], int]) -> int:
     """The one error boundary: run *call*; turn every exception into one ERROR line (and a TIP) and its exit code."""
-    from gimlet_ci.exceptions import GimletCIError  # noqa: PLC0415 - as `ConfigError` above
+    from gimlet_ci.exceptions import Cancelled, GimletCIError  # noqa: PLC0415 - as `ConfigError` above
 
     try:
         return call()
     except GimletCIError as e:
         if e.outcome is not None:
             run.outcome = e.outcome
-        for detail in getattr(e, "details", ()):
-            run.say(detail)
-        _report_error(run, e.message, e.tip)
+        elif run.outcome is None and run.command in _OUTCOME_COMMANDS:
+            # Nothing was sent (a configuration error, mostly): the platform still hears of the failure (GitHub's
+            # annotation, `status=error`, step summary), while stdout stays free of a result nobody asked for.
+            from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a failed run
+
+            message = f"{e.message} (TIP {e.tip})" if e.tip else e.message
+            run.outcome = Outcome(status="error", message=run.scrub(message))
+            run.outcome_printed = False
+        _report_error(run, e.message, e.tip, details=getattr(e, "details", ()))
         return e.exit_code
+    except Cancelled as e:
+        return _cancelled(run, e)
     except KeyboardInterrupt:
         run.say("ERROR interrupted")
         return 130
@@ -552,10 +570,102 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
         return EXIT_INTERNAL
 
 
-def _report_error(run: _Run, message: str, tip: str | None) -> None:
-    run.say(f"ERROR {' '.join(run.scrub(message).split())}")  # scrubbed before its line breaks are folded
+_OUTCOME_COMMANDS = frozenset({"ship", "track", "deploy", "rollback", "push"})
+"""The commands whose result is an outcome: a cancelled one still writes its JSON result and platform outputs."""
+
+
+def _cancelled(run: _Run, e: Cancelled) -> int:
+    """A signal ended the run: the outcome so far (ids included) is reported as ``cancelled``, with the command that
+    resumes, and the exit code is the shell's for that signal (130, 143, 129)."""
+    message = f"cancelled by {e.signal_name}"
+    if e.outcome is not None:
+        run.outcome = e.outcome
+        if e.resume:
+            import attrs  # noqa: PLC0415 - only for a cancelled run
+
+            run.outcome = attrs.evolve(e.outcome, message=f"{message}; resume with: {e.resume}")
+    elif run.command in _OUTCOME_COMMANDS:
+        from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a cancelled run
+
+        run.outcome = Outcome(status="cancelled", message=message)
+    _report_error(run, message, None, resume=e.resume)
+    return e.exit_code
+
+
+class _Signals:
+    """SIGINT, SIGTERM and SIGHUP (a CI's cancel) raise `Cancelled` in the main thread while the command runs, once:
+    a second signal, or one after the command ended, is ignored so that the outputs get written."""
+
+    def __init__(self) -> None:
+        self.previous: dict[int, object] = {}
+        self.armed = False
+        self.caught: int | None = None
+
+    def arm(self) -> None:
+        import signal  # noqa: PLC0415 - a built-in module; only commands need it
+
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)  # Windows has no SIGHUP
+            if number is None:
+                continue
+            try:
+                self.previous[number] = signal.signal(number, self._handle)
+            except ValueError:  # not the main thread (main() called from a thread): signals are not ours
+                return
+        self.armed = True
+
+    def disarm(self) -> None:
+        self.armed = False
+
+    def restore(self) -> None:
+        import signal  # noqa: PLC0415
+
+        self.armed = False
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
+        self.previous.clear()
+
+    def _handle(self, number: int, frame: object) -> None:
+        del frame
+        if not self.armed or self.caught is not None:
+            return
+        self.caught = number
+        import signal  # noqa: PLC0415
+
+        from gimlet_ci.exceptions import Cancelled  # noqa: PLC0415
+
+        raise Cancelled(signal.Signals(number).name, exit_code=128 + number)
+
+
+def _report_error(
+    run: _Run, message: str, tip: str | None, *, details: Sequence[str] = (), resume: str | None = None
+) -> None:
+    """The ERROR line (after its *details*), the TIP in the words of the user's platform, and the *resume* line of a
+    cancelled run; one JSON object instead with ``--log-format json``."""
+    text = " ".join(run.scrub(message).split())  # scrubbed before its line breaks are folded
+    if tip and getattr(run, "adapter", None) is not None:
+        from gimlet_ci._settings import in_platform_words  # noqa: PLC0415 - only for an error
+
+        tip = in_platform_words(tip, run.adapter.NAME)
+    if run.log_format == "json":
+        import datetime as dt  # noqa: PLC0415 - only for an error in JSON
+
+        now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")  # as structlog's TimeStamper
+        event: dict[str, object] = {"event": "gimlet_ci.error", "level": "error", "message": text, "tip": tip}
+        event["timestamp"] = now
+        if details:
+            event["details"] = list(details)
+        if resume:
+            event["resume"] = resume
+        run.say(_json(event))
+        return
+    for detail in details:
+        run.say(detail)
+    run.say(f"ERROR {text}")
     if tip:
         run.say(f"TIP {tip}")
+    if resume:
+        run.say(f"resume with: {resume}")
 
 
 def _start(run: _Run, args: argparse.Namespace) -> None:
@@ -572,6 +682,11 @@ def _start(run: _Run, args: argparse.Namespace) -> None:
         from gimlet_ci._logging import configure_logging  # noqa: PLC0415
 
         configure_logging(log_format=args.log_format, verbosity=run.verbosity, stream=run.stderr, secrets=run.secrets)
+    if args.directory is not None and not os.path.isdir(args.directory):  # noqa: PTH112 - no pathlib at start-up
+        from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415 - only when there is something to say
+
+        msg = f"-C {args.directory!r}: no such folder"
+        raise ConfigError(msg, tip="pass the folder of the checkout, or leave -C out to use the current folder")
     run.checkout = os.path.realpath(args.directory or ".")  # os.path: pathlib costs `context` start-up time
 
 
@@ -584,6 +699,10 @@ def _run_command(run: _Run, argv: list[str]) -> int:
         build_parser().print_help(run.stderr)
         return 2
     run.output = getattr(args, "output", "text")
+    run.log_format = args.log_format
+    run.command = args.command
+    if args.command != "dev-server":  # the dev server stops on Ctrl-C as a server does
+        run.signals.arm()
     _start(run, args)
     return COMMANDS[args.command][2](run, args)
 
@@ -615,12 +734,16 @@ def main(
         print(f"gimlet-ci {__version__}", file=stdout or sys.stdout)
         return 0
     run = _Run(os.environ if env is None else env, stdout or sys.stdout, stderr or sys.stderr)
-    code = _guarded(run, lambda: _run_command(run, args))
-    outcome = run.outcome
-    if outcome is not None:
-        if run.output == "json" and outcome.status != "dry-run":
-            run.out(_json(outcome.as_json()))
-        _guarded(run, lambda: _write_platform_outputs(run, outcome))
+    try:
+        code = _guarded(run, lambda: _run_command(run, args))
+        run.signals.disarm()  # from here on a signal waits for the outputs
+        outcome = run.outcome
+        if outcome is not None:
+            if run.output == "json" and outcome.status != "dry-run" and run.outcome_printed:
+                run.out(_json(outcome.as_json()))
+            _guarded(run, lambda: _write_platform_outputs(run, outcome))
+    finally:
+        run.signals.restore()
     return code
 
 

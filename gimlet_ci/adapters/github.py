@@ -323,9 +323,11 @@ def _summary(outcome: Outcome) -> str:
 
 
 def _annotations(outcome: Outcome) -> tuple[str, ...]:
+    title = _escape_property("gimlet-ci")
+    if outcome.status == "cancelled":
+        return (f"::warning title={title}::{_escape_data(outcome.message or 'gimlet-ci: cancelled')}",)
     if outcome.status not in {"failed", "timeout", "error"}:
         return ()
-    title = _escape_property("gimlet-ci")
     messages = [outcome.message or f"gimlet-ci: {outcome.status}"]
     messages += [
         f"{d.app or '?'} -> {d.env or '?'}: {d.message or d.status}" for d in outcome.deploys if d.status == "failed"

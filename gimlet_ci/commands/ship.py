@@ -8,17 +8,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import attrs
-import structlog
 
 from gimlet_ci import _flows
 from gimlet_ci._converter import artifact_body, from_wire
+from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, Outcome
+from gimlet_ci._settings import mode_warnings
 from gimlet_ci.adapters import Adapter
 from gimlet_ci.commands import load, logged_context
 from gimlet_ci.exceptions import BadResponse, ConfigError, ManifestsRefused
 from gimlet_ci.manifests.refusals import release_preflight, review_body
-
-log = structlog.get_logger("gimlet_ci")
 
 
 @attrs.frozen(kw_only=True)
@@ -43,7 +42,11 @@ def ship(
     reported with the platform's advice on where secrets live.
     """
     settings = load(env, adapter, options)
-    settings.check_mode()
+    settings.check_mode(adapter.NAME)
+    if not settings.dry_run:  # before the manifests and git are read: a missing secret is the first thing to say
+        settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)
+    for warning in mode_warnings(settings, adapter.NAME):
+        log.warning("gimlet_ci.setting_warning", warning=warning)
     ctx = logged_context(env, adapter, checkout)
     prepared = _flows.prepare(ctx, settings, checkout=Path(checkout))
     artifact = prepared.artifact
@@ -58,7 +61,6 @@ def ship(
     if settings.dry_run:
         outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
         return DryRun(body=artifact_body(artifact), outcome=outcome)
-    settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)
     from gimlet_ci._client import connect  # noqa: PLC0415 - a dry run loads no HTTP client
 
     with connect(settings) as client:
