@@ -19,6 +19,7 @@ from gimlet_ci._secrets import guarded, scrub
 
 _SENTENCES = {
     "gimlet_ci.artifact_built": "Built the artifact for {repository}@{sha_short}: {manifests} manifest(s)",
+    "gimlet_ci.artifact_read": "Read the artifact of {repository}@{sha_short}: {manifests} manifest(s)",
     "gimlet_ci.artifact_shipped": "Shipped artifact {artifact_id}",
     "gimlet_ci.artifact_adopted": "The server stored the artifact before the connection failed; using {artifact_id}",
     "gimlet_ci.event_status": "Gimlet: {what} is {status}{description_sep}{description}",
@@ -39,6 +40,15 @@ _SENTENCES = {
     "gimlet_ci.insecure": "TLS verification is OFF (--insecure): anyone on the path can read the token",
     "gimlet_ci.plain_http": "The token is sent over plain http to {server}: use https",
     "gimlet_ci.context_warning": "{warning}",
+    "gimlet_ci.setting_warning": "{warning}",
+    "gimlet_ci.no_manifests": (
+        "No manifests folder {folder}: shipping an artifact without manifests, so no deploy policy can fire "
+        "(set {setting} to make this an error)"
+    ),
+    "gimlet_ci.no_branch": (
+        "No branch for commit {sha_short} (a detached HEAD, and the CI names none): branch deploy policies will not "
+        "fire; set the branch with {setting}"
+    ),
     "gimlet_ci.secret_var_dropped": "Variable {name} holds the Gimlet token: it is left out of the artifact",
     "gimlet_ci.dev_server": "{message}",
 }
@@ -152,3 +162,12 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     return redactor
+
+
+def describe(event: str, values: MutableMapping[str, Any]) -> str:
+    """*event* as the console renders it: its sentence, or ``event key=value ...`` (for standard-library logging)."""
+    text = _sentence(event, dict(values))
+    if text is None:
+        extras = " ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in values.items())
+        text = f"{event} {extras}".rstrip()
+    return text.replace("\r", " ").replace("\n", " ")

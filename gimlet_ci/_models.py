@@ -93,8 +93,30 @@ class ReleaseTicket:
     type: str = "release"
 
 
+@attrs.frozen(kw_only=True)
+class Release:
+    """``dx.Release``: one gitops commit of an app (``GET /api/releases``) or what an env runs (``GET /api/status``).
+
+    ``version`` is the shipped artifact's commit (None when the ``release.json`` has none); ``created`` is the
+    gitops commit's time (0 in ``GET /api/status``, which reads the files and not the history).
+    """
+
+    app: str = ""
+    env: str = ""
+    artifact_id: str = ""
+    triggered_by: str = ""
+    version: Version | None = None
+    gitops_ref: str = ""
+    gitops_repo: str = ""
+    gitops_commit_status: str = ""
+    gitops_commit_status_desc: str = ""
+    gitops_commit_created: int = 0
+    created: int = 0
+    rolled_back: bool = False
+
+
 DeployStatus = Literal["succeeded", "failed", "pending", "no-change", "image-build"]
-OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error"]
+OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error", "cancelled"]
 
 
 @attrs.frozen(kw_only=True)

@@ -26,12 +26,10 @@ from collections.abc import Generator, Iterator, Mapping
 from typing import Any, Literal
 
 import attrs
-import structlog
 
+from gimlet_ci._log import log
 from gimlet_ci._models import TrackStatus
 from gimlet_ci._retry import format_duration, is_testing
-
-log = structlog.get_logger("gimlet_ci")
 
 SUCCEEDED = "ReconciliationSucceeded"
 STABLE_AFTER = 30.0

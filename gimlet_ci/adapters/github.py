@@ -317,9 +317,12 @@ def _summary(outcome: Outcome) -> str:
 
 
 def _annotations(outcome: Outcome) -> tuple[str, ...]:
+    title = escape_property("gimlet-ci")
+    if outcome.status == "cancelled":
+        message = strip_controls(outcome.message or "gimlet-ci: cancelled", keep_cr=True)
+        return (f"::warning title={title}::{escape_data(message)}",)
     if outcome.status not in {"failed", "timeout", "error"}:
         return ()
-    title = escape_property("gimlet-ci")
     messages = [outcome.message or f"gimlet-ci: {outcome.status}"]
     messages += [
         f"{d.app or '?'} -> {d.env or '?'}: {d.message or d.status}" for d in outcome.deploys if d.status == "failed"

@@ -75,7 +75,7 @@ def _missing_directory(directory: Path) -> ManifestError:
     return ManifestError(
         "no such manifest directory",
         file=directory.as_posix(),
-        tip="create .gimlet/ with one YAML file per environment, or pass --manifests DIR (GIMLET_MANIFESTS)",
+        tip="create .gimlet/ with one YAML file per environment, or set --manifests / GIMLET_MANIFESTS to their folder",
     )
 
 
