@@ -488,5 +488,5 @@ def test_since_and_until_take_a_time_or_a_duration_ago(text: str, expected: str)
 @pytest.mark.parametrize("text", ["2026-02-01", "2026-02-01T15:34:26", "yesterday", "-2h", ""])
 def test_a_time_without_its_offset_is_refused(text: str) -> None:
     """A date alone, a time without offset (Gimlet would answer 400) or a word is a ConfigError naming the option."""
-    with pytest.raises(ConfigError, match="--until .* is neither an RFC 3339 time nor a duration"):
+    with pytest.raises(ConfigError, match=r"--until .* is neither an RFC 3339 time nor a duration"):
         when(text, option="--until")
