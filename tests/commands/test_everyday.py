@@ -490,3 +490,13 @@ def test_a_time_without_its_offset_is_refused(text: str) -> None:
     """A date alone, a time without offset (Gimlet would answer 400) or a word is a ConfigError naming the option."""
     with pytest.raises(ConfigError, match=r"--until .* is neither an RFC 3339 time nor a duration"):
         when(text, option="--until")
+
+
+def test_push_without_credentials_names_both_before_reading_the_body(tmp_path: Path) -> None:
+    """A missing server and token are said first, in one error, even for a body `push` would refuse."""
+    code, _, err = run(["push", write(tmp_path, "a.json", {"version": {"message": "x"}, "environments": [1]})], {})
+
+    assert 2 == code
+    assert "GIMLET_SERVER" in err
+    assert "GIMLET_TOKEN" in err
+    assert "misread" not in err
