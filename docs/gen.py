@@ -27,7 +27,7 @@ import json
 import re
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -522,7 +522,7 @@ def dev_server_page() -> str:
     from gimlet_ci.devserver.arguments import knob_docs  # noqa: PLC0415
     from gimlet_ci.devserver.faults import Faults  # noqa: PLC0415
 
-    routes: Mapping[str, str] = ROUTES
+    routes: Sequence[tuple[str, str]] = ROUTES
     knobs = knob_docs()
     parser = _subparsers(build_parser())["dev-server"][0]
     _fixed_width(parser)
@@ -560,7 +560,7 @@ def dev_server_page() -> str:
         "",
         "| Method | Path |",
         "| --- | --- |",
-        *[f"| `{method}` | `{path}` |" for path, method in routes.items()],
+        *[f"| `{method}` | `{path}` |" for method, path in routes],
         "| `GET` | `/api/repo/{owner}/{name}/commits/{sha}/events` (a commit's events, Gimlet's `api.CommitEvent`) |",
         "| `GET` | `/ws/` (the push channel: a websocket upgrade, after the token check) |",
         "| `GET` | `/health` (no token) |",

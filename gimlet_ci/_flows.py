@@ -15,6 +15,7 @@ from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule
+from gimlet_ci._secrets import in_json_body
 from gimlet_ci._settings import Settings, spoken
 from gimlet_ci._track import Verdict, describe, judge
 from gimlet_ci.adapters import CIContext, CommitInfo
@@ -56,6 +57,8 @@ class Prepared:
     """Lint findings that do not stop the ship (``FILE:LINE: KEY: message``)."""
     docs: tuple[ManifestDoc, ...] = ()
     """The manifest documents, in the order of the artifact's ``environments``."""
+    body: bytes | None = None
+    """The exact bytes to post, when they are not the artifact's own JSON (``gimlet-ci push`` sends a file)."""
 
 
 def prepare(
@@ -69,14 +72,15 @@ def prepare(
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
     from gimlet_ci.manifests.lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
-    from gimlet_ci.manifests.reading import read_manifests, read_vars  # noqa: PLC0415
+    from gimlet_ci.manifests.reading import manifest_root, read_manifests, read_vars  # noqa: PLC0415
     from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
 
     directory = Path(settings.manifests)
     if not directory.is_absolute():
         directory = checkout / directory
+    root = manifest_root(directory, checkout)
     if directory.exists() or settings.require_manifests:
-        docs = read_manifests(directory, label=settings.manifests)
+        docs = read_manifests(directory, label=settings.manifests, root=root)
     else:
         # As the official plugins: an artifact without manifests (no deploy policy can fire), and a warning.
         docs = ()
@@ -88,7 +92,7 @@ def prepare(
     ctx = _with_branch(ctx, settings)
     # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
     # expanded from the environment for the official plugins.
-    repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars)
+    repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars, root=root)
     if not ctx.sha:
         from gimlet_ci._git import no_commit_reason  # noqa: PLC0415 - git only to say why there is no commit
 
@@ -103,7 +107,7 @@ def prepare(
         msg = "a manifest holds .nan or .inf, which JSON cannot carry (Gimlet would store an empty artifact)"
         raise ConfigError(msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string") from e
     guarded = settings.guarded_token
-    if guarded and guarded.encode() in body:
+    if guarded and in_json_body(body, guarded):
         # Variables holding it were dropped already; this is in a manifest, a --field link or the commit message.
         msg = (
             "the artifact would carry the Gimlet token (in a manifest, a link or the commit message); nothing was sent"
@@ -372,7 +376,7 @@ def ship(
         client.push = False
     unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha)
     with _reported(unsent), _listening(client, enabled=waits) as channel:
-        stored = client.post_artifact(artifact)
+        stored = client.post_artifact(artifact, body=prepared.body)
         if channel is not None:
             channel.interest.follow_artifact(artifact.version.sha, stored.created)
         return _shipped(client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact)

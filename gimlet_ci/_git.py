@@ -75,10 +75,16 @@ def _slug_from_remote(url: str) -> str | None:
     return path if "/" in path else None
 
 
+_GIT_FILE_LIMIT = 64 * 1024 * 1024
+"""A ``.git`` file, ``HEAD``, ``config`` or ``packed-refs`` of a checkout (the last can be tens of MiB in a big
+repository); a FIFO or device is not read at all."""
+
+
 def _read(path: str) -> str | None:
+    from gimlet_ci._files import read_regular  # noqa: PLC0415 - a small module, on first use
+
     try:
-        with open(path, encoding="utf-8") as f:  # noqa: PTH123 - no pathlib at start-up
-            return f.read()
+        return read_regular(path, limit=_GIT_FILE_LIMIT).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
 

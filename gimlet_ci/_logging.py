@@ -14,14 +14,16 @@ from typing import Any, TextIO
 
 import structlog
 
+from gimlet_ci._defuse import defuse, defuse_json
 from gimlet_ci._secrets import guarded, scrub
 
 _SENTENCES = {
     "gimlet_ci.artifact_built": "Built the artifact for {repository}@{sha_short}: {manifests} manifest(s)",
+    "gimlet_ci.artifact_read": "Read the artifact of {repository}@{sha_short}: {manifests} manifest(s)",
     "gimlet_ci.artifact_shipped": "Shipped artifact {artifact_id}",
     "gimlet_ci.artifact_adopted": "The server stored the artifact before the connection failed; using {artifact_id}",
     "gimlet_ci.event_status": "Gimlet: {what} {state}{description_sep}{description}",
-    "gimlet_ci.deploy_status": "  {app} -> {env}: {status}{gitops}{message_sep}{message}",
+    "gimlet_ci.deploy_status": "  {target}: {status}{gitops}{message_sep}{message}",
     "gimlet_ci.waiting": "Still waiting for {what} ({status}, {pending} deploy(s) pending)",
     "gimlet_ci.no_policy_fired": "No deploy policy fired for this artifact",
     "gimlet_ci.release_made": "Release queued with id {release_id} ({app_or_all} -> {env})",
@@ -77,6 +79,8 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
     )
     values["app_or_all"] = values.get("app") or "every app"
     values["state"] = _STATES.get(str(values.get("status", "")), f"is {values.get('status', '')}")
+    app, env = values.get("app"), values.get("env")
+    values["target"] = f"{app} -> {env}" if app or env else "deploy"  # a rollback's first push messages name neither
     text = template.format_map(values)
     if values.get("elapsed") and "{elapsed}" not in template:
         indent = text[: len(text) - len(text.lstrip())]
@@ -87,8 +91,9 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
 class ConsoleRenderer:
     """Human lines: known events as sentences, anything else as ``event key=value``."""
 
-    def __init__(self, *, verbose: bool) -> None:
+    def __init__(self, *, verbose: bool, color: bool = False) -> None:
         self.verbose = verbose
+        self.color = color
 
     def __call__(self, _: Any, method: str, event_dict: MutableMapping[str, Any]) -> str:
         event = str(event_dict.pop("event", ""))
@@ -101,12 +106,8 @@ class ConsoleRenderer:
         if level in ("warning", "error"):
             prefix = "WARNING " if level == "warning" else "ERROR "
             text = prefix + text
-        # One event is one line, and no line may start with `::`: server text cannot become a workflow command
-        # (GitHub's runner strips leading white space before it looks for one).
-        text = text.replace("\r", " ").replace("\n", " ")
-        if text.lstrip().startswith("::"):
-            text = text.replace("::", ": :", 1)
-        return text
+        # One event is one line, in which no CI agent reads a command and no terminal an escape (`gimlet_ci._defuse`).
+        return defuse(text, color=self.color)
 
 
 class Redactor:
@@ -136,17 +137,21 @@ def configure_logging(
     verbosity: int = 0,
     stream: TextIO | None = None,
     secrets: Iterable[str] = (),
+    color: bool = False,
 ) -> Redactor:
     """Configure structlog once, for the CLI: console or JSON lines on *stream* (stderr), the level from -v/-q.
 
     ``-v`` (1): the info lines with their details (each event's key/values); ``-vv`` (2 and more): debug lines too,
     each HTTP request and the push channel's life among them; ``-q``: warnings and errors only; ``-qq``: errors.
+    Lines are scrubbed of *secrets*, then defused (`gimlet_ci._defuse`); *color* keeps ANSI colour in console lines.
     """
     level = logging.DEBUG if verbosity >= 2 else logging.INFO - 10 * min(verbosity, 0)  # noqa: PLR2004
     redactor = Redactor(secrets)
     renderer: Any
     if log_format == "json":
-        renderer = structlog.processors.JSONRenderer(serializer=lambda obj, **_: json.dumps(obj, default=str))
+        renderer = structlog.processors.JSONRenderer(
+            serializer=lambda obj, **_: defuse_json(json.dumps(obj, default=str))
+        )
         processors: list[Any] = [
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -157,7 +162,7 @@ def configure_logging(
         processors = [
             structlog.processors.add_log_level,
             redactor,
-            ConsoleRenderer(verbose=verbosity > 0),
+            ConsoleRenderer(verbose=verbosity > 0, color=color),
         ]
     structlog.configure(
         processors=processors,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -204,12 +203,24 @@ def _token(raw: object, source: str) -> str | None:
     return value or None
 
 
+_SHOWN_PATH = 120
+"""Characters of a path shown in an error line; a longer one is cut (its end, the file name, is kept)."""
+
+
 def _file(raw: object, source: str) -> str | None:
+    from gimlet_ci._files import check_regular  # noqa: PLC0415 - only with a file setting
+
     value = str(raw).strip()
-    if value and not Path(value).is_file():
-        msg = f"{source}={value!r} is not a readable file"
-        raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate")
-    return value or None
+    if not value:
+        return None
+    try:
+        check_regular(value)
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        shown = value if len(value) <= _SHOWN_PATH else f"…{value[-_SHOWN_PATH:]}"
+        why = getattr(e, "strerror", None) or "not a valid path"
+        msg = f"{source}={shown!r} is not a readable file ({why[0].lower()}{why[1:]})"
+        raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate") from e
+    return value
 
 
 # -- the settings ----------------------------------------------------------------------------------------------------

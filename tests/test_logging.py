@@ -86,3 +86,12 @@ def test_progress_lines_share_the_elapsed_prefix_and_format() -> None:
     assert "[12.0s] Still waiting for the artifact (new, 0 deploy(s) pending)" == waiting
     assert "[2.3s] Gimlet: the artifact is new" == status
     assert ["3.0s", "59.9s", "1m00s", "1m05s", "1h01m01s"] == [_elapsed(s) for s in (3, 59.94, 59.96, 65, 3661)]
+
+
+def test_a_deploy_status_without_app_or_env_says_deploy() -> None:
+    """A push message that names no app or env yet (a rollback's first) reads `deploy:`, not ` -> :`."""
+    line = ConsoleRenderer(verbose=False)(
+        None, "info", {"event": "gimlet_ci.deploy_status", "status": "pending", "gitops_hash": "0123456789abcdef"}
+    )
+
+    assert "  deploy: pending (gitops 01234567)" == line

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from gimlet_ci._defuse import escape_data, escape_property, strip_controls
 from gimlet_ci.adapters._common import (
     branch_from_ref,
     commit_or_none,
@@ -248,19 +249,10 @@ def startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, 
     lines: list[str] = []
     for secret in secrets:
         for part in secret.splitlines():
-            line = f"::add-mask::{_escape_data(part)}"
+            line = f"::add-mask::{escape_data(part)}"
             if part.strip() and line not in lines:
                 lines.append(line)
     return tuple(lines)
-
-
-def _escape_data(text: str) -> str:
-    """Workflow-command message escaping, as ``@actions/core`` does it."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]()!|~#$:.+-"})
@@ -271,15 +263,17 @@ _CODE_SAFE = re.compile(r"[A-Za-z0-9._/@+=:-]+")
 
 
 def _md(text: str | None) -> str:
-    """Server text shown literally in the step summary: one line, no HTML, no Markdown, ``|`` escaped.
+    """Server text shown literally in the step summary: one line, no HTML, no Markdown, no control characters,
+    ``|`` escaped.
 
     GitHub renders the summary as GFM with HTML allowed, so raw text could inject tags, images or links.
     """
-    if text is None or not text.strip():
+    line = " ".join(strip_controls(text).split()) if text is not None else ""
+    if not line:
         return "—"
     import html  # noqa: PLC0415 - only when writing outputs
 
-    return html.escape(" ".join(text.split()), quote=False).translate(_MD_ESCAPES)
+    return html.escape(line, quote=False).translate(_MD_ESCAPES)
 
 
 def _code(text: str | None) -> str:
@@ -326,16 +320,19 @@ def _summary(outcome: Outcome) -> str:
 
 
 def _annotations(outcome: Outcome) -> tuple[str, ...]:
-    title = _escape_property("gimlet-ci")
+    title = escape_property("gimlet-ci")
     if outcome.status == "cancelled":
-        return (f"::warning title={title}::{_escape_data(outcome.message or 'gimlet-ci: cancelled')}",)
+        message = strip_controls(outcome.message or "gimlet-ci: cancelled", keep_cr=True)
+        return (f"::warning title={title}::{escape_data(message)}",)
     if outcome.status not in {"failed", "timeout", "error"}:
         return ()
     messages = [outcome.message or f"gimlet-ci: {outcome.status}"]
     messages += [
         f"{d.app or '?'} -> {d.env or '?'}: {d.message or d.status}" for d in outcome.deploys if d.status == "failed"
     ]
-    return tuple(f"::error title={title}::{_escape_data(m)}" for m in messages[:10])
+    # Server text without terminal escapes, escaped onto our one command line (the runner reads no other command in
+    # a line that is one).
+    return tuple(f"::error title={title}::{escape_data(strip_controls(m, keep_cr=True))}" for m in messages[:10])
 
 
 def outputs(

@@ -2,9 +2,10 @@
 
 A command takes the environment, the platform's adapter, the checkout and the parsed options (a mapping by option
 name, which `load` reads the settings from); it never prints, and
-returns what it ended with: an `Outcome` (``ship`` in `gimlet_ci.commands.ship`; ``track``, ``deploy`` and
-``rollback`` in `gimlet_ci.commands.tracking`), the CI context (`context`, here), lint problems or an explanation
-(`gimlet_ci.commands.manifests`). A failure raises a `GimletCIError`; once anything was sent it carries the outcome
+returns what it ended with: an `Outcome` (``ship`` and ``push`` in `gimlet_ci.commands.ship`; ``track``, ``deploy``
+and ``rollback`` in `gimlet_ci.commands.tracking`), the CI context (`context`, here), lint problems or an explanation
+(`gimlet_ci.commands.manifests`), Gimlet's artifacts and releases (``artifacts``, ``releases``, ``status`` in
+`gimlet_ci.commands.listing`). A failure raises a `GimletCIError`; once anything was sent it carries the outcome
 so far. The CLI (``gimlet_ci.cli``) parses, prints and picks the exit code.
 
 This module is on the path of ``gimlet-ci context``, which must start fast: what only the other commands need is
@@ -22,8 +23,11 @@ if TYPE_CHECKING:
 
 
 def _read_file(path: str) -> bytes:
-    with open(path, "rb") as f:  # noqa: PTH123 - pathlib stays off the fast path
-        return f.read()
+    """The platform's event file: a regular file of at most `EVENT_FILE_LIMIT` bytes (a FIFO or device is an
+    `OSError` the adapter turns into a warning)."""
+    from gimlet_ci._files import EVENT_FILE_LIMIT, read_regular  # noqa: PLC0415 - only with an event file
+
+    return read_regular(path, limit=EVENT_FILE_LIMIT)
 
 
 def context(env: Mapping[str, str], adapter: Adapter, checkout: str) -> CIContext:

@@ -19,14 +19,19 @@ from gimlet_ci.manifests import lint as _lint
 from gimlet_ci.manifests.refusals import review_body
 
 _MANIFESTS = BY_NAME["manifests"]
+_ARTIFACT_TIP = "pass the body `gimlet-ci ship --dry-run --output json` printed, as a regular file or on stdin with -"
 
 
 def lint(env: Mapping[str, str], checkout: str, *, manifests: str | None = None) -> list[_lint.Problem]:
     """Every problem of the manifests in *manifests* (else ``GIMLET_MANIFESTS``, else ``.gimlet``), named as the
     user wrote the folder (``.gimlet/x.yaml``)."""
     label = manifests or env.get(_MANIFESTS.variable) or str(_MANIFESTS.default)
+    from gimlet_ci.manifests.reading import manifest_root  # noqa: PLC0415
+
     directory = Path(label)
-    return _lint.lint(directory if directory.is_absolute() else Path(checkout) / directory, label=label)
+    if not directory.is_absolute():
+        directory = Path(checkout) / directory
+    return _lint.lint(directory, label=label, root=manifest_root(directory, Path(checkout)))
 
 
 def explain(
@@ -46,11 +51,22 @@ def explain(
     artifact = options.get("artifact")
     if not isinstance(artifact, str):
         return _explain_checkout(env, adapter, checkout, options=options)
+    from gimlet_ci._files import ARTIFACT_FILE_LIMIT, read_regular  # noqa: PLC0415
+
     try:
-        body = read_stdin() if artifact == "-" else Path(artifact).read_bytes()
+        body = read_stdin() if artifact == "-" else read_regular(artifact, limit=ARTIFACT_FILE_LIMIT)
     except OSError as e:
         msg = f"cannot read the artifact file {artifact!r}: {e.strerror or e}"
-        raise ConfigError(msg, tip="pass the body `gimlet-ci ship --dry-run --output json` printed") from e
+        raise ConfigError(
+            msg,
+            tip=_ARTIFACT_TIP,
+        ) from e
+    if len(body) > ARTIFACT_FILE_LIMIT:
+        msg = f"the artifact on stdin is larger than {ARTIFACT_FILE_LIMIT // (1024 * 1024)} MiB"
+        raise ConfigError(
+            msg,
+            tip=_ARTIFACT_TIP,
+        )
     return _explain.as_json(review_body(body), checks=False)
 
 
