@@ -475,8 +475,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="CI platform adapter: auto (detect), github, circleci, woodpecker, ...",
     )
     parser.add_argument("--log-format", choices=("console", "json"), default="console", help="stderr log format")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail (repeatable)")
-    parser.add_argument("-q", "--quiet", action="count", default=0, help="less detail (repeatable)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more detail: -v each line's details, -vv debug lines too"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="count", default=0, help="less detail: -q warnings and errors, -qq errors"
+    )
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (text, add_options, _) in COMMANDS.items():
