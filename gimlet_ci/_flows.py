@@ -599,7 +599,7 @@ def _release(
     channel: Channel | None,
 ) -> Outcome:
     outcome = outcome or Outcome(artifact_id=artifact_id)
-    with _reported(outcome):
+    with _reported(outcome), _resumed_by(_deploy_command(artifact_id, env, app)):  # not made yet: deploy again
         ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
     outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
     with _reported(outcome):  # from here on, a cancellation resumes by tracking the release

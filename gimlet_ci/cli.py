@@ -662,7 +662,8 @@ class _Signals:
 
         self.armed = False
         for number, handler in self.previous.items():
-            signal.signal(number, handler)  # type: ignore[arg-type]
+            if handler is not None:  # None: a handler not set from Python, which cannot be put back
+                signal.signal(number, handler)  # type: ignore[arg-type]
         self.previous.clear()
 
     def _handle(self, number: int, frame: object) -> None:
