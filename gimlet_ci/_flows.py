@@ -75,6 +75,11 @@ def prepare(
     from gimlet_ci.manifests.reading import manifest_root, read_manifests, read_vars  # noqa: PLC0415
     from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
 
+    if not ctx.sha:
+        from gimlet_ci._git import no_commit_reason  # noqa: PLC0415 - git only to say why there is no commit
+
+        message, tip = no_commit_reason(checkout)
+        raise ConfigError(message, tip=tip)
     directory = Path(settings.manifests)
     if not directory.is_absolute():
         directory = checkout / directory
@@ -93,11 +98,6 @@ def prepare(
     # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
     # expanded from the environment for the official plugins.
     repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars, root=root)
-    if not ctx.sha:
-        from gimlet_ci._git import no_commit_reason  # noqa: PLC0415 - git only to say why there is no commit
-
-        message, tip = no_commit_reason(checkout)
-        raise ConfigError(message, tip=tip)
     if commit is None:
         commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)

@@ -574,7 +574,7 @@ def test_a_repository_with_no_commit_is_told_so(tmp_path: Path) -> None:
     assert [
         f"ERROR the git repository at {tmp_path / 'empty'} has no commit yet",
         "TIP commit first: an artifact describes one commit",
-    ] == err.splitlines()[-2:]
+    ] == err.splitlines()  # nothing before it: no warning about manifests or a branch of a commit that is not there
 
 
 @pytest.mark.parametrize("command", ["context", "ship"])
