@@ -556,3 +556,22 @@ def test_push_refuses_a_body_carrying_an_escaped_token(repo: Path, tmp_path: Pat
     assert 2 == code, err
     assert "the artifact file carries the Gimlet token" in err
     assert_clean(code, out, err, expect_error=True)
+
+
+def test_a_fifo_or_broken_link_in_the_manifest_folder_is_skipped_with_a_warning(repo: Path) -> None:
+    """A FIFO in ``.gimlet/`` is never opened (it would block) and a broken link never followed: ``ship`` warns and
+    ships the other manifests, ``lint`` lists each as a warning."""
+    os.mkfifo(repo / ".gimlet" / "pipe.yaml")
+    (repo / ".gimlet" / "gone.yaml").symlink_to(repo / "nowhere.yaml")
+    started = time.monotonic()
+    code, out, err = run(["--platform", "local", "-C", str(repo), "ship", "--dry-run"], {"GIMLET_TOKEN": TOKEN})
+
+    assert 0 == code, err
+    assert time.monotonic() - started < 5
+    assert "WARNING .gimlet/pipe.yaml: -: warning: a FIFO, not a regular file: skipped" in err
+    assert "WARNING .gimlet/gone.yaml: -: warning: a broken link, not a regular file: skipped" in err
+    assert ["staging"] == [m["env"] for m in json.loads(out)["environments"]]
+
+    code, out, err = run(["--platform", "local", "-C", str(repo), "lint"], {})
+    assert 0 == code, out + err
+    assert ".gimlet/pipe.yaml: -: warning: a FIFO, not a regular file: skipped (neither read nor shipped)" in out
