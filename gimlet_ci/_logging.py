@@ -23,7 +23,7 @@ _SENTENCES = {
     "gimlet_ci.artifact_shipped": "Shipped artifact {artifact_id}",
     "gimlet_ci.artifact_adopted": "The server stored the artifact before the connection failed; using {artifact_id}",
     "gimlet_ci.event_status": "Gimlet: {what} is {status}{description_sep}{description}",
-    "gimlet_ci.deploy_status": "  {app} -> {env}: {status}{gitops}{message_sep}{message}",
+    "gimlet_ci.deploy_status": "  {target}: {status}{gitops}{message_sep}{message}",
     "gimlet_ci.waiting": "Still waiting for {what} ({status}, {pending} deploy(s) pending), {elapsed} elapsed",
     "gimlet_ci.no_policy_fired": "No deploy policy fired for this artifact",
     "gimlet_ci.release_made": "Release queued with id {release_id} ({app_or_all} -> {env})",
@@ -74,6 +74,8 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
         f" (gitops {gitops_hash[:8]}{', ' + gitops_status if gitops_status else ''})" if gitops_hash else ""
     )
     values["app_or_all"] = values.get("app") or "every app"
+    app, env = values.get("app"), values.get("env")
+    values["target"] = f"{app} -> {env}" if app or env else "deploy"  # a rollback's first push messages name neither
     text = template.format_map(values)
     if values.get("elapsed") and "{elapsed}" not in template:
         indent = text[: len(text) - len(text.lstrip())]

@@ -103,6 +103,7 @@ def push(env: Mapping[str, str], adapter: Adapter, *, options: Mapping[str, obje
     by the mode, as ``ship`` does, with the same duplicate-safe retries."""
     settings = load(env, adapter, options)
     settings.check_mode()
+    settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)  # before any work on the file
     guarded = settings.guarded_token
     if guarded and in_json_body(body, guarded):  # escaped, encoded or decoded
         msg = "the artifact file carries the Gimlet token; nothing was sent"
@@ -129,7 +130,6 @@ def push(env: Mapping[str, str], adapter: Adapter, *, options: Mapping[str, obje
         sha=artifact.version.sha,
         manifests=len(artifact.environments),
     )
-    settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)
     from gimlet_ci._client import connect  # noqa: PLC0415 - as in `ship`
 
     with connect(settings) as client:

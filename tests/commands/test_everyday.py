@@ -15,6 +15,8 @@ import pytest
 
 from gimlet_ci import cli
 from gimlet_ci.cli import COMMANDS, main
+from gimlet_ci.commands.listing import when
+from gimlet_ci.exceptions import ConfigError
 from gimlet_ci.testing import GimletServer
 from tests.helpers import make_repo
 
@@ -467,3 +469,34 @@ def test_every_command_help_has_a_description_and_an_example(command: str, capsy
         command == "push"
         and "\nexample:\n  gimlet-ci ship --dry-run --output json > artifact.json\n  gimlet-ci push" in out
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("2026-02-01T15:34:26+01:00", "2026-02-01T15:34:26+01:00", id="rfc3339-offset"),
+        pytest.param("2026-02-01T14:34:26Z", "2026-02-01T14:34:26Z", id="rfc3339-z"),
+        pytest.param("2h", "2026-12-02T12:00:00Z", id="duration-ago"),
+        pytest.param("1h30m", "2026-12-02T12:30:00Z", id="go-duration"),
+    ],
+)
+def test_since_and_until_take_a_time_or_a_duration_ago(text: str, expected: str) -> None:
+    """`--since`/`--until` pass an RFC 3339 time on as given; a Go duration is that long before now, in UTC."""
+    assert expected == when(text, option="--since", now=lambda: 1_796_220_000.0)  # 2026-12-02T14:00:00Z
+
+
+@pytest.mark.parametrize("text", ["2026-02-01", "2026-02-01T15:34:26", "yesterday", "-2h", ""])
+def test_a_time_without_its_offset_is_refused(text: str) -> None:
+    """A date alone, a time without offset (Gimlet would answer 400) or a word is a ConfigError naming the option."""
+    with pytest.raises(ConfigError, match=r"--until .* is neither an RFC 3339 time nor a duration"):
+        when(text, option="--until")
+
+
+def test_push_without_credentials_names_both_before_reading_the_body(tmp_path: Path) -> None:
+    """A missing server and token are said first, in one error, even for a body `push` would refuse."""
+    code, _, err = run(["push", write(tmp_path, "a.json", {"version": {"message": "x"}, "environments": [1]})], {})
+
+    assert 2 == code
+    assert "GIMLET_SERVER" in err
+    assert "GIMLET_TOKEN" in err
+    assert "misread" not in err
