@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ import structlog
 from gimlet_ci._artifact import build_artifact, resolve_commit
 from gimlet_ci._converter import artifact_body
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
+from gimlet_ci._models import Note as ManifestNote
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
 from gimlet_ci._settings import Settings
@@ -47,6 +48,19 @@ class Prepared:
     """Lint findings that do not stop the ship (``FILE:LINE: KEY: message``)."""
     docs: tuple[ManifestDoc, ...] = ()
     """The manifest documents, in the order of the artifact's ``environments``."""
+    notes: tuple[ManifestNote, ...] = ()
+    """`problems` with their files and lines, for annotations."""
+    addresses: Mapping[tuple[str, str], str] = attrs.field(factory=dict)
+    """``(env, app)`` → ``https://<ingress host>`` as Gimlet renders the manifests (`deploy_addresses`)."""
+
+
+def with_addresses(
+    deploys: tuple[DeployOutcome, ...], addresses: Mapping[tuple[str, str], str]
+) -> tuple[DeployOutcome, ...]:
+    """Each deploy with the address of its manifest (by env and app, as Gimlet reports them), where known."""
+    return tuple(
+        attrs.evolve(d, url=addresses.get((d.env or "", d.app or ""))) if d.url is None else d for d in deploys
+    )
 
 
 def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool = True) -> Prepared:
@@ -55,6 +69,7 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
     With *check* (the default) an artifact that Gimlet's server would crash on, decode with an error, or read
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
+    from gimlet_ci.manifests.addresses import deploy_addresses  # noqa: PLC0415
     from gimlet_ci.manifests.lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
     from gimlet_ci.manifests.reading import read_manifests, read_vars  # noqa: PLC0415
     from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
@@ -86,13 +101,26 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
             raise ManifestsRefused(
                 [str(refusal) for refusal in review.refusals],
                 tip="fix the lines above; `gimlet-ci explain` shows what Gimlet's server reads in each manifest",
+                notes=[
+                    ManifestNote(file=r.file, line=r.line, key=r.key, severity="error", message=r.message)
+                    for r in review.refusals
+                ],
             )
         if settings.deploy and settings.env:
             missing = release_preflight(review, env=settings.env, app=settings.app)
             if missing is not None:
                 raise ConfigError(missing, tip="check the env and app settings against the manifests' env and app")
     found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
-    return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found), docs=docs)
+    notes = tuple(
+        ManifestNote(file=p.file, line=p.line, key=p.key, severity="warning", message=p.message) for p in found
+    )
+    return Prepared(
+        artifact=artifact,
+        problems=tuple(str(problem) for problem in found),
+        docs=docs,
+        notes=notes,
+        addresses=deploy_addresses(body),
+    )
 
 
 @attrs.define
@@ -322,12 +350,23 @@ def ship(
     waits = settings.wait or settings.deploy
     if not settings.push:
         client.push = False
-    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha)
-    with _reported(unsent), _listening(client, enabled=waits) as channel:
-        stored = client.post_artifact(artifact)
-        if channel is not None:
-            channel.interest.follow_artifact(artifact.version.sha, stored.created)
-        return _shipped(client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact)
+    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha, notes=prepared.notes)
+    try:
+        with _reported(unsent), _listening(client, enabled=waits) as channel:
+            stored = client.post_artifact(artifact)
+            if channel is not None:
+                channel.interest.follow_artifact(artifact.version.sha, stored.created)
+            outcome = _shipped(
+                client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact
+            )
+    except GimletCIError as e:
+        if e.outcome is None:
+            raise
+        located = attrs.evolve(
+            e.outcome, deploys=with_addresses(e.outcome.deploys, prepared.addresses), notes=prepared.notes
+        )
+        raise e.carrying(outcome=located) from e
+    return attrs.evolve(outcome, deploys=with_addresses(outcome.deploys, prepared.addresses), notes=prepared.notes)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from gimlet_ci._parse import parse_bool, parse_duration, parse_fields, parse_pair
+from gimlet_ci._parse import parse_bool, parse_duration, parse_fields, parse_pair, parse_vars
 from gimlet_ci._retry import format_duration
 from gimlet_ci._secrets import MIN_SECRET_LENGTH
 from gimlet_ci.exceptions import ConfigError, InvalidSettingsError, MissingSettingsError
@@ -134,13 +134,20 @@ def setting(
 
 def _official(name: str, *, packaged: bool = True) -> tuple[Inputs, ...]:
     """*name* on the three platforms with input names of their own: ``INPUT_<NAME>`` (GitHub), ``PARAM_<NAME>`` (the
-    CircleCI orb), ``PLUGIN_<NAME>`` (Woodpecker); with *packaged*, each platform's packaging declares *name* (the
-    official plugins' inputs)."""
-    upper, shown = name.upper(), name if packaged else None
+    CircleCI orb), ``PLUGIN_<NAME>`` (Woodpecker); with *packaged*, each platform's packaging declares it: as *name*
+    (the orb's parameter, the plugin's setting) and, kebab-cased, as the action's input id (``ca_bundle`` →
+    ``ca-bundle``, read as ``INPUT_CA_BUNDLE`` or a docker action's ``INPUT_CA-BUNDLE``)."""
+    upper = name.upper()
+    if "_" not in name:
+        github: tuple[str, ...] = (f"INPUT_{upper}",)
+        action_id = name
+    else:  # the action's id is kebab-case (`ca-bundle`, like its outputs); a docker action's runner keeps the `-`
+        github = (f"INPUT_{upper}", f"INPUT_{upper.replace('_', '-')}")
+        action_id = name.replace("_", "-")
     return (
-        Inputs("github", (f"INPUT_{upper}",), shown),
-        Inputs("circleci", (f"PARAM_{upper}",), shown),
-        Inputs("woodpecker", (f"PLUGIN_{upper}",), shown),
+        Inputs("github", github, action_id if packaged else None),
+        Inputs("circleci", (f"PARAM_{upper}",), name if packaged else None),
+        Inputs("woodpecker", (f"PLUGIN_{upper}",), name if packaged else None),
     )
 
 
@@ -205,6 +212,26 @@ def _file(raw: object, source: str) -> str | None:
     if value and not Path(value).is_file():
         msg = f"{source}={value!r} is not a readable file"
         raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate")
+    return value or None
+
+
+def _vars(raw: object, source: str) -> tuple[tuple[str, str], ...]:
+    if isinstance(raw, str):
+        return parse_vars(raw, name=source)
+    if isinstance(raw, Sequence):  # repeated --var: one pair each, the value verbatim (`;` included)
+        return tuple(parse_pair(str(item), name=source) for item in raw)
+    return ()
+
+
+COMMANDS = ("ship", "deploy", "track", "rollback", "lint", "explain")
+"""What the ``command`` setting may name: the commands a pipeline step runs (``gimlet-ci step``)."""
+
+
+def _command(raw: object, source: str) -> str | None:
+    value = str(raw).strip()
+    if value and value not in COMMANDS:
+        msg = f"{source}={value!r} is not a command a pipeline step runs"
+        raise ConfigError(msg, tip=f"use one of {', '.join(COMMANDS)}")
     return value or None
 
 
@@ -283,29 +310,21 @@ class Settings:
         (),
         parse=_links,
         option=Option("--field", "add a link to the artifact (repeatable)", metavar="NAME=URL", repeated=True),
-        inputs=(
-            Inputs("github", ("INPUT_FIELDS",), packaged="fields"),
-            Inputs("circleci", ("PARAM_FIELDS",)),
-            Inputs("woodpecker", ("PLUGIN_FIELDS",)),
-        ),
+        inputs=_official("fields"),
         meaning="extra links on the artifact, `name=url` pairs separated by `;` or newlines",
     )
     manifests: str = setting(
         DEFAULT_MANIFESTS,
         parse=_text,
         option=Option("--manifests", "folder of the Gimlet manifests (default: .gimlet)", metavar="DIR"),
-        inputs=_official("manifests", packaged=False),
+        inputs=_official("manifests"),
         meaning="folder of the Gimlet manifests; default `.gimlet`",
     )
     ca_bundle: str | None = setting(
         None,
         parse=_file,
         option=Option("--ca-bundle", "CA certificates for a self-signed Gimlet (GIMLET_CA_BUNDLE)", metavar="FILE"),
-        inputs=(
-            Inputs("github", ("INPUT_CA_BUNDLE", "INPUT_CA-BUNDLE")),
-            Inputs("circleci", ("PARAM_CA_BUNDLE",)),
-            Inputs("woodpecker", ("PLUGIN_CA_BUNDLE",)),
-        ),
+        inputs=_official("ca_bundle"),
         meaning="CA certificates (PEM file) for a Gimlet with a private CA",
     )
     push: bool = setting(
@@ -315,8 +334,53 @@ class Settings:
         meaning="listen on Gimlet's push channel while waiting (boolean, default on); off: poll only",
     )
     """Listen on Gimlet's push channel while waiting (``GIMLET_PUSH=off`` or ``--no-push``: poll only)."""
-    vars: tuple[tuple[str, str], ...] = ()
-    """Template variables from ``--var KEY=VALUE`` (no variable: `.gimlet/vars` is the file for them)."""
+    # -- what a pipeline passes on (issue 12): template vars, the command of a step, and the ids it works on --------
+    vars: tuple[tuple[str, str], ...] = setting(
+        (),
+        parse=_vars,
+        option=Option("--var", "add a template variable (repeatable)", metavar="KEY=VALUE", repeated=True),
+        inputs=_official("vars"),
+        meaning=(
+            "template variables from the pipeline, `KEY=VALUE` one per line or `;`-separated (an image digest: "
+            "`DIGEST=sha256:…`); they win over `.gimlet/vars`"
+        ),
+    )
+    """Template variables from the pipeline; merged after ``.gimlet/vars``, so they win."""
+    command: str = setting(
+        "ship",
+        parse=_command,
+        inputs=_official("command"),
+        meaning="what a pipeline step runs: `ship` (default), `deploy`, `track`, `rollback`, `lint` or `explain`",
+    )
+    """The command `gimlet-ci step` runs (the packagings' entry)."""
+    artifact_id: str | None = setting(
+        None,
+        parse=_text,
+        inputs=_official("artifact_id"),
+        meaning="the artifact `deploy` releases and `track` reads (the ship step's `artifact-id` output)",
+    )
+    """``GIMLET_ARTIFACT_ID``: what CircleCI's ``$BASH_ENV`` and GitLab's dotenv report hand to later steps."""
+    release_id: str | None = setting(
+        None,
+        parse=_text,
+        inputs=_official("release_id"),
+        meaning="the release or rollback `track` reads (the ship step's `release-id` output); wins over `artifact_id`",
+    )
+    rollback_to: str | None = setting(
+        None,
+        parse=_text,
+        inputs=_official("rollback_to"),
+        meaning="the gitops commit `rollback` returns `env`/`app` to",
+    )
+    dotenv: str | None = setting(
+        None,
+        parse=_text,
+        meaning=(
+            "GitLab: the file to write a dotenv report to (`GIMLET_ARTIFACT_ID`, `GIMLET_RELEASE_ID`, `GIMLET_URL`, "
+            "`GIMLET_STATUS`), named under `artifacts: reports: dotenv:`"
+        ),
+    )
+    # -- end of issue 12's settings ------------------------------------------------------------------------------
     insecure: bool = False
     """TLS verification off (``--insecure``; no variable, so that it is never switched on by accident)."""
     sources: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
@@ -368,11 +432,13 @@ def load_settings(
     and all bad values are reported at once (`InvalidSettingsError` when there are two or more).
 
     *options* holds parsed command-line values (``None`` or absent when not given); *inputs* is the adapter's
-    mapping of platform inputs.
+    mapping of platform inputs; *extra_vars* are ``--var`` values (the ``vars`` option).
     """
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     problems: list[ConfigError] = []
+    if extra_vars:
+        options = {**options, "vars": list(extra_vars)}
     for declaration in SETTINGS:
         picked = declaration.pick(options, env, inputs)
         if picked is None:
@@ -385,14 +451,8 @@ def load_settings(
             continue
         if value is not None:
             values[declaration.name] = value
-    pairs: list[tuple[str, str]] = []
-    for item in extra_vars:
-        try:
-            pairs.append(parse_pair(item, name="--var"))
-        except ConfigError as e:
-            problems.append(e)
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise InvalidSettingsError(problems)
-    return Settings(**values, vars=tuple(pairs), insecure=insecure, sources=sources)
+    return Settings(**values, insecure=insecure, sources=sources)

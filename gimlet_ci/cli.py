@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # typing costs more start-up time than `--version` may take
     from collections.abc import Callable, Mapping, Sequence
     from typing import NoReturn, TextIO
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters import Adapter
 
     Run = Callable[["_Run", argparse.Namespace], int]
@@ -89,10 +89,7 @@ def _server_options(p: argparse.ArgumentParser) -> None:
 
 
 def _ship_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "fields")
-    p.add_argument(
-        "--var", action="append", default=[], metavar="KEY=VALUE", help="add a template variable (repeatable)"
-    )
+    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "fields", "vars")
     _server_options(p)
 
 
@@ -125,7 +122,12 @@ def _rollback_options(p: argparse.ArgumentParser) -> None:
 
 def _lint_options(p: argparse.ArgumentParser) -> None:
     _setting_options(p, "manifests")
-    _output(p)
+    p.add_argument(
+        "--output",
+        choices=("text", "json", "codequality"),
+        default="text",
+        help="codequality: GitLab's Code Quality report (JSON) on stdout",
+    )
 
 
 def _explain_options(p: argparse.ArgumentParser) -> None:
@@ -146,6 +148,10 @@ def _dev_server_options(p: argparse.ArgumentParser) -> None:
     from gimlet_ci.devserver.arguments import add_arguments  # noqa: PLC0415 - the server's options, on demand
 
     add_arguments(p)
+
+
+def _step_options(p: argparse.ArgumentParser) -> None:
+    del p  # every value comes from the settings: GIMLET_* and the platform's inputs
 
 
 def _demo_options(p: argparse.ArgumentParser) -> None:
@@ -205,11 +211,17 @@ def _rollback(run: _Run, args: argparse.Namespace) -> int:
 
 def _lint(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.manifests import lint  # noqa: PLC0415
-    from gimlet_ci.manifests.lint import as_json, exit_code, format_text  # noqa: PLC0415
+    from gimlet_ci.manifests.lint import as_codequality, as_json, exit_code, format_text  # noqa: PLC0415
 
     problems = lint(run.env, run.checkout, manifests=args.manifests)
+    from gimlet_ci._models import Note  # noqa: PLC0415
+
+    notes = [Note(file=p.file, line=p.line, key=p.key, severity=p.severity, message=p.message) for p in problems]
+    _annotate(run, notes)
     if args.output == "json":
         run.out(_json(as_json(problems)))
+    elif args.output == "codequality":
+        run.out(_json(as_codequality(problems)))
     elif problems:
         run.out(format_text(problems))
     else:
@@ -224,6 +236,71 @@ def _explain(run: _Run, args: argparse.Namespace) -> int:
     result = explain(run.env, run.adapter, run.checkout, options=vars(args), read_stdin=_read_stdin)
     run.out(_json(result) if args.output == "json" else format_text(result))
     return 1 if result["rejected"] else 0
+
+
+def _annotate(run: _Run, notes: Sequence[Note]) -> None:
+    """Print the adapter's annotations of manifest problems (GitHub's ``::error file=…,line=…::``)."""
+    if notes and hasattr(run, "adapter"):
+        for line in run.adapter.annotate(run.env, notes):
+            run.say(line)
+
+
+_STEP_IDS = {
+    "deploy": (("artifact_id", "--artifact"),),
+    "rollback": (("rollback_to", "--to"),),
+}
+"""The settings a pipeline step turns into a command's required options."""
+
+
+def _step(run: _Run, args: argparse.Namespace) -> int:
+    """A packaging's entry: run the command the ``command`` setting names (default ``ship``), with the ids it needs
+    from their settings (``artifact_id``, ``release_id``, ``rollback_to``) and every other value from the
+    platform's inputs as usual."""
+    from gimlet_ci.commands import load  # noqa: PLC0415
+    from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+    del args
+    settings = load(run.env, run.adapter, {})
+    command = settings.command
+    argv = [command]
+    for name, option in _STEP_IDS.get(command, ()):
+        value = getattr(settings, name)
+        if not value:
+            msg = f"the {command} command needs {_platform_name(run.adapter.NAME, name)}, which is empty"
+            raise ConfigError(msg, tip=f"pass it (the ship step's output), or set {_variable(name)}")
+        argv += [option, value]
+    if command == "track":
+        if settings.release_id:
+            argv += ["--release", settings.release_id]
+        elif settings.artifact_id:
+            argv.append(settings.artifact_id)
+        else:
+            platform = run.adapter.NAME
+            names = f"{_platform_name(platform, 'artifact_id')} or {_platform_name(platform, 'release_id')}"
+            msg = f"the track command needs {names}, and both are empty"
+            raise ConfigError(msg, tip="pass the ship step's artifact-id or release-id output")
+    parsed = build_parser(command).parse_args(argv)
+    run.output = getattr(parsed, "output", "text")
+    return COMMANDS[command][2](run, parsed)
+
+
+def _variable(name: str) -> str:
+    from gimlet_ci._settings import BY_NAME  # noqa: PLC0415
+
+    return BY_NAME[name].variable
+
+
+def _platform_name(platform: str, name: str) -> str:
+    """How the user on *platform* names the setting *name*: the action's input, the orb's parameter, the plugin's
+    setting, else the ``GIMLET_*`` variable."""
+    from gimlet_ci._settings import BY_NAME  # noqa: PLC0415
+
+    declaration = BY_NAME[name]
+    packaged = next((i.packaged for i in declaration.inputs if i.platform == platform and i.packaged), None)
+    kind = {"github": "input", "circleci": "parameter", "woodpecker": "setting"}.get(platform)
+    if packaged is None or kind is None:
+        return declaration.variable
+    return f"the `{packaged}` {kind}"
 
 
 def _read_stdin() -> bytes:
@@ -254,6 +331,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Run]] 
     "explain": ("which manifests' deploy policies fire for this context, and why", _explain_options, _explain),
     "dev-server": ("run a local Gimlet-compatible server on loopback", _dev_server_options, _dev_server),
     "demo": ("ship this checkout to an embedded local server, wait, deploy, show the result", _demo_options, _demo),
+    "step": (
+        "run the command a pipeline step names (the command setting: ship, deploy, track, rollback, lint, explain)",
+        _step_options,
+        _step,
+    ),
 }
 """Each command: its one-line help, its options, and its entry."""
 
@@ -355,6 +437,7 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
             run.outcome = e.outcome
         for detail in getattr(e, "details", ()):
             run.say(detail)
+        _annotate(run, getattr(e, "notes", ()))
         _report_error(run, e.message, e.tip)
         return e.exit_code
     except KeyboardInterrupt:

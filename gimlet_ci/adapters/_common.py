@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from urllib.parse import SplitResult
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters._context import Event, InputValue
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
@@ -355,6 +355,11 @@ def no_inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
 def no_outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:  # noqa: ARG001
     """No output files and no log lines."""
     return PlatformOutputs()
+
+
+def no_annotations(env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]:  # noqa: ARG001
+    """No annotations: the problems are in the log as text already."""
+    return ()
 
 
 def no_startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001

@@ -49,18 +49,11 @@ def logged_context(env: Mapping[str, str], adapter: Adapter, checkout: str) -> C
 
 def load(env: Mapping[str, str], adapter: Adapter, options: Mapping[str, object]) -> Settings:
     """The settings by precedence: *options* (the parsed command line: each setting's value by its name, and
-    ``insecure`` and ``var`` where the command has them), ``GIMLET_*`` in *env*, then the adapter's platform inputs;
+    ``insecure`` where the command has it), ``GIMLET_*`` in *env*, then the adapter's platform inputs;
     every bad value is reported at once."""
     from gimlet_ci._settings import load_settings  # noqa: PLC0415 - attrs stays off the `context` path
 
-    extra_vars = options.get("var") or ()
-    return load_settings(
-        options=options,
-        env=env,
-        inputs=adapter.inputs(env),
-        extra_vars=[str(item) for item in extra_vars] if isinstance(extra_vars, list | tuple) else (),
-        insecure=options.get("insecure") is True,
-    )
+    return load_settings(options=options, env=env, inputs=adapter.inputs(env), insecure=options.get("insecure") is True)
 
 
 def required(value: str | None, message: str, *, tip: str) -> str:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PROVIDED_VARS",
     "Problem",
+    "as_codequality",
     "as_json",
     "breaking_problems",
     "exit_code",
@@ -504,3 +505,24 @@ def as_json(problems: Iterable[Problem]) -> dict[str, Any]:
             for problem in problems
         ]
     }
+
+
+def as_codequality(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    """GitLab's Code Quality report (the Code Climate subset GitLab reads): one issue per problem with
+    ``description``, ``check_name``, ``fingerprint`` (stable across runs: file, key and message), ``severity``
+    (``major`` for an error, ``minor`` for a warning) and ``location.path`` / ``location.lines.begin``."""
+    import hashlib  # noqa: PLC0415 - only for this report
+
+    issues = []
+    for problem in problems:
+        identity = f"{problem.file}\0{problem.key}\0{problem.severity}\0{problem.message}"
+        issues.append(
+            {
+                "description": f"{problem.key}: {problem.message}" if problem.key else problem.message,
+                "check_name": f"gimlet-ci/{problem.severity}",
+                "fingerprint": hashlib.sha256(identity.encode()).hexdigest(),
+                "severity": "major" if problem.severity == "error" else "minor",
+                "location": {"path": problem.file, "lines": {"begin": problem.line or 1}},
+            }
+        )
+    return issues
