@@ -57,6 +57,10 @@ class Inputs:
     packaged: str | None = None
     """What the platform's packaging declares: the action's input id, the orb's parameter, the Woodpecker plugin's
     documented setting; None where it leaves the setting out (the variables still work)."""
+    named_by: str | None = None
+    """A variable that holds the *name* of the variable to read (the orb's ``env_var_name`` parameters, so that two
+    Gimlets or other context names work); the variable it names wins over ``GIMLET_<NAME>``, because naming it is
+    the explicit choice."""
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +96,10 @@ class Declaration:
         """The variables *platform* reads for this setting, in order of preference."""
         return next((found.names for found in self.inputs if found.platform == platform), ())
 
+    def named_by(self, platform: str) -> str | None:
+        """The variable that names *platform*'s variable for this setting (`Inputs.named_by`), if any."""
+        return next((found.named_by for found in self.inputs if found.platform == platform), None)
+
     def pick(
         self, options: Mapping[str, object], env: Mapping[str, str], inputs: Mapping[str, tuple[str, str]]
     ) -> tuple[str, object] | None:
@@ -100,10 +108,15 @@ class Declaration:
         option = options.get(self.name)
         if self.option is not None and option is not None and option != () and option is not _unset(self.default):
             return self.option.name, option
+        source, raw = inputs.get(self.name, ("", ""))
+        direct = {self.variable, *(name for found in self.inputs for name in found.names)}
+        if (
+            raw.strip() and source.upper() not in direct
+        ):  # a variable an `env_var_name` parameter named: chosen explicitly
+            return source, raw
         value = env.get(self.variable, "")
         if value.strip():
             return self.variable, value
-        source, raw = inputs.get(self.name, ("", ""))
         return (source, raw) if raw.strip() else None
 
 
@@ -246,7 +259,10 @@ class Settings:
         None,
         parse=_url,
         option=Option("--server", "Gimlet's URL (default: GIMLET_SERVER)"),
-        inputs=(Inputs("woodpecker", ("PLUGIN_GIMLET_SERVER",), packaged="gimlet_server"),),
+        inputs=(
+            Inputs("woodpecker", ("PLUGIN_GIMLET_SERVER",), packaged="gimlet_server"),
+            Inputs("circleci", (), packaged="server_env_var_name", named_by="PARAM_SERVER_ENV_VAR_NAME"),
+        ),
         meaning="Gimlet's URL, `https://gimlet.example.com`",
     )
     """Gimlet's URL without a trailing slash."""
@@ -254,7 +270,10 @@ class Settings:
         None,
         parse=_token,
         secret=True,
-        inputs=(Inputs("woodpecker", ("PLUGIN_GIMLET_TOKEN",), packaged="gimlet_token"),),
+        inputs=(
+            Inputs("woodpecker", ("PLUGIN_GIMLET_TOKEN",), packaged="gimlet_token"),
+            Inputs("circleci", (), packaged="token_env_var_name", named_by="PARAM_TOKEN_ENV_VAR_NAME"),
+        ),
         meaning="a Gimlet API key (generate one on Gimlet's `/settings` page); never printed",
     )
     """The API token; never shown in a repr, a log or an error. It has no option: command lines show in process
@@ -418,6 +437,11 @@ BY_NAME = {declaration.name: declaration for declaration in SETTINGS}
 def input_table(platform: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(setting, *platform*'s variables for it in order of preference) for every setting *platform* has inputs for."""
     return tuple((d.name, names) for d in SETTINGS if (names := d.input_names(platform)))
+
+
+def naming_table(platform: str) -> tuple[tuple[str, str], ...]:
+    """(setting, the variable naming *platform*'s variable for it) for every setting read that way."""
+    return tuple((d.name, named_by) for d in SETTINGS if (named_by := d.named_by(platform)))
 
 
 def load_settings(

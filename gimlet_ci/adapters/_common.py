@@ -282,10 +282,16 @@ def commit_or_none(info: CommitInfo) -> CommitInfo | None:
 
 
 def declared_inputs(env: Mapping[str, str], platform: str, *, any_case: bool = False) -> dict[str, InputValue]:
-    """`named_inputs` of the input names each setting declares for *platform* (in ``gimlet_ci._settings``)."""
-    from gimlet_ci._settings import input_table  # noqa: PLC0415 - attrs stays off the `gimlet-ci context` path
+    """`named_inputs` of the input names each setting declares for *platform* (in ``gimlet_ci._settings``), and each
+    setting read through a variable that names another (`Inputs.named_by`: CircleCI's ``env_var_name``)."""
+    from gimlet_ci._settings import input_table, naming_table  # noqa: PLC0415 - attrs stays off the `context` path
 
-    return named_inputs(env, input_table(platform), any_case=any_case)
+    found = named_inputs(env, input_table(platform), any_case=any_case)
+    for setting, naming in naming_table(platform):
+        named = (env.get(naming) or "").strip()
+        if named and (env.get(named) or "").strip():
+            found[setting] = (named, env[named])
+    return found
 
 
 def named_inputs(
