@@ -213,7 +213,7 @@ def _lint(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.manifests import lint  # noqa: PLC0415
     from gimlet_ci.manifests.lint import as_codequality, as_json, exit_code, format_text  # noqa: PLC0415
 
-    problems = lint(run.env, run.checkout, manifests=args.manifests)
+    problems = lint(run.env, run.checkout, manifests=args.manifests, adapter=run.adapter)
     from gimlet_ci._models import Note  # noqa: PLC0415
 
     notes = [Note(file=p.file, line=p.line, key=p.key, severity=p.severity, message=p.message) for p in problems]

@@ -424,14 +424,20 @@ def _file_problem(error: ManifestError, *, file: str) -> Problem:
     return Problem(file=file, line=error.line, key="", severity="error", message=message, breaking=True)
 
 
-def lint(directory: Path, *, known_vars: Collection[str] | None = None, label: str | None = None) -> list[Problem]:
+def lint(
+    directory: Path,
+    *,
+    known_vars: Collection[str] | None = None,
+    label: str | None = None,
+    pipeline_vars: Collection[str] = (),
+) -> list[Problem]:
     """Lint every manifest in *directory*, sorted by file and line.
 
     *known_vars* are the template variables the run will send (``ship`` knows them); without it,
     the variables every platform provides count as known and platform-prefixed ones
     (``GITHUB_*``, ``CIRCLE_*``, ``CI_*``) give warnings. Names `.gimlet/vars` defines are always
-    known. A missing directory raises `ManifestError`. Files are named as `read_manifests` names
-    them with *label*.
+    known, and so are *pipeline_vars* (the ``vars`` setting's names: ``GIMLET_VARS``, the packagings' ``vars``).
+    A missing directory raises `ManifestError`. Files are named as `read_manifests` names them with *label*.
     """
     from gimlet_ci.gimlet.godotenv import parse_dotenv  # noqa: PLC0415
     from gimlet_ci.gimlet.yamlv3 import load_documents  # noqa: PLC0415
@@ -472,7 +478,7 @@ def lint(directory: Path, *, known_vars: Collection[str] | None = None, label: s
                 docs.append(to_manifest(document, index=index))
             except ManifestError as e:
                 problems.append(_file_problem(e, file=display))
-    problems.extend(lint_documents(docs, known_vars=known_vars, repo_vars=repo_vars))
+    problems.extend(lint_documents(docs, known_vars=known_vars, repo_vars={*repo_vars, *pipeline_vars}))
     return sorted(problems, key=_order)
 
 
