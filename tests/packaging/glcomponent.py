@@ -62,8 +62,8 @@ def render(path: Path, given: Mapping[str, object] | None = None) -> dict[str, A
         msg = f"{path}: unknown inputs {unknown}"
         raise ComponentError(msg)
     values: dict[str, object] = {}
-    for name, spec in spec_inputs.items():
-        spec = spec or {}
+    for name, declared in spec_inputs.items():
+        spec = declared or {}
         if name in given:
             value = given[name]
         elif "default" in spec:
