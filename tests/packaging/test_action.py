@@ -303,9 +303,29 @@ def test_examples_use_only_inputs_the_action_declares(action: dict[str, Any]) ->
                 if "adapters/github-action@" in step.get("uses", ""):
                     given = {name.lower() for name in step.get("with", {})}
                     assert given <= declared, path.name
-                    assert {"GIMLET_SERVER", "GIMLET_TOKEN"} <= set(step["env"])
-                    modes.add("on-demand" if "deploy" in given else "automated")
-    assert {"automated", "on-demand"} == modes
+                    command = step.get("with", {}).get("command", "ship")
+                    if command not in ("lint", "explain"):
+                        assert {"GIMLET_SERVER", "GIMLET_TOKEN"} <= set(step["env"])
+                    modes.add("on-demand" if "deploy" in given else command if command != "ship" else "automated")
+    assert {"automated", "on-demand", "lint", "rollback"} == modes
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples/github-actions").glob("*.yml")), ids=lambda p: p.name)
+def test_examples_deploy_in_an_environment_with_the_url_and_one_at_a_time(path: Path) -> None:
+    """Each job that ships, deploys or rolls back runs in a GitHub environment (a ship job's url is the action's url
+    output, so the pull request shows "View deployment") and in a concurrency group that queues, never cancels."""
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for job in workflow["jobs"].values():
+        ours = [step for step in job["steps"] if "adapters/github-action@" in step.get("uses", "")]
+        commands = {step.get("with", {}).get("command", "ship") for step in ours}
+        if not ours or commands <= {"lint", "explain"}:
+            continue
+        assert job["environment"]["name"]
+        if "ship" in commands:
+            (step,) = ours
+            assert f"${{{{ steps.{step['id']}.outputs.url }}}}" == job["environment"]["url"]
+        assert job["concurrency"]["group"]
+        assert job["concurrency"]["cancel-in-progress"] is False
 
 
 def test_action_passes_the_github_actions_schema() -> None:
@@ -387,11 +407,17 @@ FORK_PR = {
 def test_examples_never_deploy_from_a_fork_pull_request(path: Path, context: dict[str, str], runs: bool) -> None:
     """The example's build and deploy jobs run on pushes and same-repository PRs, never where secrets are absent."""
     workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert "pull_request" in workflow[True]
+    if "pull_request" not in workflow[True]:
+        assert {"workflow_dispatch"} == set(workflow[True])  # run by hand only: no pull request reaches it
+        return
     deploying = [
         job
         for job in workflow["jobs"].values()
-        if any("adapters/github-action@" in step.get("uses", "") for step in job["steps"])
+        if any(
+            "adapters/github-action@" in step.get("uses", "")
+            and step.get("with", {}).get("command", "ship") not in ("lint", "explain")
+            for step in job["steps"]
+        )
     ]
     assert deploying
     for job in deploying:

@@ -167,3 +167,23 @@ def test_the_renderer_refuses_what_gitlab_refuses() -> None:
         glcomponent.render(ROOT / "templates/ship.yml", {"wiat": True})
     with pytest.raises(glcomponent.ComponentError, match="is not a boolean"):
         glcomponent.render(ROOT / "templates/ship.yml", {"wait": "yes"})
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples/gitlab").glob("*.yml")), ids=lambda p: p.name)
+def test_gitlab_examples_include_the_components_and_deploy_in_environments(path: Path) -> None:
+    """Each example includes components that exist, with inputs they declare; every job a shipping or deploying
+    component makes runs in an environment whose url is the dotenv report's GIMLET_URL, in a resource group."""
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    deploying = []
+    for entry in config["include"]:
+        match = re.fullmatch(r"\$CI_SERVER_FQDN/gimlet-ci/gimlet-ci/(\w+)@[\d.]+", entry["component"])
+        assert match, entry
+        component = ROOT / "templates" / f"{match.group(1)}.yml"
+        (name,) = glcomponent.render(component, entry.get("inputs", {}))
+        if match.group(1) in ("ship", "deploy", "rollback"):
+            deploying.append(name)
+    assert deploying
+    for name in deploying:
+        job = config[name]
+        assert "$GIMLET_URL" == job["environment"]["url"], name
+        assert job["environment"]["name"] == job["resource_group"], name
