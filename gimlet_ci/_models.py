@@ -6,7 +6,7 @@ live in `gimlet_ci._converter`, not here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -93,8 +93,30 @@ class ReleaseTicket:
     type: str = "release"
 
 
+@attrs.frozen(kw_only=True)
+class Release:
+    """``dx.Release``: one gitops commit of an app (``GET /api/releases``) or what an env runs (``GET /api/status``).
+
+    ``version`` is the shipped artifact's commit (None when the ``release.json`` has none); ``created`` is the
+    gitops commit's time (0 in ``GET /api/status``, which reads the files and not the history).
+    """
+
+    app: str = ""
+    env: str = ""
+    artifact_id: str = ""
+    triggered_by: str = ""
+    version: Version | None = None
+    gitops_ref: str = ""
+    gitops_repo: str = ""
+    gitops_commit_status: str = ""
+    gitops_commit_status_desc: str = ""
+    gitops_commit_created: int = 0
+    created: int = 0
+    rolled_back: bool = False
+
+
 DeployStatus = Literal["succeeded", "failed", "pending", "no-change", "image-build"]
-OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error"]
+OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error", "cancelled"]
 
 
 @attrs.frozen(kw_only=True)
@@ -142,6 +164,33 @@ class Outcome:
         """The address of the first deploy that has one (`DeployOutcome.url`), failed ones last."""
         ranked = sorted(self.deploys, key=lambda d: d.status == "failed")
         return next((d.url for d in ranked if d.url), None)
+
+    def scrubbed(self, scrub: Callable[[str], str]) -> Outcome:
+        """This outcome with *scrub* applied to every text it holds (before any output escapes it)."""
+
+        def text(value: str | None) -> str | None:
+            return None if value is None else scrub(value)
+
+        deploys = tuple(
+            attrs.evolve(
+                d,
+                app=text(d.app),
+                env=text(d.env),
+                gitops_hash=text(d.gitops_hash),
+                gitops_status=text(d.gitops_status),
+                message=text(d.message),
+            )
+            for d in self.deploys
+        )
+        return attrs.evolve(
+            self,
+            artifact_id=text(self.artifact_id),
+            release_id=text(self.release_id),
+            deploys=deploys,
+            message=text(self.message),
+            repository=text(self.repository),
+            sha=text(self.sha),
+        )
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -9,7 +9,10 @@ from gimlet_ci.exceptions import ConfigError
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+"""ASCII digits only, as Go's ``time.ParseDuration`` (``\\d`` would take Arabic-Indic or full-width digits)."""
+_MAX_DURATION = (2**63 - 1) / 1e9
+"""Go's longest duration (int64 nanoseconds, about 292 years); ``ParseDuration`` refuses longer ones."""
 _UNIT_SECONDS = {
     "ns": 1e-9,
     "us": 1e-6,
@@ -45,9 +48,19 @@ def parse_duration(value: str, *, name: str) -> float:
             total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
             pos = match.end()
     if not text or pos != len(text) or total <= 0:
-        msg = f"{name}={value!r} is not a positive duration"
+        msg = f"{name}={_shown(value)} is not a positive duration"
+        raise ConfigError(msg, tip="write it Go-style, for example 90s, 10m or 1h30m")
+    if total > _MAX_DURATION:  # infinity included: a 400-digit number
+        msg = f"{name}={_shown(value)} is longer than a duration can be (about 292 years)"
         raise ConfigError(msg, tip="write it Go-style, for example 90s, 10m or 1h30m")
     return total
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """*value* as an error line shows it: quoted, and cut in the middle when longer than *limit*."""
+    if len(value) <= limit:
+        return repr(value)
+    return repr(f"{value[: limit // 2]}…{value[-limit // 2 :]}")
 
 
 def parse_pair(value: str, *, name: str) -> tuple[str, str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -220,12 +219,24 @@ def _token(raw: object, source: str) -> str | None:
     return value or None
 
 
+_SHOWN_PATH = 120
+"""Characters of a path shown in an error line; a longer one is cut (its end, the file name, is kept)."""
+
+
 def _file(raw: object, source: str) -> str | None:
+    from gimlet_ci._files import check_regular  # noqa: PLC0415 - only with a file setting
+
     value = str(raw).strip()
-    if value and not Path(value).is_file():
-        msg = f"{source}={value!r} is not a readable file"
-        raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate")
-    return value or None
+    if not value:
+        return None
+    try:
+        check_regular(value)
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        shown = value if len(value) <= _SHOWN_PATH else f"…{value[-_SHOWN_PATH:]}"
+        why = getattr(e, "strerror", None) or "not a valid path"
+        msg = f"{source}={shown!r} is not a readable file ({why[0].lower()}{why[1:]})"
+        raise ConfigError(msg, tip="point it at the PEM file of the CA that signed your Gimlet's certificate") from e
+    return value
 
 
 def _vars(raw: object, source: str) -> tuple[tuple[str, str], ...]:
@@ -339,6 +350,22 @@ class Settings:
         inputs=_official("manifests"),
         meaning="folder of the Gimlet manifests; default `.gimlet`",
     )
+    branch: str | None = setting(
+        None,
+        parse=_text,
+        option=Option("--branch", "the branch this build is of, over the detected one (deploy policies match it)"),
+        inputs=_official("branch"),
+        meaning="the branch of the build, over what the CI or git says (a detached HEAD has none, and branch policies "
+        "then do not fire)",
+    )
+    require_manifests: bool = setting(
+        False,  # noqa: FBT003
+        parse=_flag,
+        option=Option("--require-manifests", "fail (exit 2) when the manifests folder is missing", sets=True),
+        inputs=_official("require_manifests"),
+        meaning="a missing manifests folder is an error (exit 2) instead of a warning and an artifact without "
+        "manifests (boolean)",
+    )
     ca_bundle: str | None = setting(
         None,
         parse=_file,
@@ -411,11 +438,13 @@ class Settings:
         chance, and looking for it would refuse harmless artifacts)."""
         return self.token if self.token and len(self.token) >= MIN_SECRET_LENGTH else None
 
-    def check_mode(self) -> None:
-        """An on-demand deploy (``deploy`` on) needs an environment: say so before anything is sent."""
+    def check_mode(self, platform: str = "cli") -> None:
+        """An on-demand deploy (``deploy`` on) needs an environment: say so before anything is sent, in *platform*'s
+        words."""
         if self.deploy and not self.env:
             msg = f"{self.sources.get('deploy', 'deploy')} is on but no environment is set"
-            raise ConfigError(msg, tip="an on-demand deploy needs --env / GIMLET_ENV (and optionally an app)")
+            tip = f"an on-demand deploy needs {spoken('env', platform)} (and optionally {spoken('app', platform)})"
+            raise ConfigError(msg, tip=tip)
 
     def require(self, *names: str, tip: str | None = None) -> None:
         """Raise one `MissingSettingsError` listing every setting in *names* that has no value (with *tip*)."""
@@ -480,3 +509,187 @@ def load_settings(
     if problems:
         raise InvalidSettingsError(problems)
     return Settings(**values, insecure=insecure, sources=sources)
+
+
+# -- in the platform's words, and what looks wrong -------------------------------------------------------------------
+
+_PREFIXES = {"github": "INPUT_", "woodpecker": "PLUGIN_", "circleci": "PARAM_"}
+"""The prefix of each platform's own input naming; on the others gimlet-ci reads ``GIMLET_*`` only."""
+
+_PLATFORM_READS = {"github": ("INPUT_BRANCHHEAD",)}
+"""Inputs an adapter reads itself, as part of the context (the official action's ``branchHead``)."""
+
+_NOT_SETTINGS = frozenset(
+    {
+        # What gimlet-ci exports to later steps (CircleCI's `$BASH_ENV`, GitLab's dotenv report) besides the ids,
+        # which are the settings `artifact_id` and `release_id`: a later step of the same job sees them.
+        "GIMLET_URL",
+        "GIMLET_STATUS",
+        # Gimlet's own variables (its image builder's registry credentials), set where Gimlet runs builds.
+        "GIMLET_CLOUD_REGISTRY_LOGIN",
+        "GIMLET_CLOUD_REGISTRY_CREDS",
+        "GIMLET_CLOUD_REGISTRY_CERT",
+    }
+)
+"""``GIMLET_*`` variables that are not settings and are never warned about."""
+
+
+def spoken(name: str, platform: str) -> str:
+    """How a user on *platform* sets the setting *name*: the ``env`` input (GitHub), the ``env`` setting
+    (Woodpecker), the orb parameter ``env`` (CircleCI), ``--env / GIMLET_ENV`` elsewhere; ``GIMLET_<NAME>`` where the
+    platform's packaging has no name for it."""
+    declaration = BY_NAME[name]
+    packaged = next((i.packaged for i in declaration.inputs if i.platform == platform), None)
+    if platform == "github" and packaged:
+        return f"the `{packaged}` input"
+    if platform == "circleci" and packaged:
+        return f"the orb parameter `{packaged}`"
+    if platform == "woodpecker":
+        names = declaration.input_names(platform)
+        if packaged or names:
+            return f"the `{packaged or names[0].removeprefix('PLUGIN_').lower()}` setting"
+    if platform in _PREFIXES or declaration.option is None:
+        return declaration.variable
+    return f"{declaration.option.name} / {declaration.variable}"
+
+
+def in_platform_words(text: str, platform: str) -> str:
+    """*text* (a TIP) with each ``--option / GIMLET_NAME`` (or ``--option METAVAR (GIMLET_NAME)``) said as `spoken`
+    says it on *platform*: ``raise the `timeout` setting`` on Woodpecker, not ``--timeout / GIMLET_TIMEOUT``."""
+    if platform not in _PREFIXES:
+        return text
+    for declaration in SETTINGS:
+        option = declaration.option
+        if option is None:
+            continue
+        words = spoken(declaration.name, platform)
+        text = text.replace(f"{option.name} / {declaration.variable}", words)
+        if option.metavar:
+            text = text.replace(f"{option.name} {option.metavar} ({declaration.variable})", words)
+    return text
+
+
+def _known_inputs(platform: str) -> dict[str, str]:
+    """*platform*'s input variables (upper case) -> the name a user writes (``INPUT_DEBUG`` -> ``debug``)."""
+    prefix = _PREFIXES[platform]
+    known: dict[str, str] = {}
+    for declaration in SETTINGS:
+        packaged = next((i.packaged for i in declaration.inputs if i.platform == platform), None)
+        for variable in declaration.input_names(platform):
+            written = variable.removeprefix(prefix).lower()
+            known[variable.upper()] = packaged if packaged and written == packaged.lower() else written
+        named_by = declaration.named_by(platform)
+        if named_by:
+            known[named_by.upper()] = packaged or named_by.removeprefix(prefix).lower()
+    for variable in _PLATFORM_READS.get(platform, ()):
+        known[variable] = "branchHead" if variable == "INPUT_BRANCHHEAD" else variable.removeprefix(prefix).lower()
+    return known
+
+
+def _closest(word: str, candidates: Sequence[str]) -> str | None:
+    import difflib  # noqa: PLC0415 - only when a name is unknown
+
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unknown_settings(env: Mapping[str, str], platform: str) -> list[str]:
+    """One warning per variable under a prefix gimlet-ci reads (``GIMLET_*``; ``INPUT_*`` on GitHub, ``PLUGIN_*`` on
+    Woodpecker, ``PARAM_*`` on CircleCI) that names no setting, with the closest name that does.
+
+    Empty values are left alone (they set nothing); so are the ids gimlet-ci exports and Gimlet's own variables.
+    """
+    warnings: list[str] = []
+    variables = [d.variable for d in SETTINGS]
+    for name in sorted(env):
+        if not name.startswith("GIMLET_") or name in _NOT_SETTINGS or name in variables or not env[name].strip():
+            continue
+        guess = _closest(name, variables)
+        hint = f"; did you mean {guess}?" if guess else f"; the settings are {', '.join(variables)}"
+        warnings.append(f"{name} is not a gimlet-ci setting and does nothing{hint}")
+    prefix = _PREFIXES.get(platform)
+    if prefix is None:
+        return warnings
+    known = _known_inputs(platform)
+    written = sorted(set(known.values()))
+    what = {"github": "input", "woodpecker": "setting", "circleci": "orb parameter"}[platform]
+    for name in sorted(env):
+        if not name.upper().startswith(prefix) or name.upper() in known or not env[name].strip():
+            continue
+        if platform == "woodpecker" and name.startswith("PLUGIN_GIMLET_"):
+            shown = name.removeprefix("PLUGIN_").lower()
+        else:
+            shown = name[len(prefix) :].lower()
+        guess = _closest(shown, [w.lower() for w in written])
+        guess = next((w for w in written if w.lower() == guess), guess)
+        hint = f"; did you mean `{guess}`?" if guess else f"; the {what}s are {', '.join(written)}"
+        warnings.append(f"the {what} `{shown}` ({name}) is not one of gimlet-ci's and does nothing{hint}")
+    return warnings
+
+
+_PAIR_START = re.compile(r"(?:\s|,)+([A-Za-z_][A-Za-z0-9_.-]*)=")
+
+
+def value_warnings(settings: Settings, platform: str) -> list[str]:
+    """Values that look like the wrong separator: a ``fields`` link or a ``--var`` value holding another
+    ``NAME=`` after a space or a comma (the official action split ``fields`` at spaces; gimlet-ci at ``;`` and line
+    breaks)."""
+    warnings: list[str] = []
+    where = said(settings, "fields", platform)
+    for name, url in settings.fields:
+        match = _PAIR_START.search(url)
+        if match is not None or any(c.isspace() for c in url.strip()):
+            warnings.append(
+                f"{where}: the link {f'{name}={url.strip()}'!r} holds "
+                + (f"another pair ({match.group(1)}=...)" if match else "a space")
+                + "; separate name=url pairs with ; or line breaks, not spaces or commas"
+            )
+    for key, value in settings.vars:
+        match = _PAIR_START.search(value)
+        if match is not None:
+            where = said(settings, "vars", platform)
+            if where == "--var":
+                warnings.append(
+                    f"--var {key}={value!r} holds another pair ({match.group(1)}=...); give each variable its own --var"
+                )
+            else:
+                warnings.append(
+                    f"{where}: {key}={value!r} holds another pair ({match.group(1)}=...); put each variable on its "
+                    "own line, or separate them with ;"
+                )
+    return warnings
+
+
+def mode_warnings(settings: Settings, platform: str) -> list[str]:
+    """``ship`` settings that do nothing in the mode the others choose (``env`` without ``deploy``, ``wait`` in a dry
+    run), each in the platform's words."""
+    warnings: list[str] = []
+    if not settings.deploy:
+        ignored = [name for name in ("env", "app") if getattr(settings, name)]
+        if ignored:
+            names = " and ".join(said(settings, name, platform) for name in ignored)
+            deploy = spoken("deploy", platform)
+            warnings.append(
+                f"{names} {'does' if len(ignored) == 1 else 'do'} nothing without {deploy}: the artifact is shipped "
+                f"and Gimlet's deploy policies decide; turn {deploy} on to release it there"
+            )
+    if settings.dry_run:
+        ignored = [name for name in ("wait", "deploy") if getattr(settings, name)]
+        if ignored:
+            names = " and ".join(said(settings, name, platform) for name in ignored)
+            dry_run = said(settings, "dry_run", platform)
+            warnings.append(
+                f"{names} {'does' if len(ignored) == 1 else 'do'} nothing in a dry run ({dry_run}): "
+                "nothing is sent, so nothing is waited for"
+            )
+    return warnings
+
+
+def said(settings: Settings, name: str, platform: str) -> str:
+    """Where the user set *name*: the option or ``GIMLET_*`` variable as typed, else `spoken` (the platform's input
+    in its own words)."""
+    source = settings.sources.get(name, "")
+    words = spoken(name, platform)
+    if source.startswith(("--", "GIMLET_")) or (source and words == BY_NAME[name].variable):
+        return source  # as typed; or a platform variable its packaging has no name for (PARAM_FIELDS)
+    return words

@@ -303,6 +303,14 @@ def test_connect_checks_server_and_token_together() -> None:
         pytest.param(Settings(server="https://g.example", token="t"), [], id="https"),
         pytest.param(Settings(server="http://127.0.0.1:9000", token="t"), [], id="loopback-http"),
         pytest.param(Settings(server="http://g.example", token="t"), ["gimlet_ci.plain_http"], id="plain-http"),
+        pytest.param(Settings(server="http://localhost:9000", token="t"), [], id="localhost-http"),
+        pytest.param(Settings(server="http://[::1]:9000", token="t"), [], id="ipv6-loopback-http"),
+        pytest.param(
+            Settings(server="http://127.evil.example", token="t"), ["gimlet_ci.plain_http"], id="127-host-name"
+        ),
+        pytest.param(
+            Settings(server="http://127.0.0.1.nip.io", token="t"), ["gimlet_ci.plain_http"], id="127-ip-like-name"
+        ),
         pytest.param(
             Settings(server="https://g.example", token="t", insecure=True), ["gimlet_ci.insecure"], id="tls-off"
         ),

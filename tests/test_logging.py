@@ -49,3 +49,12 @@ def test_redactor_replaces_secrets_in_nested_values() -> None:
 def test_short_values_are_not_redacted() -> None:
     """A secret shorter than eight characters is not hunted for: replacing it would garble every line."""
     assert {"a": "e e e"} == Redactor(["e"])(None, "info", {"a": "e e e"})
+
+
+def test_a_deploy_status_without_app_or_env_says_deploy() -> None:
+    """A push message that names no app or env yet (a rollback's first) reads `deploy:`, not ` -> :`."""
+    line = ConsoleRenderer(verbose=False)(
+        None, "info", {"event": "gimlet_ci.deploy_status", "status": "pending", "gitops_hash": "0123456789abcdef"}
+    )
+
+    assert "  deploy: pending (gitops 01234567)" == line

@@ -24,8 +24,10 @@ _HEX_SHA = re.compile(r"^[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?$")
 
 
 _SECRET_WORDS = re.compile(
-    r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|OIDC|JWT|COOKIE|SESSION|APIKEY"
-    r"|(?:^|_)(?:KEY|PAT|AUTH)(?:$|_)",
+    r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|OIDC|JWT|COOKIE|SESSION|APIKEY|NETRC|PRIVKEY"
+    r"|WEBHOOK|BEARER|KUBECONFIG"
+    r"|(?:^|_)(?:KEY|KEYS|PAT|AUTH|PASS|PWD|PW|CREDS?|DSN|SALT|SIGNING|CERT|PEM|P12|PFX|KEYSTORE|CONN|CONNSTR)(?:$|_)"
+    r"|CONNECTION_?STRING",
 )
 _SECRET_PREFIXES = ("ACTIONS_", "GIMLET_", "INPUT_", "PLUGIN_", "PARAM_")
 _URL_WITH_CREDENTIALS = re.compile(r"://(?!git@)[^/@\s]+@")
@@ -40,11 +42,16 @@ def is_secret_name(name: str) -> bool:
     when:
 
     - its upper-cased name contains ``TOKEN``, ``SECRET``, ``PASSWORD``, ``PASSWD``, ``PASSPHRASE``,
-      ``CREDENTIAL``, ``PRIVATE``, ``OIDC``, ``JWT``, ``COOKIE``, ``SESSION`` or ``APIKEY``
+      ``CREDENTIAL``, ``PRIVATE``, ``OIDC``, ``JWT``, ``COOKIE``, ``SESSION``, ``APIKEY``, ``NETRC``,
+      ``PRIVKEY``, ``WEBHOOK``, ``BEARER``, ``KUBECONFIG`` or ``CONNECTION_STRING``
       (``GITHUB_TOKEN``, ``CI_JOB_TOKEN``, ``CIRCLE_OIDC_TOKEN_V2``, ``CI_JOB_JWT``,
-      ``CI_REGISTRY_PASSWORD``);
-    - or has ``KEY``, ``PAT`` or ``AUTH`` as a ``_``-separated word (``API_KEY``, ``KEY_ID``,
-      ``MY_GITHUB_PAT``, ``DOCKER_AUTH_CONFIG``; not ``GITHUB_PATH`` or ``CI_COMMIT_AUTHOR``);
+      ``CI_REGISTRY_PASSWORD``; the forge credentials Drone and Woodpecker hand every step,
+      ``DRONE_NETRC_USERNAME``/``_PASSWORD``/``_MACHINE`` and ``CI_NETRC_*``: on Drone with GitHub and on older
+      Woodpecker the *username* is the forge's OAuth token);
+    - or has ``KEY``, ``KEYS``, ``PAT``, ``AUTH``, ``PASS``, ``PWD``, ``PW``, ``CRED``, ``CREDS``, ``DSN``,
+      ``SALT``, ``SIGNING``, ``CERT``, ``PEM``, ``P12``, ``PFX``, ``KEYSTORE``, ``CONN`` or ``CONNSTR`` as a
+      ``_``-separated word (``API_KEY``, ``KEY_ID``, ``MY_GITHUB_PAT``, ``DOCKER_AUTH_CONFIG``, ``DB_PASS``,
+      ``SMTP_PWD``, ``GCP_CREDS``, ``SENTRY_DSN``; not ``GITHUB_PATH``, ``CI_COMMIT_AUTHOR`` or ``BYPASS_CACHE``);
     - or starts with ``ACTIONS_`` (runner internals such as ``ACTIONS_RUNTIME_TOKEN``,
       ``ACTIONS_ID_TOKEN_REQUEST_URL``) or with one of our own input prefixes ``GIMLET_``,
       ``INPUT_``, ``PLUGIN_``, ``PARAM_`` (settings, credentials included, are not template vars);

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from gimlet_ci._defuse import escape_data, escape_property, strip_controls
 from gimlet_ci.adapters._common import (
     branch_from_ref,
     commit_or_none,
@@ -245,19 +246,10 @@ def startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, 
     lines: list[str] = []
     for secret in secrets:
         for part in secret.splitlines():
-            line = f"::add-mask::{_escape_data(part)}"
+            line = f"::add-mask::{escape_data(part)}"
             if part.strip() and line not in lines:
                 lines.append(line)
     return tuple(lines)
-
-
-def _escape_data(text: str) -> str:
-    """Workflow-command message escaping, as ``@actions/core`` does it."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 ANNOTATIONS_PER_SEVERITY = 10
@@ -266,7 +258,8 @@ ANNOTATIONS_PER_SEVERITY = 10
 
 def annotate(env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]:  # noqa: ARG001
     """One ``::error file=…,line=…,title=…::message`` (or ``::warning``) per manifest problem, on its manifest line,
-    escaped as ``@actions/core`` escapes (message: ``%``, CR, LF; properties also ``:`` and ``,``). Beyond GitHub's
+    escaped as ``@actions/core`` escapes (message: ``%``, CR, LF; properties also ``:`` and ``,``), control
+    characters dropped from the message. Beyond GitHub's
     10 per severity, one line says how many more there are (the text log lists every one)."""
     lines: list[str] = []
     for severity in ("error", "warning"):
@@ -274,11 +267,13 @@ def annotate(env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]: 
         for note in chosen[:ANNOTATIONS_PER_SEVERITY]:
             properties = []
             if note.file:
-                properties.append(f"file={_escape_property(note.file)}")
+                properties.append(f"file={escape_property(note.file)}")
                 if note.line is not None:
                     properties.append(f"line={note.line}")
-            properties.append(f"title={_escape_property(f'gimlet-ci: {note.key}' if note.key else 'gimlet-ci')}")
-            lines.append(f"::{severity} {','.join(properties)}::{_escape_data(note.message)}")
+            properties.append(f"title={escape_property(f'gimlet-ci: {note.key}' if note.key else 'gimlet-ci')}")
+            lines.append(
+                f"::{severity} {','.join(properties)}::{escape_data(strip_controls(note.message, keep_cr=True))}"
+            )
         if len(chosen) > ANNOTATIONS_PER_SEVERITY:
             more = len(chosen) - ANNOTATIONS_PER_SEVERITY
             lines.append(f"::{severity} title=gimlet-ci::{more} more {severity}s: see the step's log")
@@ -293,15 +288,17 @@ _CODE_SAFE = re.compile(r"[A-Za-z0-9._/@+=:-]+")
 
 
 def _md(text: str | None) -> str:
-    """Server text shown literally in the step summary: one line, no HTML, no Markdown, ``|`` escaped.
+    """Server text shown literally in the step summary: one line, no HTML, no Markdown, no control characters,
+    ``|`` escaped.
 
     GitHub renders the summary as GFM with HTML allowed, so raw text could inject tags, images or links.
     """
-    if text is None or not text.strip():
+    line = " ".join(strip_controls(text).split()) if text is not None else ""
+    if not line:
         return "—"
     import html  # noqa: PLC0415 - only when writing outputs
 
-    return html.escape(" ".join(text.split()), quote=False).translate(_MD_ESCAPES)
+    return html.escape(line, quote=False).translate(_MD_ESCAPES)
 
 
 def _code(text: str | None) -> str:
@@ -349,14 +346,19 @@ def _summary(outcome: Outcome) -> str:
 
 
 def _annotations(outcome: Outcome) -> tuple[str, ...]:
+    title = escape_property("gimlet-ci")
+    if outcome.status == "cancelled":
+        message = strip_controls(outcome.message or "gimlet-ci: cancelled", keep_cr=True)
+        return (f"::warning title={title}::{escape_data(message)}",)
     if outcome.status not in {"failed", "timeout", "error"}:
         return ()
-    title = _escape_property("gimlet-ci")
     messages = [outcome.message or f"gimlet-ci: {outcome.status}"]
     messages += [
         f"{d.app or '?'} -> {d.env or '?'}: {d.message or d.status}" for d in outcome.deploys if d.status == "failed"
     ]
-    return tuple(f"::error title={title}::{_escape_data(m)}" for m in messages[:10])
+    # Server text without terminal escapes, escaped onto our one command line (the runner reads no other command in
+    # a line that is one).
+    return tuple(f"::error title={title}::{escape_data(strip_controls(m, keep_cr=True))}" for m in messages[:10])
 
 
 def outputs(

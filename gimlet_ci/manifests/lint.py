@@ -24,6 +24,7 @@ from gimlet_ci.gimlet.gotemplate import referenced_names
 from gimlet_ci.manifests.reading import (
     VARS_FILE,
     ManifestDoc,
+    check_inside,
     display_name,
     manifest_files,
     read_text,
@@ -85,8 +86,10 @@ class Problem:
     def __str__(self) -> str:
         """``FILE:LINE: KEY: severity: message``; KEY is ``-`` for a whole file or document, so that the fields
         always stand in the same places (the severity opens the message)."""
+        from gimlet_ci._defuse import one_line  # noqa: PLC0415
+
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key or '-'}: {self.severity}: {self.message}"
+        return one_line(f"{where}: {self.key or '-'}: {self.severity}: {self.message}")
 
 
 # --- the schema of dx.Manifest ---------------------------------------------------------------
@@ -429,6 +432,7 @@ def lint(
     *,
     known_vars: Collection[str] | None = None,
     label: str | None = None,
+    root: Path | None = None,
     pipeline_vars: Collection[str] = (),
 ) -> list[Problem]:
     """Lint every manifest in *directory*, sorted by file and line.
@@ -437,19 +441,21 @@ def lint(
     the variables every platform provides count as known and platform-prefixed ones
     (``GITHUB_*``, ``CIRCLE_*``, ``CI_*``) give warnings. Names `.gimlet/vars` defines are always
     known, and so are *pipeline_vars* (the ``vars`` setting's names: ``GIMLET_VARS``, the packagings' ``vars``).
-    A missing directory raises `ManifestError`. Files are named as `read_manifests` names them with *label*.
+    A missing directory, or one that links outside *root*, raises `ManifestError`. Files are named as
+    `read_manifests` names them with *label*; one that links outside *root* is an error problem.
     """
     from gimlet_ci.gimlet.godotenv import parse_dotenv  # noqa: PLC0415
     from gimlet_ci.gimlet.yamlv3 import load_documents  # noqa: PLC0415
 
     problems: list[Problem] = []
+    check_inside(directory, root, display=label or directory.as_posix())
     files = manifest_files(directory)
     repo_vars: Collection[str] = ()
     vars_path = directory / VARS_FILE
     if vars_path.is_file():
         display = display_name(directory, VARS_FILE, label=label)
         try:
-            repo_vars = parse_dotenv(read_text(vars_path, display=display), filename=display)
+            repo_vars = parse_dotenv(read_text(vars_path, display=display, root=root), filename=display)
         except ManifestError as e:
             problems.append(_file_problem(e, file=display))
     if not files:
@@ -467,7 +473,7 @@ def lint(
     for path in files:
         display = display_name(directory, path.name, label=label)
         try:
-            documents = load_documents(read_text(path, display=display), filename=display)
+            documents = load_documents(read_text(path, display=display, root=root), filename=display)
         except ManifestError as e:
             problems.append(_file_problem(e, file=display))
             continue

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gimlet_ci._defuse import strip_controls
 from gimlet_ci._models import DeployOutcome, Outcome
 from gimlet_ci.adapters import circleci, github
 
@@ -160,8 +161,9 @@ def test_github_step_summary_neutralises_html_and_links() -> None:
 
 @given(st.text(min_size=1))
 def test_github_step_summary_shows_any_server_text_literally(message: str) -> None:
-    """Any server message appears in the summary as exactly its text on one line, with no live markup."""
-    expected = " ".join(message.split()) or "—"
+    """Any server message appears in the summary as exactly its text on one line, with no live markup and without
+    control characters or terminal escapes."""
+    expected = " ".join(strip_controls(message).split()) or "—"
     assert expected == _read_markdown_text(_summary_message_line(message))
 
 

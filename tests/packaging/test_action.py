@@ -44,6 +44,8 @@ SAMPLES = {
     "artifact-id": "acme/app-1",
     "release-id": "rel-1",
     "rollback-to": "abc123",
+    "require-manifests": "true",
+    "branch": "main",
 }
 PINNED = re.compile(r"^\s*(?:-\s*)?uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 

@@ -205,6 +205,8 @@ SAMPLES = {
     "artifact_id": "acme/app-1",
     "release_id": "rel-1",
     "rollback_to": "abc123",
+    "require_manifests": "1",
+    "branch": "main",
 }
 
 

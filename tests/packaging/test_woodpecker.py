@@ -32,6 +32,8 @@ SAMPLES = {
     "artifact_id": "acme/app-1",
     "release_id": "rel-1",
     "rollback_to": "abc123",
+    "require_manifests": "true",
+    "branch": "main",
 }
 RAW_MAIN = "https://raw.githubusercontent.com/gimlet-ci/gimlet-ci/main/"
 
