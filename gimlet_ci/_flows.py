@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from gimlet_ci._artifact import build_artifact, resolve_commit
 from gimlet_ci._converter import artifact_body
 from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
+from gimlet_ci._models import Note as ManifestNote
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
 from gimlet_ci._retry import Deadline, PollSchedule, default_schedule
 from gimlet_ci._secrets import in_json_body
@@ -59,6 +60,19 @@ class Prepared:
     """The manifest documents, in the order of the artifact's ``environments``."""
     body: bytes | None = None
     """The exact bytes to post, when they are not the artifact's own JSON (``gimlet-ci push`` sends a file)."""
+    notes: tuple[ManifestNote, ...] = ()
+    """`problems` with their files and lines, for annotations."""
+    addresses: Mapping[tuple[str, str], str] = attrs.field(factory=dict)
+    """``(env, app)`` → ``https://<ingress host>`` as Gimlet renders the manifests (`deploy_addresses`)."""
+
+
+def with_addresses(
+    deploys: tuple[DeployOutcome, ...], addresses: Mapping[tuple[str, str], str]
+) -> tuple[DeployOutcome, ...]:
+    """Each deploy with the address of its manifest (by env and app, as Gimlet reports them), where known."""
+    return tuple(
+        attrs.evolve(d, url=addresses.get((d.env or "", d.app or ""))) if d.url is None else d for d in deploys
+    )
 
 
 def prepare(
@@ -71,6 +85,7 @@ def prepare(
     With *check* (the default) an artifact that Gimlet's server would crash on, decode with an error, or read
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
+    from gimlet_ci.manifests.addresses import deploy_addresses  # noqa: PLC0415
     from gimlet_ci.manifests.lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
     from gimlet_ci.manifests.reading import manifest_root, read_manifests, read_vars  # noqa: PLC0415
     from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
@@ -119,13 +134,26 @@ def prepare(
             raise ManifestsRefused(
                 [str(refusal) for refusal in review.refusals],
                 tip="fix the lines above; `gimlet-ci explain` shows what Gimlet's server reads in each manifest",
+                notes=[
+                    ManifestNote(file=r.file, line=r.line, key=r.key, severity="error", message=r.message)
+                    for r in review.refusals
+                ],
             )
         if settings.deploy and settings.env:
             missing = release_preflight(review, env=settings.env, app=settings.app)
             if missing is not None:
                 raise ConfigError(missing, tip="check the env and app settings against the manifests' env and app")
     found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
-    return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found), docs=docs)
+    notes = tuple(
+        ManifestNote(file=p.file, line=p.line, key=p.key, severity="warning", message=p.message) for p in found
+    )
+    return Prepared(
+        artifact=artifact,
+        problems=tuple(str(problem) for problem in found),
+        docs=docs,
+        notes=notes,
+        addresses=deploy_addresses(body),
+    )
 
 
 def _with_branch(ctx: CIContext, settings: Settings) -> CIContext:
@@ -374,12 +402,23 @@ def ship(
     waits = settings.wait or settings.deploy
     if not settings.push:
         client.push = False
-    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha)
-    with _reported(unsent), _listening(client, enabled=waits) as channel:
-        stored = client.post_artifact(artifact, body=prepared.body)
-        if channel is not None:
-            channel.interest.follow_artifact(artifact.version.sha, stored.created)
-        return _shipped(client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact)
+    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha, notes=prepared.notes)
+    try:
+        with _reported(unsent), _listening(client, enabled=waits) as channel:
+            stored = client.post_artifact(artifact, body=prepared.body)
+            if channel is not None:
+                channel.interest.follow_artifact(artifact.version.sha, stored.created)
+            outcome = _shipped(
+                client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact
+            )
+    except GimletCIError as e:
+        if e.outcome is None:
+            raise
+        located = attrs.evolve(
+            e.outcome, deploys=with_addresses(e.outcome.deploys, prepared.addresses), notes=prepared.notes
+        )
+        raise e.carrying(outcome=located) from e
+    return attrs.evolve(outcome, deploys=with_addresses(outcome.deploys, prepared.addresses), notes=prepared.notes)
 
 
 @contextlib.contextmanager

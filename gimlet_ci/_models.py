@@ -129,6 +129,20 @@ class DeployOutcome:
     gitops_hash: str | None = None
     gitops_status: str | None = None
     message: str | None = None
+    url: str | None = None
+    """Where the app is reachable, ``https://`` + the manifest's ``values.ingress.host`` as Gimlet renders it
+    (preview hosts included); None when the manifest has no host or is not known (track, deploy, rollback)."""
+
+
+@attrs.frozen(kw_only=True)
+class Note:
+    """A manifest problem worth showing on the manifest's line (GitHub annotations): ``lint``'s and ``ship``'s."""
+
+    file: str | None
+    line: int | None
+    key: str
+    severity: Literal["error", "warning"]
+    message: str
 
 
 @attrs.frozen(kw_only=True)
@@ -142,6 +156,14 @@ class Outcome:
     message: str | None = None
     repository: str | None = None
     sha: str | None = None
+    notes: tuple[Note, ...] = ()
+    """Manifest problems found on the way (``ship``'s lint warnings), for annotations; not in the JSON."""
+
+    @property
+    def url(self) -> str | None:
+        """The address of the first deploy that has one (`DeployOutcome.url`), failed ones last."""
+        ranked = sorted(self.deploys, key=lambda d: d.status == "failed")
+        return next((d.url for d in ranked if d.url), None)
 
     def scrubbed(self, scrub: Callable[[str], str]) -> Outcome:
         """This outcome with *scrub* applied to every text it holds, its deploys' included (before any output escapes
@@ -154,6 +176,7 @@ class Outcome:
             "artifact_id": self.artifact_id,
             "release_id": self.release_id,
             "status": self.status,
+            "url": self.url,
             "deploys": [attrs.asdict(d) for d in self.deploys],
             "message": self.message,
         }

@@ -81,3 +81,29 @@ def parse_fields(value: str, *, name: str) -> tuple[tuple[str, str], ...]:
         if item:
             pairs.append(parse_pair(item, name=name))
     return tuple(pairs)
+
+
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_vars(value: str, *, name: str) -> tuple[tuple[str, str], ...]:
+    """Parse template variables from a pipeline (``GIMLET_VARS``, the ``vars`` input, parameter or setting):
+    ``KEY=VALUE`` pairs, one per line, or separated by ``;`` when the text is one line. Each pair is split at its
+    first ``=``; the value is kept verbatim (``=``, ``:`` and, in the multi-line form, ``;`` included), blank lines
+    are skipped, and the key must be a template name (``{{ .KEY }}``: letters, digits, ``_``)."""
+    lines = value.splitlines() if "\n" in value or "\r" in value else value.split(";")
+    pairs: list[tuple[str, str]] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        key, sep, rest = raw.strip().partition("=")
+        key = key.strip()
+        if not sep or not key:
+            # The text is not shown: a value may be a secret, and without `=` there is no telling which part is.
+            msg = f"{name}: entry {number} is not KEY=VALUE"
+            raise ConfigError(msg, tip="write one KEY=VALUE per line, or KEY=VALUE;KEY2=VALUE2 on one line")
+        if not _VAR_NAME.fullmatch(key):
+            msg = f"{name}: {key!r} is not a template variable name"
+            raise ConfigError(msg, tip="use letters, digits and _ (it is written {{ .NAME }} in the manifests)")
+        pairs.append((key, rest))
+    return tuple(pairs)

@@ -24,9 +24,15 @@ def guarded(secrets: Iterable[str]) -> list[str]:
     return sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
 
+TOKEN_NAMED_BY = ("PARAM_TOKEN_ENV_VAR_NAME",)
+"""Variables that name the token's variable (the orb's ``token_env_var_name``; `Inputs.named_by` of the token
+setting, held to it by a test): the variable they name is scrubbed too."""
+
+
 def token_values(env: Mapping[str, str]) -> list[str]:
-    """The values of `TOKEN_VARIABLES` in *env*, as given."""
-    return [value for name in TOKEN_VARIABLES if (value := env.get(name, ""))]
+    """The values of `TOKEN_VARIABLES` in *env*, as given, and of the variables `TOKEN_NAMED_BY` names."""
+    named = [found for naming in TOKEN_NAMED_BY if (found := env.get(naming, "").strip())]
+    return [value for name in (*TOKEN_VARIABLES, *named) if (value := env.get(name, ""))]
 
 
 def with_stripped(values: Iterable[str]) -> list[str]:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from gimlet_ci._parse import parse_bool, parse_duration, parse_fields, parse_pair
+from gimlet_ci._parse import parse_bool, parse_duration, parse_fields, parse_pair, parse_vars
 from gimlet_ci._retry import format_duration
 from gimlet_ci._secrets import MIN_SECRET_LENGTH
 from gimlet_ci.exceptions import ConfigError, InvalidSettingsError, MissingSettingsError
@@ -56,6 +56,10 @@ class Inputs:
     packaged: str | None = None
     """What the platform's packaging declares: the action's input id, the orb's parameter, the Woodpecker plugin's
     documented setting; None where it leaves the setting out (the variables still work)."""
+    named_by: str | None = None
+    """A variable that holds the *name* of the variable to read (the orb's ``env_var_name`` parameters, so that two
+    Gimlets or other context names work); the variable it names wins over ``GIMLET_<NAME>``, because naming it is
+    the explicit choice."""
 
 
 @attrs.frozen(kw_only=True)
@@ -91,6 +95,10 @@ class Declaration:
         """The variables *platform* reads for this setting, in order of preference."""
         return next((found.names for found in self.inputs if found.platform == platform), ())
 
+    def named_by(self, platform: str) -> str | None:
+        """The variable that names *platform*'s variable for this setting (`Inputs.named_by`), if any."""
+        return next((found.named_by for found in self.inputs if found.platform == platform), None)
+
     def pick(
         self, options: Mapping[str, object], env: Mapping[str, str], inputs: Mapping[str, tuple[str, str]]
     ) -> tuple[str, object] | None:
@@ -99,10 +107,15 @@ class Declaration:
         option = options.get(self.name)
         if self.option is not None and option is not None and option != () and option is not _unset(self.default):
             return self.option.name, option
+        source, raw = inputs.get(self.name, ("", ""))
+        direct = {self.variable, *(name for found in self.inputs for name in found.names)}
+        if (
+            raw.strip() and source.upper() not in direct
+        ):  # a variable an `env_var_name` parameter named: chosen explicitly
+            return source, raw
         value = env.get(self.variable, "")
         if value.strip():
             return self.variable, value
-        source, raw = inputs.get(self.name, ("", ""))
         return (source, raw) if raw.strip() else None
 
 
@@ -133,13 +146,20 @@ def setting(
 
 def _official(name: str, *, packaged: bool = True) -> tuple[Inputs, ...]:
     """*name* on the three platforms with input names of their own: ``INPUT_<NAME>`` (GitHub), ``PARAM_<NAME>`` (the
-    CircleCI orb), ``PLUGIN_<NAME>`` (Woodpecker); with *packaged*, each platform's packaging declares *name* (the
-    official plugins' inputs)."""
-    upper, shown = name.upper(), name if packaged else None
+    CircleCI orb), ``PLUGIN_<NAME>`` (Woodpecker); with *packaged*, each platform's packaging declares it: as *name*
+    (the orb's parameter, the plugin's setting) and, kebab-cased, as the action's input id (``ca_bundle`` →
+    ``ca-bundle``, read as ``INPUT_CA_BUNDLE`` or a docker action's ``INPUT_CA-BUNDLE``)."""
+    upper = name.upper()
+    if "_" not in name:
+        github: tuple[str, ...] = (f"INPUT_{upper}",)
+        action_id = name
+    else:  # the action's id is kebab-case (`ca-bundle`, like its outputs); a docker action's runner keeps the `-`
+        github = (f"INPUT_{upper}", f"INPUT_{upper.replace('_', '-')}")
+        action_id = name.replace("_", "-")
     return (
-        Inputs("github", (f"INPUT_{upper}",), shown),
-        Inputs("circleci", (f"PARAM_{upper}",), shown),
-        Inputs("woodpecker", (f"PLUGIN_{upper}",), shown),
+        Inputs("github", github, action_id if packaged else None),
+        Inputs("circleci", (f"PARAM_{upper}",), name if packaged else None),
+        Inputs("woodpecker", (f"PLUGIN_{upper}",), name if packaged else None),
     )
 
 
@@ -223,6 +243,26 @@ def _file(raw: object, source: str) -> str | None:
     return value
 
 
+def _vars(raw: object, source: str) -> tuple[tuple[str, str], ...]:
+    if isinstance(raw, str):
+        return parse_vars(raw, name=source)
+    if isinstance(raw, Sequence):  # repeated --var: one pair each, the value verbatim (`;` included)
+        return tuple(parse_pair(str(item), name=source) for item in raw)
+    return ()
+
+
+COMMANDS = ("ship", "deploy", "track", "rollback", "lint", "explain")
+"""What the ``command`` setting may name: the commands a pipeline step runs (``gimlet-ci step``)."""
+
+
+def _command(raw: object, source: str) -> str | None:
+    value = str(raw).strip()
+    if value and value not in COMMANDS:
+        msg = f"{source}={value!r} is not a command a pipeline step runs"
+        raise ConfigError(msg, tip=f"use one of {', '.join(COMMANDS)}")
+    return value or None
+
+
 # -- the settings ----------------------------------------------------------------------------------------------------
 
 
@@ -234,7 +274,10 @@ class Settings:
         None,
         parse=_url,
         option=Option("--server", "Gimlet's URL (default: GIMLET_SERVER)"),
-        inputs=(Inputs("woodpecker", ("PLUGIN_GIMLET_SERVER",), packaged="gimlet_server"),),
+        inputs=(
+            Inputs("woodpecker", ("PLUGIN_GIMLET_SERVER",), packaged="gimlet_server"),
+            Inputs("circleci", (), packaged="server_env_var_name", named_by="PARAM_SERVER_ENV_VAR_NAME"),
+        ),
         meaning="Gimlet's URL, `https://gimlet.example.com`",
     )
     """Gimlet's URL without a trailing slash."""
@@ -242,7 +285,10 @@ class Settings:
         None,
         parse=_token,
         secret=True,
-        inputs=(Inputs("woodpecker", ("PLUGIN_GIMLET_TOKEN",), packaged="gimlet_token"),),
+        inputs=(
+            Inputs("woodpecker", ("PLUGIN_GIMLET_TOKEN",), packaged="gimlet_token"),
+            Inputs("circleci", (), packaged="token_env_var_name", named_by="PARAM_TOKEN_ENV_VAR_NAME"),
+        ),
         meaning="a Gimlet API key (generate one on Gimlet's `/settings` page); never printed",
     )
     """The API token; never shown in a repr, a log or an error. It has no option: command lines show in process
@@ -298,25 +344,21 @@ class Settings:
         (),
         parse=_links,
         option=Option("--field", "add a link to the artifact (repeatable)", metavar="NAME=URL", repeated=True),
-        inputs=(
-            Inputs("github", ("INPUT_FIELDS",), packaged="fields"),
-            Inputs("circleci", ("PARAM_FIELDS",)),
-            Inputs("woodpecker", ("PLUGIN_FIELDS",)),
-        ),
+        inputs=_official("fields"),
         meaning="extra links on the artifact, `name=url` pairs separated by `;` or newlines",
     )
     manifests: str = setting(
         DEFAULT_MANIFESTS,
         parse=_text,
         option=Option("--manifests", "folder of the Gimlet manifests (default: .gimlet)", metavar="DIR"),
-        inputs=_official("manifests", packaged=False),
+        inputs=_official("manifests"),
         meaning="folder of the Gimlet manifests; default `.gimlet`",
     )
     branch: str | None = setting(
         None,
         parse=_text,
         option=Option("--branch", "the branch this build is of, over the detected one (deploy policies match it)"),
-        inputs=_official("branch", packaged=False),
+        inputs=_official("branch"),
         meaning="the branch of the build, over what the CI or git says (a detached HEAD has none, and branch policies "
         "then do not fire)",
     )
@@ -324,7 +366,7 @@ class Settings:
         False,  # noqa: FBT003
         parse=_flag,
         option=Option("--require-manifests", "fail (exit 2) when the manifests folder is missing", sets=True),
-        inputs=_official("require_manifests", packaged=False),
+        inputs=_official("require_manifests"),
         meaning="a missing manifests folder is an error (exit 2) instead of a warning and an artifact without "
         "manifests (boolean)",
     )
@@ -332,11 +374,7 @@ class Settings:
         None,
         parse=_file,
         option=Option("--ca-bundle", "CA certificates for a self-signed Gimlet (GIMLET_CA_BUNDLE)", metavar="FILE"),
-        inputs=(
-            Inputs("github", ("INPUT_CA_BUNDLE", "INPUT_CA-BUNDLE")),
-            Inputs("circleci", ("PARAM_CA_BUNDLE",)),
-            Inputs("woodpecker", ("PLUGIN_CA_BUNDLE",)),
-        ),
+        inputs=_official("ca_bundle"),
         meaning="CA certificates (PEM file) for a Gimlet with a private CA",
     )
     push: bool = setting(
@@ -346,8 +384,53 @@ class Settings:
         meaning="listen on Gimlet's push channel while waiting (boolean, default on); off: poll only",
     )
     """Listen on Gimlet's push channel while waiting (``GIMLET_PUSH=off`` or ``--no-push``: poll only)."""
-    vars: tuple[tuple[str, str], ...] = ()
-    """Template variables from ``--var KEY=VALUE`` (no variable: `.gimlet/vars` is the file for them)."""
+    # -- what a pipeline passes on (issue 12): template vars, the command of a step, and the ids it works on --------
+    vars: tuple[tuple[str, str], ...] = setting(
+        (),
+        parse=_vars,
+        option=Option("--var", "add a template variable (repeatable)", metavar="KEY=VALUE", repeated=True),
+        inputs=_official("vars"),
+        meaning=(
+            "template variables from the pipeline, `KEY=VALUE` one per line or `;`-separated (an image digest: "
+            "`DIGEST=sha256:…`); they win over `.gimlet/vars`"
+        ),
+    )
+    """Template variables from the pipeline; merged after ``.gimlet/vars``, so they win."""
+    command: str = setting(
+        "ship",
+        parse=_command,
+        inputs=_official("command"),
+        meaning="what a pipeline step runs: `ship` (default), `deploy`, `track`, `rollback`, `lint` or `explain`",
+    )
+    """The command `gimlet-ci step` runs (the packagings' entry)."""
+    artifact_id: str | None = setting(
+        None,
+        parse=_text,
+        inputs=_official("artifact_id"),
+        meaning="the artifact `deploy` releases and `track` reads (the ship step's `artifact-id` output)",
+    )
+    """``GIMLET_ARTIFACT_ID``: what CircleCI's ``$BASH_ENV`` and GitLab's dotenv report hand to later steps."""
+    release_id: str | None = setting(
+        None,
+        parse=_text,
+        inputs=_official("release_id"),
+        meaning="the release or rollback `track` reads (the ship step's `release-id` output); wins over `artifact_id`",
+    )
+    rollback_to: str | None = setting(
+        None,
+        parse=_text,
+        inputs=_official("rollback_to"),
+        meaning="the gitops commit `rollback` returns `env`/`app` to",
+    )
+    dotenv: str | None = setting(
+        None,
+        parse=_text,
+        meaning=(
+            "GitLab: the file to write a dotenv report to (`GIMLET_ARTIFACT_ID`, `GIMLET_RELEASE_ID`, `GIMLET_URL`, "
+            "`GIMLET_STATUS`), named under `artifacts: reports: dotenv:`"
+        ),
+    )
+    # -- end of issue 12's settings ------------------------------------------------------------------------------
     insecure: bool = False
     """TLS verification off (``--insecure``; no variable, so that it is never switched on by accident)."""
     sources: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
@@ -389,6 +472,11 @@ def input_table(platform: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((d.name, names) for d in SETTINGS if (names := d.input_names(platform)))
 
 
+def naming_table(platform: str) -> tuple[tuple[str, str], ...]:
+    """(setting, the variable naming *platform*'s variable for it) for every setting read that way."""
+    return tuple((d.name, named_by) for d in SETTINGS if (named_by := d.named_by(platform)))
+
+
 def load_settings(
     *,
     options: Mapping[str, object],
@@ -401,11 +489,13 @@ def load_settings(
     and all bad values are reported at once (`InvalidSettingsError` when there are two or more).
 
     *options* holds parsed command-line values (``None`` or absent when not given); *inputs* is the adapter's
-    mapping of platform inputs.
+    mapping of platform inputs; *extra_vars* are ``--var`` values (the ``vars`` option).
     """
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     problems: list[ConfigError] = []
+    if extra_vars:
+        options = {**options, "vars": list(extra_vars)}
     for declaration in SETTINGS:
         picked = declaration.pick(options, env, inputs)
         if picked is None:
@@ -418,17 +508,11 @@ def load_settings(
             continue
         if value is not None:
             values[declaration.name] = value
-    pairs: list[tuple[str, str]] = []
-    for item in extra_vars:
-        try:
-            pairs.append(parse_pair(item, name="--var"))
-        except ConfigError as e:
-            problems.append(e)
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise InvalidSettingsError(problems)
-    return Settings(**values, vars=tuple(pairs), insecure=insecure, sources=sources)
+    return Settings(**values, insecure=insecure, sources=sources)
 
 
 # -- in the platform's words, and what looks wrong -------------------------------------------------------------------
@@ -441,9 +525,10 @@ _PLATFORM_READS = {"github": ("INPUT_BRANCHHEAD",)}
 
 _NOT_SETTINGS = frozenset(
     {
-        # What gimlet-ci exports to later steps (CircleCI's `$BASH_ENV`): a later step of the same job sees them.
-        "GIMLET_ARTIFACT_ID",
-        "GIMLET_RELEASE_ID",
+        # What gimlet-ci exports to later steps (CircleCI's `$BASH_ENV`, GitLab's dotenv report) besides the ids,
+        # which are the settings `artifact_id` and `release_id`: a later step of the same job sees them.
+        "GIMLET_URL",
+        "GIMLET_STATUS",
         # Gimlet's own variables (its image builder's registry credentials), set where Gimlet runs builds.
         "GIMLET_CLOUD_REGISTRY_LOGIN",
         "GIMLET_CLOUD_REGISTRY_CREDS",
@@ -497,6 +582,9 @@ def _known_inputs(platform: str) -> dict[str, str]:
         for variable in declaration.input_names(platform):
             written = variable.removeprefix(prefix).lower()
             known[variable.upper()] = packaged if packaged and written == packaged.lower() else written
+        named_by = declaration.named_by(platform)
+        if named_by:
+            known[named_by.upper()] = packaged or named_by.removeprefix(prefix).lower()
     for variable in _PLATFORM_READS.get(platform, ()):
         known[variable] = "branchHead" if variable == "INPUT_BRANCHHEAD" else variable.removeprefix(prefix).lower()
     return known
@@ -563,9 +651,16 @@ def value_warnings(settings: Settings, platform: str) -> list[str]:
     for key, value in settings.vars:
         match = _PAIR_START.search(value)
         if match is not None:
-            warnings.append(
-                f"--var {key}={value!r} holds another pair ({match.group(1)}=...); give each variable its own --var"
-            )
+            where = said(settings, "vars", platform)
+            if where == "--var":
+                warnings.append(
+                    f"--var {key}={value!r} holds another pair ({match.group(1)}=...); give each variable its own --var"
+                )
+            else:
+                warnings.append(
+                    f"{where}: {key}={value!r} holds another pair ({match.group(1)}=...); put each variable on its "
+                    "own line, or separate them with ;"
+                )
     return warnings
 
 

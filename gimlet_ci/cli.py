@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # typing costs more start-up time than `--version` may take
     from collections.abc import Callable, Mapping, Sequence
     from typing import NoReturn, TextIO
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters import Adapter
     from gimlet_ci.exceptions import Cancelled
 
@@ -90,9 +90,8 @@ def _server_options(p: argparse.ArgumentParser) -> None:
 
 
 def _ship_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "branch", "require_manifests", "fields")
-    p.add_argument(
-        "--var", action="append", default=[], metavar="KEY=VALUE", help="add a template variable (repeatable)"
+    _setting_options(
+        p, "wait", "deploy", "env", "app", "dry_run", "manifests", "branch", "require_manifests", "fields", "vars"
     )
     _server_options(p)
 
@@ -188,7 +187,12 @@ def _status_options(p: argparse.ArgumentParser) -> None:
 
 def _lint_options(p: argparse.ArgumentParser) -> None:
     _setting_options(p, "manifests")
-    _output(p)
+    p.add_argument(
+        "--output",
+        choices=("text", "json", "codequality"),
+        default="text",
+        help="codequality: GitLab's Code Quality report (JSON) on stdout",
+    )
 
 
 def _explain_options(p: argparse.ArgumentParser) -> None:
@@ -209,6 +213,10 @@ def _dev_server_options(p: argparse.ArgumentParser) -> None:
     from gimlet_ci.devserver.arguments import add_arguments  # noqa: PLC0415 - the server's options, on demand
 
     add_arguments(p)
+
+
+def _step_options(p: argparse.ArgumentParser) -> None:
+    del p  # every value comes from the settings: GIMLET_* and the platform's inputs
 
 
 def _demo_options(p: argparse.ArgumentParser) -> None:
@@ -337,11 +345,17 @@ def _rollback(run: _Run, args: argparse.Namespace) -> int:
 
 def _lint(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.manifests import lint  # noqa: PLC0415
-    from gimlet_ci.manifests.lint import as_json, exit_code, format_text  # noqa: PLC0415
+    from gimlet_ci.manifests.lint import as_codequality, as_json, exit_code, format_text  # noqa: PLC0415
 
-    problems = lint(run.env, run.checkout, manifests=args.manifests)
+    problems = lint(run.env, run.checkout, manifests=args.manifests, adapter=run.adapter)
+    from gimlet_ci._models import Note  # noqa: PLC0415
+
+    notes = [Note(file=p.file, line=p.line, key=p.key, severity=p.severity, message=p.message) for p in problems]
+    _annotate(run, notes)
     if args.output == "json":
         run.out_json(_json(as_json(problems), run.secrets))
+    elif args.output == "codequality":
+        run.out_json(_json(as_codequality(problems), run.secrets))
     elif problems:
         run.out(format_text(problems))
     else:
@@ -359,6 +373,52 @@ def _explain(run: _Run, args: argparse.Namespace) -> int:
     else:
         run.out(format_text(result))
     return 1 if result["rejected"] else 0
+
+
+def _annotate(run: _Run, notes: Sequence[Note]) -> None:
+    """Print the adapter's annotations of manifest problems (GitHub's ``::error file=…,line=…::``)."""
+    if notes and hasattr(run, "adapter"):
+        for line in run.adapter.annotate(run.env, notes):
+            run.say(line)
+
+
+_STEP_IDS = {
+    "deploy": (("artifact_id", "--artifact"),),
+    "rollback": (("rollback_to", "--to"),),
+}
+"""The settings a pipeline step turns into a command's required options."""
+
+
+def _step(run: _Run, args: argparse.Namespace) -> int:
+    """A packaging's entry: run the command the ``command`` setting names (default ``ship``), with the ids it needs
+    from their settings (``artifact_id``, ``release_id``, ``rollback_to``) and every other value from the
+    platform's inputs as usual (the command reads them itself, and warns about what looks wrong)."""
+    from gimlet_ci._settings import BY_NAME, load_settings, spoken  # noqa: PLC0415
+    from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+    del args
+    settings = load_settings(options={}, env=run.env, inputs=run.adapter.inputs(run.env))
+    command, platform = settings.command, run.adapter.NAME
+    argv = [command]
+    for name, option in _STEP_IDS.get(command, ()):
+        value = getattr(settings, name)
+        if not value:
+            msg = f"the {command} command needs {spoken(name, platform)}, which is empty"
+            raise ConfigError(msg, tip=f"pass the ship step's output there, or set {BY_NAME[name].variable}")
+        argv += [option, value]
+    if command == "track":
+        if settings.release_id:
+            argv += ["--release", settings.release_id]
+        elif settings.artifact_id:
+            argv.append(settings.artifact_id)
+        else:
+            names = f"{spoken('artifact_id', platform)} or {spoken('release_id', platform)}"
+            msg = f"the track command needs {names}, and both are empty"
+            raise ConfigError(msg, tip="pass the ship step's artifact-id or release-id output")
+    parsed = build_parser(command).parse_args(argv)
+    run.output = getattr(parsed, "output", "text")
+    run.command = command
+    return COMMANDS[command][2](run, parsed)
 
 
 def _read_stdin() -> bytes:
@@ -395,6 +455,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Run]] 
     "explain": ("which manifests' deploy policies fire for this context, and why", _explain_options, _explain),
     "dev-server": ("run a local Gimlet-compatible server on loopback", _dev_server_options, _dev_server),
     "demo": ("ship this checkout to an embedded local server, wait, deploy, show the result", _demo_options, _demo),
+    "step": (
+        "run the command a pipeline step names (the command setting: ship, deploy, track, rollback, lint, explain)",
+        _step_options,
+        _step,
+    ),
 }
 """Each command: its one-line help, its options, and its entry."""
 
@@ -408,10 +473,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "artifacts": ("gimlet-ci artifacts --repo acme/shop --branch main --since 24h",),
     "releases": ("gimlet-ci releases --env production --app shop --limit 5",),
     "status": ("gimlet-ci status --env production",),
-    "lint": ("gimlet-ci lint --manifests .gimlet",),
+    "lint": ("gimlet-ci lint --manifests .gimlet", "gimlet-ci lint --output codequality > gl-code-quality-report.json"),
     "explain": ("gimlet-ci explain --branch main --event push",),
     "dev-server": ("gimlet-ci dev-server --port 9000",),
     "demo": ("gimlet-ci demo --fast",),
+    "step": ("GIMLET_COMMAND=deploy GIMLET_ARTIFACT_ID=acme/shop-1b2c... GIMLET_ENV=production gimlet-ci step",),
 }
 """Each command's examples, shown at the end of its ``--help``."""
 
@@ -590,6 +656,7 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
             message = f"{e.message} (TIP {e.tip})" if e.tip else e.message
             run.outcome = Outcome(status="error", message=run.scrub(message))
             run.outcome_printed = False
+        _annotate(run, getattr(e, "notes", ()))
         _report_error(run, e.message, e.tip, details=getattr(e, "details", ()))
         return e.exit_code
     except Cancelled as e:
@@ -610,7 +677,7 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
         return EXIT_INTERNAL
 
 
-_OUTCOME_COMMANDS = frozenset({"ship", "track", "deploy", "rollback", "push"})
+_OUTCOME_COMMANDS = frozenset({"ship", "track", "deploy", "rollback", "push", "step"})
 """The commands whose result is an outcome: a cancelled one still writes its JSON result and platform outputs."""
 
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # typing costs `gimlet-ci context` start-up time it does not 
 
     from typing_extensions import Self
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
 
 __all__ = [
     "BadResponse",
@@ -136,8 +136,10 @@ class ManifestsRefused(ConfigError):
     """Raised when Gimlet's server would crash on the artifact, decode it with an error, or read a manifest
     differently from what its file says; `details` has one ``FILE:LINE: KEY: message`` line per problem."""
 
-    def __init__(self, details: Sequence[str], *, tip: str | None = None) -> None:
+    def __init__(self, details: Sequence[str], *, tip: str | None = None, notes: Sequence[Note] = ()) -> None:
         self.details = tuple(details)
+        self.notes = tuple(notes)
+        """The same problems with their file and line, for annotations on the manifest lines."""
         count = len(self.details)
         noun = "problem" if count == 1 else "problems"
         super().__init__(

@@ -226,7 +226,7 @@ def test_recorded_ci_environments_warn_of_nothing() -> None:
         pytest.param(
             "docs=https://docs.example.com,logs=https://logs.example.com",
             "circleci",
-            "PARAM_FIELDS: the link 'docs=https://docs.example.com,logs=https://logs.example.com' holds "
+            "the orb parameter `fields`: the link 'docs=https://docs.example.com,logs=https://logs.example.com' holds "
             "another pair (logs=...); separate name=url pairs with ; or line breaks, not spaces or commas",
             id="comma",
         ),

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from urllib.parse import SplitResult
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters._context import Event, InputValue
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
@@ -289,10 +289,16 @@ def commit_or_none(info: CommitInfo) -> CommitInfo | None:
 
 
 def declared_inputs(env: Mapping[str, str], platform: str, *, any_case: bool = False) -> dict[str, InputValue]:
-    """`named_inputs` of the input names each setting declares for *platform* (in ``gimlet_ci._settings``)."""
-    from gimlet_ci._settings import input_table  # noqa: PLC0415 - attrs stays off the `gimlet-ci context` path
+    """`named_inputs` of the input names each setting declares for *platform* (in ``gimlet_ci._settings``), and each
+    setting read through a variable that names another (`Inputs.named_by`: CircleCI's ``env_var_name``)."""
+    from gimlet_ci._settings import input_table, naming_table  # noqa: PLC0415 - attrs stays off the `context` path
 
-    return named_inputs(env, input_table(platform), any_case=any_case)
+    found = named_inputs(env, input_table(platform), any_case=any_case)
+    for setting, naming in naming_table(platform):
+        named = (env.get(naming) or "").strip()
+        if named and (env.get(named) or "").strip():
+            found[setting] = (named, env[named])
+    return found
 
 
 def named_inputs(
@@ -362,6 +368,11 @@ def no_inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
 def no_outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:  # noqa: ARG001
     """No output files and no log lines."""
     return PlatformOutputs()
+
+
+def no_annotations(env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]:  # noqa: ARG001
+    """No annotations: the problems are in the log as text already."""
+    return ()
 
 
 def no_startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
 
 NAME = "github"
 MISSING_SECRETS_TIP = (
@@ -255,6 +255,34 @@ def startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, 
     return tuple(lines)
 
 
+ANNOTATIONS_PER_SEVERITY = 10
+"""GitHub shows at most 10 error and 10 warning annotations per step; the rest are summed up in one more line."""
+
+
+def annotate(env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]:  # noqa: ARG001
+    """One ``::error file=…,line=…,title=…::message`` (or ``::warning``) per manifest problem, on its manifest line,
+    escaped as ``@actions/core`` escapes (message: ``%``, CR, LF; properties also ``:`` and ``,``), control
+    characters dropped from the message. Beyond GitHub's
+    10 per severity, one line says how many more there are (the text log lists every one)."""
+    lines: list[str] = []
+    for severity in ("error", "warning"):
+        chosen = [note for note in notes if note.severity == severity]
+        for note in chosen[:ANNOTATIONS_PER_SEVERITY]:
+            properties = []
+            if note.file:
+                properties.append(f"file={escape_property(note.file)}")
+                if note.line is not None:
+                    properties.append(f"line={note.line}")
+            properties.append(f"title={escape_property(f'gimlet-ci: {note.key}' if note.key else 'gimlet-ci')}")
+            lines.append(
+                f"::{severity} {','.join(properties)}::{escape_data(strip_controls(note.message, keep_cr=True))}"
+            )
+        if len(chosen) > ANNOTATIONS_PER_SEVERITY:
+            more = len(chosen) - ANNOTATIONS_PER_SEVERITY
+            lines.append(f"::{severity} title=gimlet-ci::{more} more {severity}s: see the step's log")
+    return tuple(lines)
+
+
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]()!|~#$:.+-"})
 """Backslash-escaped in server text: inline Markdown (emphasis, code, links, images, strikethrough, math,
 emoji), ``|`` (table cells), ``:`` and ``.`` (GFM autolinks), and block markers that could start the line.
@@ -312,9 +340,10 @@ def _summary(outcome: Outcome) -> str:
     if outcome.message:
         lines += ["", _md(outcome.message)]
     if outcome.deploys:
-        lines += ["", "| App | Env | Status | Gitops hash |", "| --- | --- | --- | --- |"]
+        lines += ["", "| App | Env | Status | Gitops hash | URL |", "| --- | --- | --- | --- | --- |"]
         lines += [
-            f"| {_md(d.app)} | {_md(d.env)} | {_md(d.status)} | {_code(d.gitops_hash)} |" for d in outcome.deploys
+            f"| {_md(d.app)} | {_md(d.env)} | {_md(d.status)} | {_code(d.gitops_hash)} | {_md(d.url)} |"
+            for d in outcome.deploys
         ]
     return "\n".join(lines) + "\n"
 
@@ -341,8 +370,9 @@ def outputs(
     *,
     make_uuid: Callable[[], str] = _uuid4,
 ) -> PlatformOutputs:
-    """``artifact-id``, ``release-id`` and ``status`` for ``$GITHUB_OUTPUT``, a step summary,
-    ``::error::`` lines.
+    """``artifact-id``, ``release-id``, ``status``, ``url`` (where the app was deployed, empty when unknown) and
+    ``deploys`` (the JSON list of ``--output json``) for ``$GITHUB_OUTPUT``, a step summary, ``::error::`` lines
+    and the annotations of ``ship``'s manifest problems.
 
     Outputs use the heredoc form with a fresh ``ghadelimiter_<uuid4>`` each (as ``@actions/core``),
     so no value can
@@ -352,14 +382,18 @@ def outputs(
     files: list[tuple[str, str]] = []
     output_path = get(env, "GITHUB_OUTPUT")
     if output_path is not None:
+        import json  # noqa: PLC0415 - only when writing outputs
+
         values = (
             ("artifact-id", outcome.artifact_id or ""),
             ("release-id", outcome.release_id or ""),
             ("status", outcome.status),
+            ("url", outcome.url or ""),
+            ("deploys", json.dumps(outcome.as_json()["deploys"])),
         )
         blocks = [_output_block(name, value, make_uuid) for name, value in values]
         files.append((output_path, "".join(b for b in blocks if b is not None)))
     summary_path = get(env, "GITHUB_STEP_SUMMARY")
     if summary_path is not None:
         files.append((summary_path, _summary(outcome)))
-    return PlatformOutputs(files=tuple(files), log_lines=_annotations(outcome))
+    return PlatformOutputs(files=tuple(files), log_lines=annotate(env, outcome.notes) + _annotations(outcome))

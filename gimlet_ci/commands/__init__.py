@@ -53,19 +53,14 @@ def logged_context(env: Mapping[str, str], adapter: Adapter, checkout: str) -> C
 
 def load(env: Mapping[str, str], adapter: Adapter, options: Mapping[str, object]) -> Settings:
     """The settings by precedence: *options* (the parsed command line: each setting's value by its name, and
-    ``insecure`` and ``var`` where the command has them), ``GIMLET_*`` in *env*, then the adapter's platform inputs;
+    ``insecure`` where the command has it), ``GIMLET_*`` in *env*, then the adapter's platform inputs;
     every bad value is reported at once. Unknown names under the prefixes gimlet-ci reads, and values that look like
     the wrong separator, are logged as warnings (``gimlet_ci.setting_warning``)."""
     from gimlet_ci._log import log  # noqa: PLC0415 - structlog stays off the `context` path
     from gimlet_ci._settings import load_settings, unknown_settings, value_warnings  # noqa: PLC0415 - as structlog
 
-    extra_vars = options.get("var") or ()
     settings = load_settings(
-        options=options,
-        env=env,
-        inputs=adapter.inputs(env),
-        extra_vars=[str(item) for item in extra_vars] if isinstance(extra_vars, list | tuple) else (),
-        insecure=options.get("insecure") is True,
+        options=options, env=env, inputs=adapter.inputs(env), insecure=options.get("insecure") is True
     )
     for warning in (*unknown_settings(env, adapter.NAME), *value_warnings(settings, adapter.NAME)):
         log.warning("gimlet_ci.setting_warning", warning=warning)

@@ -60,7 +60,7 @@ def ship(
     for problem in prepared.problems:
         log.warning("gimlet_ci.manifest_problem", problem=problem)
     if settings.dry_run:
-        outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha)
+        outcome = Outcome(status="dry-run", repository=ctx.repository, sha=ctx.sha, notes=prepared.notes)
         return DryRun(body=artifact_body(artifact), outcome=outcome)
     from gimlet_ci._client import connect  # noqa: PLC0415 - a dry run loads no HTTP client
 

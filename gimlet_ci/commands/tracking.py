@@ -3,17 +3,45 @@ Gimlet's verdict."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import attrs
+import structlog
 
 from gimlet_ci import _flows
-from gimlet_ci._client import connect
+from gimlet_ci._client import GimletClient, connect
 from gimlet_ci._models import Outcome
 from gimlet_ci._retry import Deadline
 from gimlet_ci.adapters import Adapter
 from gimlet_ci.commands import load, required
 from gimlet_ci.exceptions import DeadlineExceeded, GimletCIError, GimletFailure
+
+_ARTIFACT_ID = re.compile(r"^(?P<repository>.+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+"""Gimlet's artifact ids: ``<repository>-<uuid>`` (``pkg/dashboard/server/artifact.go``)."""
+
+
+def _addresses(client: GimletClient, artifact_id: str) -> Mapping[tuple[str, str], str]:
+    """The deploy addresses of a stored artifact (`deploy_addresses`), looked up among its repository's latest
+    artifacts; empty when it is not found or the lookup fails (the url output is a convenience, never a failure)."""
+    from gimlet_ci._converter import artifact_body  # noqa: PLC0415
+    from gimlet_ci.manifests.addresses import deploy_addresses  # noqa: PLC0415
+
+    match = _ARTIFACT_ID.match(artifact_id)
+    if match is None:
+        return {}
+    try:
+        stored = client.list_artifacts(repository=match.group("repository"), sha="", limit=50)
+    except GimletCIError as e:
+        structlog.get_logger("gimlet_ci").debug("gimlet_ci.address_lookup_failed", error=e.message)
+        return {}
+    found = next((artifact for artifact in stored if artifact.id == artifact_id), None)
+    return deploy_addresses(artifact_body(found)) if found is not None else {}
+
+
+def _located(outcome: Outcome, addresses: Mapping[tuple[str, str], str]) -> Outcome:
+    return attrs.evolve(outcome, deploys=_flows.with_addresses(outcome.deploys, addresses))
+
 
 _LAST_READ = 30.0
 """Seconds the read of the last answer may take after the deadline passed."""
@@ -81,7 +109,13 @@ def deploy(
     settings = load(env, adapter, options)
     target = required(settings.env, "deploy needs an environment", tip="pass --env ENV (or set GIMLET_ENV)")
     with connect(settings) as client:
-        return _flows.release(client, artifact_id=artifact_id, env=target, app=settings.app, wait=wait)
+        try:
+            outcome = _flows.release(client, artifact_id=artifact_id, env=target, app=settings.app, wait=wait)
+        except GimletCIError as e:
+            if e.outcome is None or not e.outcome.deploys:
+                raise
+            raise e.carrying(outcome=_located(e.outcome, _addresses(client, artifact_id))) from e
+        return _located(outcome, _addresses(client, artifact_id)) if outcome.deploys else outcome
 
 
 def rollback(

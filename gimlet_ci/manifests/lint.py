@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PROVIDED_VARS",
     "Problem",
+    "as_codequality",
     "as_json",
     "breaking_problems",
     "exit_code",
@@ -433,13 +434,15 @@ def lint(
     known_vars: Collection[str] | None = None,
     label: str | None = None,
     root: Path | None = None,
+    pipeline_vars: Collection[str] = (),
 ) -> list[Problem]:
     """Lint every manifest in *directory*, sorted by file and line.
 
     *known_vars* are the template variables the run will send (``ship`` knows them); without it,
     the variables every platform provides count as known and platform-prefixed ones
     (``GITHUB_*``, ``CIRCLE_*``, ``CI_*``) give warnings. Names `.gimlet/vars` defines are always
-    known. A missing directory, or one that links outside *root*, raises `ManifestError`. Files are named as
+    known, and so are *pipeline_vars* (the ``vars`` setting's names: ``GIMLET_VARS``, the packagings' ``vars``).
+    A missing directory, or one that links outside *root*, raises `ManifestError`. Files are named as
     `read_manifests` names them with *label*; one that links outside *root* is an error problem.
     """
     from gimlet_ci.gimlet.godotenv import parse_dotenv  # noqa: PLC0415
@@ -489,7 +492,7 @@ def lint(
                 docs.append(to_manifest(document, index=index))
             except ManifestError as e:
                 problems.append(_file_problem(e, file=display))
-    problems.extend(lint_documents(docs, known_vars=known_vars, repo_vars=repo_vars))
+    problems.extend(lint_documents(docs, known_vars=known_vars, repo_vars={*repo_vars, *pipeline_vars}))
     return sorted(problems, key=_order)
 
 
@@ -522,3 +525,24 @@ def as_json(problems: Iterable[Problem]) -> dict[str, Any]:
             for problem in problems
         ]
     }
+
+
+def as_codequality(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    """GitLab's Code Quality report (the Code Climate subset GitLab reads): one issue per problem with
+    ``description``, ``check_name``, ``fingerprint`` (stable across runs: file, key and message), ``severity``
+    (``major`` for an error, ``minor`` for a warning) and ``location.path`` / ``location.lines.begin``."""
+    import hashlib  # noqa: PLC0415 - only for this report
+
+    issues = []
+    for problem in problems:
+        identity = f"{problem.file}\0{problem.key}\0{problem.severity}\0{problem.message}"
+        issues.append(
+            {
+                "description": f"{problem.key}: {problem.message}" if problem.key else problem.message,
+                "check_name": f"gimlet-ci/{problem.severity}",
+                "fingerprint": hashlib.sha256(identity.encode()).hexdigest(),
+                "severity": "major" if problem.severity == "error" else "minor",
+                "location": {"path": problem.file, "lines": {"begin": problem.line or 1}},
+            }
+        )
+    return issues

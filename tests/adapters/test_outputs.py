@@ -64,6 +64,8 @@ def test_github_output_file_round_trips() -> None:
         "artifact-id": "art-1",
         "release-id": "rel-2",
         "status": "succeeded",
+        "url": "",
+        "deploys": "[]",
     } == parse_github_output(files["/out"])
 
 
@@ -72,7 +74,7 @@ def test_github_output_any_value_round_trips(artifact_id: str, release_id: str) 
     """Whatever the server returns as ids, the written outputs parse back to exactly those values."""
     outcome = Outcome(artifact_id=artifact_id, release_id=release_id, status="failed")
     text = dict(github.outputs({"GITHUB_OUTPUT": "/o"}, outcome).files)["/o"]
-    expected = {"artifact-id": artifact_id, "release-id": release_id, "status": "failed"}
+    expected = {"artifact-id": artifact_id, "release-id": release_id, "status": "failed", "url": "", "deploys": "[]"}
     assert {k: v.replace("\r\n", "\n") for k, v in expected.items()} == {
         k: v.replace("\r\n", "\n") for k, v in parse_github_output(text).items()
     }

@@ -465,9 +465,13 @@ def test_every_command_help_has_a_description_and_an_example(command: str, capsy
     assert 0 == code
     description = COMMANDS[command][0]
     assert f"\n{description[:1].upper()}{description[1:]}.\n" in out
-    assert re.search(rf"\nexample:\n  gimlet-ci {re.escape(command)}\b", out) or (
-        command == "push"
-        and "\nexample:\n  gimlet-ci ship --dry-run --output json > artifact.json\n  gimlet-ci push" in out
+    assert (
+        re.search(rf"\nexample:\n  gimlet-ci {re.escape(command)}\b", out)
+        or (
+            command == "push"
+            and "\nexample:\n  gimlet-ci ship --dry-run --output json > artifact.json\n  gimlet-ci push" in out
+        )
+        or (command == "step" and "\nexample:\n  GIMLET_COMMAND=deploy " in out and "gimlet-ci step" in out)
     )
 
 
