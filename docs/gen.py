@@ -27,7 +27,7 @@ import json
 import re
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -459,6 +459,7 @@ def exit_codes_page() -> str:
     from gimlet_ci.cli import EXIT_INTERNAL  # noqa: PLC0415
 
     classes = [getattr(exceptions, name) for name in exceptions.__all__]
+    classes = [c for c in classes if issubclass(c, exceptions.GimletCIError)]  # `Cancelled` has its own rows
     classes.sort(key=lambda c: (c.exit_code, len(c.__mro__), c.__name__))
     out = [
         HEADER + "# Exit codes",
@@ -476,7 +477,11 @@ def exit_codes_page() -> str:
         "| --- | --- |",
         *[f"| {code} | {text} |" for code, text in _EXIT_MEANING.items()],
         f"| {EXIT_INTERNAL} | A bug in gimlet-ci; the message asks you to report it. |",
-        "| 130 | Interrupted (Ctrl-C). |",
+        (
+            "| 130, 143, 129 | Cancelled by SIGINT (Ctrl-C), SIGTERM or SIGHUP (a CI's cancel): the JSON result and "
+            "the platform's outputs hold the ids already known, with `status` `cancelled`, and a `resume with: "
+            "gimlet-ci track ID --wait` line says how to pick up the wait. |"
+        ),
         "",
         "## Errors by exit code",
         "",
@@ -517,7 +522,7 @@ def dev_server_page() -> str:
     from gimlet_ci.devserver.arguments import knob_docs  # noqa: PLC0415
     from gimlet_ci.devserver.faults import Faults  # noqa: PLC0415
 
-    routes: Mapping[str, str] = ROUTES
+    routes: Sequence[tuple[str, str]] = ROUTES
     knobs = knob_docs()
     parser = _subparsers(build_parser())["dev-server"][0]
     _fixed_width(parser)
@@ -555,7 +560,7 @@ def dev_server_page() -> str:
         "",
         "| Method | Path |",
         "| --- | --- |",
-        *[f"| `{method}` | `{path}` |" for path, method in routes.items()],
+        *[f"| `{method}` | `{path}` |" for method, path in routes],
         "| `GET` | `/api/repo/{owner}/{name}/commits/{sha}/events` (a commit's events, Gimlet's `api.CommitEvent`) |",
         "| `GET` | `/ws/` (the push channel: a websocket upgrade, after the token check) |",
         "| `GET` | `/health` (no token) |",

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Woodpecker plugin image ENTRYPOINT: settings arrive as PLUGIN_<NAME>; gimlet_ci.adapters.woodpecker maps them.
+# Woodpecker plugin image ENTRYPOINT: settings arrive as PLUGIN_<NAME> (`command`: which command, ship by default);
+# gimlet_ci.adapters.woodpecker maps them.
 set -eu
 
-exec gimlet-ci --platform woodpecker ship "$@"
+exec gimlet-ci --platform woodpecker step "$@"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gimlet_ci._artifact import build_artifact
     from gimlet_ci._client import GimletClient, build_client, connect
     from gimlet_ci._flows import Prepared, prepare, release, rollback, ship, track
+    from gimlet_ci._git import local_context
     from gimlet_ci._models import Artifact, DeployOutcome, Outcome, Version
     from gimlet_ci._retry import Deadline, PollSchedule, RetryPolicy, Timing
     from gimlet_ci._settings import Settings, load_settings
@@ -42,6 +43,7 @@ __all__ = [
     "connect",
     "detect_adapter",
     "load_settings",
+    "local_context",
     "prepare",
     "release",
     "rollback",
@@ -53,6 +55,7 @@ _LAZY = {
     "gimlet_ci._artifact": ("build_artifact",),
     "gimlet_ci._client": ("GimletClient", "build_client", "connect"),
     "gimlet_ci._flows": ("Prepared", "prepare", "release", "rollback", "ship", "track"),
+    "gimlet_ci._git": ("local_context",),
     "gimlet_ci._models": ("Artifact", "DeployOutcome", "Outcome", "Version"),
     "gimlet_ci._retry": ("Deadline", "PollSchedule", "RetryPolicy", "Timing"),
     "gimlet_ci._settings": ("Settings", "load_settings"),

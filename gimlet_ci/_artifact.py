@@ -6,15 +6,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import structlog
-
+from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, Version
 from gimlet_ci._settings import Settings
 from gimlet_ci.adapters import CIContext, CommitInfo
 from gimlet_ci.adapters._common import common_vars
 from gimlet_ci.exceptions import ConfigError
-
-log = structlog.get_logger("gimlet_ci")
 
 
 def _common_vars(ctx: CIContext) -> dict[str, str]:

@@ -31,12 +31,12 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
-import structlog
 
 from gimlet_ci._bounded import BodyTooLarge, budget, install, read_body, retry_after
 from gimlet_ci._converter import artifact_body, from_wire, to_wire
 from gimlet_ci._ids import check_artifact_id, check_event_id
-from gimlet_ci._models import Artifact, Outcome, ReleaseRequest, ReleaseTicket, TrackStatus
+from gimlet_ci._log import log
+from gimlet_ci._models import Artifact, Outcome, Release, ReleaseRequest, ReleaseTicket, TrackStatus
 from gimlet_ci._retry import (
     RUN_STARTED,
     Deadline,
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
 
     from gimlet_ci._settings import Settings
 
-log = structlog.get_logger("gimlet_ci")
 
 T = TypeVar("T")
 
@@ -139,6 +138,19 @@ def _trim(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _with_key(body: bytes, key: str) -> bytes:
+    """*body* (a JSON object, sent as it is) with the idempotency key added to its ``context``: appended as one more
+    ``"context"`` member, which Go's decoder merges into the map already read (it reuses a non-nil map), so every
+    entry of the file's own ``context`` is kept."""
+    text = body.rstrip()
+    if not text.endswith(b"}"):
+        return body
+    inner = text[:-1].rstrip()
+    separator = b"" if inner.endswith(b"{") else b","
+    member = json.dumps({IDEMPOTENCY_KEY: key}).encode()
+    return inner + separator + b'"context":' + member + b"}"
+
+
 def _shown(value: object) -> str:
     """A server value for an error line: quoted, escaped to ASCII (no control characters), at most 80 characters."""
     text = value if isinstance(value, str) else repr(value)
@@ -192,8 +204,22 @@ def make_http_client(
 
 
 def is_loopback(server: str) -> bool:
-    host = urlsplit(server).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+    """Whether *server*'s host is this machine: ``localhost``, or an IP address in 127.0.0.0/8 or ``::1``.
+
+    Exact: a host *name* that merely starts with ``127.`` (``127.evil.example``) is somebody else's machine.
+    """
+    import ipaddress  # noqa: PLC0415 - only when connecting
+
+    try:
+        host = urlsplit(server).hostname or ""
+    except ValueError:
+        return False
+    if host.rstrip(".").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @attrs.define
@@ -232,15 +258,16 @@ class GimletClient:
 
     # -- the public calls ---------------------------------------------------------------------------------------
 
-    def post_artifact(self, artifact: Artifact, *, key: str | None = None) -> Artifact:
+    def post_artifact(self, artifact: Artifact, *, body: bytes | None = None, key: str | None = None) -> Artifact:
         """``POST /api/artifact``: store the artifact; returns the server's echo, with ``id`` and ``created``.
 
-        The body is *artifact*'s with one more ``context`` entry, `IDEMPOTENCY_KEY`: *key*, or a fresh uuid. After
-        an unknown outcome the artifact that carries it is adopted, never another one.
+        What is sent is *artifact*'s JSON, or *body* when given (``gimlet-ci push`` sends a file as it is, *artifact*
+        being what it reads as), with one more ``context`` entry: `IDEMPOTENCY_KEY`, *key* or a fresh uuid. After an
+        unknown outcome the artifact that carries it is adopted, never another one.
         """
         key = key or str(uuid.uuid4())
         keyed = attrs.evolve(artifact, context=dict(sorted({**artifact.context, IDEMPOTENCY_KEY: key}.items())))
-        body = artifact_body(keyed)
+        body = artifact_body(keyed) if body is None or body == artifact_body(artifact) else _with_key(body, key)
         repository = artifact.version.repository_name
         sha = artifact.version.sha
 
@@ -273,18 +300,94 @@ class GimletClient:
         self.shipped_ids.add(stored.id)
         return stored
 
-    def list_artifacts(self, *, repository: str, sha: str, limit: int = 10, offset: int = 0) -> list[Artifact]:
-        """``GET /api/artifacts`` filtered by repository and sha (when given), newest first."""
+    def list_artifacts(
+        self,
+        *,
+        repository: str = "",
+        sha: str = "",
+        limit: int = 10,
+        offset: int = 0,
+        branch: str = "",
+        event: str = "",
+        source_branch: str = "",
+        since: str = "",
+        until: str = "",
+    ) -> list[Artifact]:
+        """``GET /api/artifacts``, newest first, filtered by each argument given (empty: no filter).
+
+        *since* and *until* are RFC 3339 times (``since`` inclusive, ``until`` exclusive, as Gimlet's SQL has them);
+        *limit* is always sent, since Gimlet answers ``[]`` for an *offset* without one.
+        """
         params = {"repository": repository, "sha": sha, "limit": str(limit)}
         if not sha:
             del params["sha"]
         if offset:
             params["offset"] = str(offset)
+        filters = {"branch": branch, "event": event, "sourceBranch": source_branch, "since": since, "until": until}
+        params.update({key: value for key, value in filters.items() if value})
         data = self._read("GET /api/artifacts", "/api/artifacts", params)
         if not isinstance(data, list):
             msg = "the server's artifact list is not a JSON array"
             raise BadResponse(msg)
         return [from_wire(item, Artifact, what="artifact list") for item in data]
+
+    def list_releases(
+        self,
+        env: str,
+        *,
+        app: str = "",
+        limit: int | None = None,
+        since: str = "",
+        until: str = "",
+        git_repo: str = "",
+        reverse: bool = False,
+    ) -> list[Release]:
+        """``GET /api/releases``: the gitops commits of *env* (of *app* when given), newest first (oldest first with
+        *reverse*). Gimlet's defaults: 10 releases (``-1`` for all), from the last 30 days (its
+        ``RELEASE_HISTORY_SINCE_DAYS``); it reads *until* but does not apply it."""
+        params = {"env": env, "app": app, "since": since, "until": until, "git-repo": git_repo}
+        params = {key: value for key, value in params.items() if value or key == "env"}
+        if limit is not None:
+            params["limit"] = str(limit)
+        if reverse:
+            params["reverse"] = "true"
+        data = self._read("GET /api/releases", "/api/releases", params)
+        if data is None:
+            return []  # Go's nil slice
+        if not isinstance(data, list):
+            msg = "the server's release list is not a JSON array"
+            raise BadResponse(msg)
+        return [from_wire(item, Release, what="release list") for item in data]
+
+    def release_status(self, env: str, *, app: str = "") -> dict[str, Release | None]:
+        """``GET /api/status``: what each app of *env* (only *app* when given) runs now, by app name, as its
+        ``release.json`` in the gitops repository says; None for an app folder without a readable one."""
+        params = {"env": env, "app": app} if app else {"env": env}
+        data = self._read("GET /api/status", "/api/status", params)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            msg = "the server's release status is not a JSON object"
+            raise BadResponse(msg)
+        return {
+            str(name): None if value is None else from_wire(value, Release, what="release status")
+            for name, value in data.items()
+        }
+
+    def track_answer(self, *, artifact_id: str | None = None, release_id: str | None = None) -> bytes:
+        """One read of a track endpoint, as Gimlet wrote it (the bytes of a JSON ``ReleaseStatus``): what
+        ``--raw`` prints for scripts written against Gimlet's own CLI."""
+        if release_id is not None:
+            path, key, subject = "/api/eventReleaseTrack", "id", release_id
+        else:
+            path, key, subject = "/api/eventArtifactTrack", "artifactId", artifact_id or ""
+
+        def attempt() -> bytes:
+            response = self._request("GET", path, kind=RequestKind.READ, params={key: subject}, subject=subject)
+            self._json(response, "tracking answer")  # JSON, or the error that says what came instead
+            return response.content
+
+        return call_with_retries(attempt, what=f"GET {path}", policy=self.retry, deadline=self.deadline)
 
     def track_artifact(self, artifact_id: str) -> TrackStatus:
         """``GET /api/eventArtifactTrack``: processing status of an artifact and its deploys."""
@@ -605,6 +708,13 @@ class GimletClient:
             return Retryable("timed out", final)
         if isinstance(e, httpx.ConnectError):
             text = str(e)
+            if any(sign in text.upper() for sign in _PLAIN_HTTP_SIGNS) and server.startswith("https://"):
+                plain = "http://" + server.removeprefix("https://")
+                return ServerUnreachable(
+                    f"{server} does not speak TLS: the port answers plain http ({_trim(text, 80)})",
+                    url=server,
+                    tip=f"use {plain} if that is Gimlet's plain-http port, or the address Gimlet serves https on",
+                )
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
                 return ServerUnreachable(
                     f"TLS verification of {server} failed: {_trim(text, 160)}",
@@ -656,7 +766,15 @@ class GimletClient:
                 body=body,
                 tip="check GIMLET_TOKEN: generate a token on your Gimlet's /settings page",
             )
-        if status == 404 and subject is not None:  # noqa: PLR2004
+        base = httpx.URL(self._server())
+        if status == 404 and base.path not in ("", "/"):  # noqa: PLR2004
+            # Gimlet serves its API at the root of its address: a path in the server URL ends in 404s.
+            root = str(base.copy_with(path="/", query=None, fragment=None)).rstrip("/")
+            msg = f"Gimlet answered 404 Not Found to {where} under {self._server()}: the server URL has a path"
+            error = GimletAPIError(
+                msg, status=status, url=url, body=body, tip=f"set GIMLET_SERVER to Gimlet's address alone: {root}"
+            )
+        elif status == 404 and subject is not None:  # noqa: PLR2004
             error = self._not_found(where, subject, body, url)
         else:
             first_line = _trim(body.splitlines()[0], 120) if body.strip() else ""
@@ -697,6 +815,10 @@ class GimletClient:
             body=body,
             tip="check the id: it is printed when an artifact is shipped or a release is made",
         )
+
+
+_PLAIN_HTTP_SIGNS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
+"""What OpenSSL says when the other end of an https:// URL answers plain http."""
 
 
 def _status_failure(error: GimletAPIError, status: int, kind: RequestKind, *, after: float | None = None) -> Exception:

@@ -11,13 +11,27 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from gimlet_ci._models import Artifact, ReleaseRequest, ReleaseTicket, Result, TrackStatus, Version
+from gimlet_ci._models import Artifact, Release, ReleaseRequest, ReleaseTicket, Result, TrackStatus, Version
 from gimlet_ci.exceptions import BadResponse
 
 T = TypeVar("T")
 
 _RENAMES = {"triggered_deploy_request_id": "triggeredDeployRequestID"}
-_ALWAYS = {Artifact: {"version"}, ReleaseRequest: {"env", "artifact_id", "triggered_by"}}
+_ALWAYS = {
+    Artifact: {"version"},
+    ReleaseRequest: {"env", "artifact_id", "triggered_by"},
+    Release: {
+        "app",
+        "env",
+        "artifact_id",
+        "triggered_by",
+        "version",
+        "gitops_ref",
+        "gitops_repo",
+        "gitops_commit_status",
+        "gitops_commit_status_desc",
+    },
+}
 """Fields Go emits even when empty (no omitempty in the struct tag)."""
 
 
@@ -116,6 +130,13 @@ def to_wire(obj: Any) -> Any:
     return converter.unstructure(obj)
 
 
+def to_wire_in_go_order(obj: Any) -> dict[str, Any]:
+    """`to_wire` of an attrs object, its keys in the struct's field order (as Go's encoder writes them)."""
+    data: dict[str, Any] = to_wire(obj)
+    order = {_camel(field.name): index for index, field in enumerate(attrs.fields(type(obj)))}
+    return dict(sorted(data.items(), key=lambda item: order.get(item[0], len(order))))
+
+
 def from_wire(data: Any, cls: type[T], *, what: str) -> T:
     """Structure a server answer into *cls*, tolerating unknown keys; failures become `BadResponse`."""
     if isinstance(data, Mapping):
@@ -135,6 +156,7 @@ def from_wire(data: Any, cls: type[T], *, what: str) -> T:
 
 __all__ = [
     "Artifact",
+    "Release",
     "ReleaseRequest",
     "ReleaseTicket",
     "Result",

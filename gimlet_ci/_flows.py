@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
-import structlog
 
 from gimlet_ci._artifact import build_artifact, resolve_commit
 from gimlet_ci._converter import artifact_body
+from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
+from gimlet_ci._models import Note as ManifestNote
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
-from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
-from gimlet_ci._settings import Settings
+from gimlet_ci._retry import Deadline, PollSchedule, default_schedule
+from gimlet_ci._secrets import in_json_body
+from gimlet_ci._settings import Settings, spoken
 from gimlet_ci._track import Verdict, describe, judge
-from gimlet_ci.adapters import CIContext
+from gimlet_ci.adapters import CIContext, CommitInfo
 from gimlet_ci.exceptions import (
+    Cancelled,
     ConfigError,
     DeadlineExceeded,
     DeployFailedError,
@@ -32,10 +35,18 @@ if TYPE_CHECKING:
     from gimlet_ci._client import GimletClient  # httpx stays off the dry-run path
     from gimlet_ci.manifests.reading import ManifestDoc
 
-log = structlog.get_logger("gimlet_ci")
 
 PROGRESS_EVERY = 10.0
 """Seconds between two progress lines while nothing changes."""
+
+
+def _elapsed(seconds: float) -> str:
+    """Time since the start as every progress line shows it: ``0.4s``, ``3.0s``, ``12.5s``; ``1m05s`` from a minute."""
+    if seconds < 59.95:  # noqa: PLR2004 - what rounds to 60.0s is a minute
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return (f"{hours}h{minutes:02d}m" if hours else f"{minutes}m") + f"{secs:02d}s"
 
 
 @attrs.frozen(kw_only=True)
@@ -47,26 +58,63 @@ class Prepared:
     """Lint findings that do not stop the ship (``FILE:LINE: KEY: message``)."""
     docs: tuple[ManifestDoc, ...] = ()
     """The manifest documents, in the order of the artifact's ``environments``."""
+    body: bytes | None = None
+    """The exact bytes to post, when they are not the artifact's own JSON (``gimlet-ci push`` sends a file)."""
+    notes: tuple[ManifestNote, ...] = ()
+    """`problems` with their files and lines, for annotations."""
+    addresses: Mapping[tuple[str, str], str] = attrs.field(factory=dict)
+    """``(env, app)`` → ``https://<ingress host>`` as Gimlet renders the manifests (`deploy_addresses`)."""
 
 
-def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool = True) -> Prepared:
+def with_addresses(
+    deploys: tuple[DeployOutcome, ...], addresses: Mapping[tuple[str, str], str]
+) -> tuple[DeployOutcome, ...]:
+    """Each deploy with the address of its manifest (by env and app, as Gimlet reports them), where known."""
+    return tuple(
+        attrs.evolve(d, url=addresses.get((d.env or "", d.app or ""))) if d.url is None else d for d in deploys
+    )
+
+
+def prepare(
+    ctx: CIContext, settings: Settings, *, checkout: Path, check: bool = True, commit: CommitInfo | None = None
+) -> Prepared:
     """Read the manifests and the commit, and build the artifact; nothing is sent.
 
+    The commit's author, committer, date and message are *commit* when given; else ``git log`` of ``ctx.sha`` in
+    *checkout*, else ``ctx.commit`` (what the platform said). The ``branch`` setting replaces ``ctx.branch``.
     With *check* (the default) an artifact that Gimlet's server would crash on, decode with an error, or read
     differently from what the files say raises `ManifestsRefused`, one line per problem.
     """
+    from gimlet_ci.manifests.addresses import deploy_addresses  # noqa: PLC0415
     from gimlet_ci.manifests.lint import breaking_problems, lint_documents  # noqa: PLC0415 - YAML stays off cheap paths
-    from gimlet_ci.manifests.reading import read_manifests, read_vars  # noqa: PLC0415
+    from gimlet_ci.manifests.reading import manifest_root, read_manifests, read_vars  # noqa: PLC0415
     from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
 
+    if not ctx.sha:
+        from gimlet_ci._git import no_commit_reason  # noqa: PLC0415 - git only to say why there is no commit
+
+        message, tip = no_commit_reason(checkout)
+        raise ConfigError(message, tip=tip)
     directory = Path(settings.manifests)
     if not directory.is_absolute():
         directory = checkout / directory
-    docs = read_manifests(directory, label=settings.manifests)
+    root = manifest_root(directory, checkout)
+    if directory.exists() or settings.require_manifests:
+        docs = read_manifests(directory, label=settings.manifests, root=root)
+    else:
+        # As the official plugins: an artifact without manifests (no deploy policy can fire), and a warning.
+        docs = ()
+        log.warning(
+            "gimlet_ci.no_manifests",
+            folder=settings.manifests,
+            setting=spoken("require_manifests", ctx.platform),
+        )
+    ctx = _with_branch(ctx, settings)
     # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
     # expanded from the environment for the official plugins.
-    repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars)
-    commit = resolve_commit(ctx, checkout)
+    repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars, root=root)
+    if commit is None:
+        commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
     try:
         body = artifact_body(artifact)
@@ -74,7 +122,7 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
         msg = "a manifest holds .nan or .inf, which JSON cannot carry (Gimlet would store an empty artifact)"
         raise ConfigError(msg, tip="run `gimlet-ci lint` to see where; quote the value to send it as a string") from e
     guarded = settings.guarded_token
-    if guarded and guarded.encode() in body:
+    if guarded and in_json_body(body, guarded):
         # Variables holding it were dropped already; this is in a manifest, a --field link or the commit message.
         msg = (
             "the artifact would carry the Gimlet token (in a manifest, a link or the commit message); nothing was sent"
@@ -86,13 +134,44 @@ def prepare(ctx: CIContext, settings: Settings, *, checkout: Path, check: bool =
             raise ManifestsRefused(
                 [str(refusal) for refusal in review.refusals],
                 tip="fix the lines above; `gimlet-ci explain` shows what Gimlet's server reads in each manifest",
+                notes=[
+                    ManifestNote(file=r.file, line=r.line, key=r.key, severity="error", message=r.message)
+                    for r in review.refusals
+                ],
             )
         if settings.deploy and settings.env:
             missing = release_preflight(review, env=settings.env, app=settings.app)
             if missing is not None:
                 raise ConfigError(missing, tip="check the env and app settings against the manifests' env and app")
     found = breaking_problems(lint_documents(docs, known_vars=set(artifact.vars)))
-    return Prepared(artifact=artifact, problems=tuple(str(problem) for problem in found), docs=docs)
+    notes = tuple(
+        ManifestNote(file=p.file, line=p.line, key=p.key, severity="warning", message=p.message) for p in found
+    )
+    return Prepared(
+        artifact=artifact,
+        problems=tuple(str(problem) for problem in found),
+        docs=docs,
+        notes=notes,
+        addresses=deploy_addresses(body),
+    )
+
+
+def _with_branch(ctx: CIContext, settings: Settings) -> CIContext:
+    """*ctx* with the ``branch`` setting over the detected branch (the head branch of a pull request); a build with
+    no branch and no tag (a detached HEAD the CI said nothing about) is warned about: branch policies cannot fire."""
+    if settings.branch:
+        template_vars = dict(ctx.vars)
+        for name in ("BRANCH", "GITHUB_BRANCH"):
+            if name in template_vars:
+                template_vars[name] = settings.branch
+        return ctx.evolve(
+            branch=settings.branch,
+            source_branch=settings.branch if ctx.event == "pr" else ctx.source_branch,
+            vars=template_vars,
+        )
+    if not ctx.branch and not ctx.tag:
+        log.warning("gimlet_ci.no_branch", sha=ctx.sha, setting=spoken("branch", ctx.platform))
+    return ctx
 
 
 @attrs.define
@@ -135,7 +214,7 @@ class _Watcher:
                     "gimlet_ci.waiting",
                     what=self.what,
                     status=status.status or "new",
-                    elapsed=format_duration(round(elapsed)),
+                    elapsed=_elapsed(elapsed),
                     pending=sum(1 for d in verdict.deploys if d.status == "pending"),
                 )
                 last_progress = elapsed
@@ -181,7 +260,7 @@ class _Watcher:
 
     def show(self, notes: list[Note]) -> None:
         """Report what push messages said, where they change no verdict (a read reports the rest)."""
-        elapsed = format_duration(round(self.deadline.elapsed(), 1))
+        elapsed = _elapsed(self.deadline.elapsed())
         for note in notes:
             if isinstance(note, Processed) and self.status != note.status:
                 self.status = note.status
@@ -207,7 +286,7 @@ class _Watcher:
     def report(self, status: TrackStatus, verdict: Verdict) -> bool:
         """Log what changed since the last poll (everything, the first time); whether anything did."""
         changed = False
-        elapsed = format_duration(round(self.deadline.elapsed(), 1))
+        elapsed = _elapsed(self.deadline.elapsed())
         if status.status != self.status:
             self.status = status.status
             changed = True
@@ -246,7 +325,8 @@ def _fail(verdict: Verdict, outcome: Outcome) -> GimletCIError:
     if verdict.no_match or verdict.no_commit:
         error_type = NoManifestMatchedError
         tip = (
-            "check --env/--app against the manifests' env and app (`gimlet-ci explain` lists them)"
+            "check --env / GIMLET_ENV and --app / GIMLET_APP against the manifests' env and app (`gimlet-ci explain` "
+            "lists them)"
             if verdict.no_match
             else "this artifact may be deployed there already; ship a new commit, or roll back first"
         )
@@ -322,12 +402,23 @@ def ship(
     waits = settings.wait or settings.deploy
     if not settings.push:
         client.push = False
-    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha)
-    with _reported(unsent), _listening(client, enabled=waits) as channel:
-        stored = client.post_artifact(artifact)
-        if channel is not None:
-            channel.interest.follow_artifact(artifact.version.sha, stored.created)
-        return _shipped(client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact)
+    unsent = Outcome(repository=artifact.version.repository_name, sha=artifact.version.sha, notes=prepared.notes)
+    try:
+        with _reported(unsent), _listening(client, enabled=waits) as channel:
+            stored = client.post_artifact(artifact, body=prepared.body)
+            if channel is not None:
+                channel.interest.follow_artifact(artifact.version.sha, stored.created)
+            outcome = _shipped(
+                client, stored=stored, settings=settings, schedule=schedule, channel=channel, artifact=artifact
+            )
+    except GimletCIError as e:
+        if e.outcome is None:
+            raise
+        located = attrs.evolve(
+            e.outcome, deploys=with_addresses(e.outcome.deploys, prepared.addresses), notes=prepared.notes
+        )
+        raise e.carrying(outcome=located) from e
+    return attrs.evolve(outcome, deploys=with_addresses(outcome.deploys, prepared.addresses), notes=prepared.notes)
 
 
 @contextlib.contextmanager
@@ -360,15 +451,18 @@ def _shipped(
         repository=artifact.version.repository_name,
         sha=artifact.version.sha,
     )
-    log.info(
-        "gimlet_ci.artifact_shipped",
-        artifact_id=stored.id,
-        repository=outcome.repository,
-        sha=outcome.sha,
-    )
-    if not settings.wait and not settings.deploy:
-        return outcome
-    with _reported(outcome):
+    # Cancelled before the on-demand release is made, the resume is the `deploy` that makes it; once made, tracking
+    # the release (`_reported` inside says so first).
+    resume = _deploy_command(stored.id, settings.env, settings.app) if settings.deploy and settings.env else None
+    with _reported(outcome), _resumed_by(resume):
+        log.info(
+            "gimlet_ci.artifact_shipped",
+            artifact_id=stored.id,
+            repository=outcome.repository,
+            sha=outcome.sha,
+        )
+        if not settings.wait and not settings.deploy:
+            return outcome
         return _after_shipping(
             client, stored=stored, settings=settings, schedule=schedule, outcome=outcome, channel=channel
         )
@@ -414,13 +508,53 @@ def _after_shipping(
 @contextlib.contextmanager
 def _reported(outcome: Outcome) -> Iterator[None]:
     """An error that carries no outcome yet is raised again carrying the *outcome* so far (status ``error``), so that
-    ids already made reach ``--output json`` and the platform's outputs."""
+    ids already made reach ``--output json`` and the platform's outputs; a cancellation likewise (status
+    ``cancelled``), with the command that resumes the wait."""
     try:
         yield
     except GimletCIError as e:
         if e.outcome is not None:
             raise
         raise e.carrying(outcome=attrs.evolve(outcome, status="error", message=e.message)) from e
+    except Cancelled as e:
+        if e.outcome is not None:
+            raise
+        message = f"cancelled by {e.signal_name}"
+        raise e.carrying(
+            outcome=attrs.evolve(outcome, status="cancelled", message=message), resume=_track_command(outcome)
+        ) from e
+
+
+def _track_command(outcome: Outcome) -> str | None:
+    """The command that picks up the wait for what *outcome* knows: its release, else its artifact."""
+    if outcome.release_id:
+        return f"gimlet-ci track --release {_quoted(outcome.release_id)} --wait"
+    if outcome.artifact_id:
+        return f"gimlet-ci track {_quoted(outcome.artifact_id)} --wait"
+    return None
+
+
+def _deploy_command(artifact_id: str, env: str, app: str | None) -> str:
+    """The command that makes the on-demand release a cancelled ship did not make yet."""
+    app_option = f" --app {_quoted(app)}" if app else ""
+    return f"gimlet-ci deploy --artifact {_quoted(artifact_id)} --env {_quoted(env)}{app_option}"
+
+
+def _quoted(text: str) -> str:
+    import shlex  # noqa: PLC0415 - only for a cancellation's resume line
+
+    return shlex.quote(text)
+
+
+@contextlib.contextmanager
+def _resumed_by(command: str | None) -> Iterator[None]:
+    """A cancellation inside is resumed by *command* (the on-demand release not made yet), not by tracking."""
+    try:
+        yield
+    except Cancelled as e:
+        if command is None:
+            raise
+        raise e.carrying(resume=command) from e
 
 
 def _follower(
@@ -504,15 +638,16 @@ def _release(
     channel: Channel | None,
 ) -> Outcome:
     outcome = outcome or Outcome(artifact_id=artifact_id)
-    with _reported(outcome):
+    with _reported(outcome), _resumed_by(_deploy_command(artifact_id, env, app)):  # not made yet: deploy again
         ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
     outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
-    log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
-    if not wait:
-        return outcome
-    return _ticket_waited(
-        client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
-    )
+    with _reported(outcome):  # from here on, a cancellation resumes by tracking the release
+        log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
+        if not wait:
+            return outcome
+        return _ticket_waited(
+            client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
+        )
 
 
 def rollback(
@@ -528,12 +663,19 @@ def rollback(
     with _listening(client, enabled=wait) as channel:
         ticket = client.rollback(env=env, app=app, sha=sha)
         outcome = Outcome(release_id=ticket.id, status="shipped")
-        log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
-        if not wait:
-            return outcome
-        return _ticket_waited(
-            client, ticket.id, what="the rollback", on_demand=False, outcome=outcome, channel=channel, schedule=schedule
-        )
+        with _reported(outcome):
+            log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
+            if not wait:
+                return outcome
+            return _ticket_waited(
+                client,
+                ticket.id,
+                what="the rollback",
+                on_demand=False,
+                outcome=outcome,
+                channel=channel,
+                schedule=schedule,
+            )
 
 
 def _ticket_waited(

@@ -23,14 +23,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-import structlog
 
 from gimlet_ci._client import GimletClient
 from gimlet_ci._ids import require_event_id
+from gimlet_ci._log import log
 from gimlet_ci._models import Result, TrackStatus
 from gimlet_ci.exceptions import CannotFollowError, GimletAPIError
-
-log = structlog.get_logger("gimlet_ci")
 
 CREATED_SLACK = 2
 """Seconds an artifact's event may be stamped before the artifact itself."""

@@ -11,6 +11,7 @@ import os
 import re
 
 from gimlet_ci.adapters import CIContext, CommitInfo
+from gimlet_ci.exceptions import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,10 +75,16 @@ def _slug_from_remote(url: str) -> str | None:
     return path if "/" in path else None
 
 
+_GIT_FILE_LIMIT = 64 * 1024 * 1024
+"""A ``.git`` file, ``HEAD``, ``config`` or ``packed-refs`` of a checkout (the last can be tens of MiB in a big
+repository); a FIFO or device is not read at all."""
+
+
 def _read(path: str) -> str | None:
+    from gimlet_ci._files import read_regular  # noqa: PLC0415 - a small module, on first use
+
     try:
-        with open(path, encoding="utf-8") as f:  # noqa: PTH123 - no pathlib at start-up
-            return f.read()
+        return read_regular(path, limit=_GIT_FILE_LIMIT).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -155,7 +162,7 @@ def _head(cwd: str | Path) -> tuple[str, str | None, str | None] | None:
     return sha, branch, _origin_url(dirs[1])
 
 
-def local_context(ctx: CIContext, cwd: str | Path) -> CIContext:
+def completed_from_git(ctx: CIContext, cwd: str | Path) -> CIContext:
     """Fill what a run outside CI leaves empty from the checkout: sha, branch, tag, repository."""
     read = _head(cwd)
     if read is not None:
@@ -193,3 +200,31 @@ def local_context(ctx: CIContext, cwd: str | Path) -> CIContext:
         repository=repository,
         owner=owner,
     )
+
+
+def local_context(path: str | Path = ".") -> CIContext:
+    """The context of the git checkout at *path*, as ``gimlet-ci --platform local context`` reads it: the commit
+    (``HEAD``) with its author, committer, date and message, the branch (or the tag, on a detached HEAD), and the
+    repository from ``origin`` (``local/<folder>`` without one).
+
+    Raises `ConfigError` when *path* is no folder, not in a git checkout, or in a repository with no commit yet.
+    """
+    ctx = completed_from_git(CIContext(platform="local"), path)
+    if not ctx.sha:
+        message, tip = no_commit_reason(path)
+        raise ConfigError(message, tip=tip)
+    found = commit_info(ctx.sha, path)
+    return ctx.evolve(commit=found[1] if found is not None else None)
+
+
+def no_commit_reason(cwd: str | Path) -> tuple[str, str]:
+    """Why git gave no commit for *cwd*, and what to do: (message, tip)."""
+    where = os.fspath(cwd)
+    if not os.path.isdir(where):  # noqa: PTH112 - no pathlib at start-up
+        return f"{where!r} is not a folder", "pass the folder of the checkout (-C DIR)"
+    if _git_dirs(where) is None and _git(["rev-parse", "--git-dir"], where) is None:
+        return (
+            f"{where} is not in a git checkout, and the CI named no commit",
+            "run inside a git checkout, or check the CI variables with `gimlet-ci context`",
+        )
+    return f"the git repository at {where} has no commit yet", "commit first: an artifact describes one commit"

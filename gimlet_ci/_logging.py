@@ -14,15 +14,17 @@ from typing import Any, TextIO
 
 import structlog
 
+from gimlet_ci._defuse import defuse, defuse_json
 from gimlet_ci._secrets import guarded, scrub
 
 _SENTENCES = {
     "gimlet_ci.artifact_built": "Built the artifact for {repository}@{sha_short}: {manifests} manifest(s)",
+    "gimlet_ci.artifact_read": "Read the artifact of {repository}@{sha_short}: {manifests} manifest(s)",
     "gimlet_ci.artifact_shipped": "Shipped artifact {artifact_id}",
     "gimlet_ci.artifact_adopted": "The server stored the artifact before the connection failed; using {artifact_id}",
-    "gimlet_ci.event_status": "Gimlet: {what} is {status}{description_sep}{description}",
-    "gimlet_ci.deploy_status": "  {app} -> {env}: {status}{gitops}{message_sep}{message}",
-    "gimlet_ci.waiting": "Still waiting for {what} ({status}, {pending} deploy(s) pending), {elapsed} elapsed",
+    "gimlet_ci.event_status": "Gimlet: {what} {state}{description_sep}{description}",
+    "gimlet_ci.deploy_status": "  {target}: {status}{gitops}{message_sep}{message}",
+    "gimlet_ci.waiting": "Still waiting for {what} ({status}, {pending} deploy(s) pending)",
     "gimlet_ci.no_policy_fired": "No deploy policy fired for this artifact",
     "gimlet_ci.release_made": "Release queued with id {release_id} ({app_or_all} -> {env})",
     "gimlet_ci.rollback_made": "Rollback queued with id {release_id} ({app} -> {env} to {sha})",
@@ -39,9 +41,22 @@ _SENTENCES = {
     "gimlet_ci.insecure": "TLS verification is OFF (--insecure): anyone on the path can read the token",
     "gimlet_ci.plain_http": "The token is sent over plain http to {server}: use https",
     "gimlet_ci.context_warning": "{warning}",
+    "gimlet_ci.setting_warning": "{warning}",
+    "gimlet_ci.no_manifests": (
+        "No manifests folder {folder}: shipping an artifact without manifests, so no deploy policy can fire "
+        "(set {setting} to make this an error)"
+    ),
+    "gimlet_ci.no_branch": (
+        "No branch for commit {sha_short} (a detached HEAD, and the CI names none): branch deploy policies will not "
+        "fire; set the branch with {setting}"
+    ),
     "gimlet_ci.secret_var_dropped": "Variable {name} holds the Gimlet token: it is left out of the artifact",
     "gimlet_ci.dev_server": "{message}",
 }
+
+
+_STATES = {"error": "failed", "processed": "is processed", "new": "is new"}
+"""An event status as a sentence says it: Gimlet's ``error`` is "the artifact failed", not "is error"."""
 
 
 class _Defaults(dict[str, Any]):
@@ -64,6 +79,9 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
         f" (gitops {gitops_hash[:8]}{', ' + gitops_status if gitops_status else ''})" if gitops_hash else ""
     )
     values["app_or_all"] = values.get("app") or "every app"
+    values["state"] = _STATES.get(str(values.get("status", "")), f"is {values.get('status', '')}")
+    app, env = values.get("app"), values.get("env")
+    values["target"] = f"{app} -> {env}" if app or env else "deploy"  # a rollback's first push messages name neither
     text = template.format_map(values)
     if values.get("elapsed") and "{elapsed}" not in template:
         indent = text[: len(text) - len(text.lstrip())]
@@ -74,8 +92,9 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
 class ConsoleRenderer:
     """Human lines: known events as sentences, anything else as ``event key=value``."""
 
-    def __init__(self, *, verbose: bool) -> None:
+    def __init__(self, *, verbose: bool, color: bool = False) -> None:
         self.verbose = verbose
+        self.color = color
 
     def __call__(self, _: Any, method: str, event_dict: MutableMapping[str, Any]) -> str:
         event = str(event_dict.pop("event", ""))
@@ -88,12 +107,8 @@ class ConsoleRenderer:
         if level in ("warning", "error"):
             prefix = "WARNING " if level == "warning" else "ERROR "
             text = prefix + text
-        # One event is one line, and no line may start with `::`: server text cannot become a workflow command
-        # (GitHub's runner strips leading white space before it looks for one).
-        text = text.replace("\r", " ").replace("\n", " ")
-        if text.lstrip().startswith("::"):
-            text = text.replace("::", ": :", 1)
-        return text
+        # One event is one line, in which no CI agent reads a command and no terminal an escape (`gimlet_ci._defuse`).
+        return defuse(text, color=self.color)
 
 
 class Redactor:
@@ -123,13 +138,21 @@ def configure_logging(
     verbosity: int = 0,
     stream: TextIO | None = None,
     secrets: Iterable[str] = (),
+    color: bool = False,
 ) -> Redactor:
-    """Configure structlog once, for the CLI: level from -v/-q, console or JSON lines on *stream* (stderr)."""
-    level = logging.INFO - 10 * verbosity
+    """Configure structlog once, for the CLI: console or JSON lines on *stream* (stderr), the level from -v/-q.
+
+    ``-v`` (1): the info lines with their details (each event's key/values); ``-vv`` (2 and more): debug lines too,
+    each HTTP request and the push channel's life among them; ``-q``: warnings and errors only; ``-qq``: errors.
+    Lines are scrubbed of *secrets*, then defused (`gimlet_ci._defuse`); *color* keeps ANSI colour in console lines.
+    """
+    level = logging.DEBUG if verbosity >= 2 else logging.INFO - 10 * min(verbosity, 0)  # noqa: PLR2004
     redactor = Redactor(secrets)
     renderer: Any
     if log_format == "json":
-        renderer = structlog.processors.JSONRenderer(serializer=lambda obj, **_: json.dumps(obj, default=str))
+        renderer = structlog.processors.JSONRenderer(
+            serializer=lambda obj, **_: defuse_json(json.dumps(obj, default=str))
+        )
         processors: list[Any] = [
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -140,7 +163,7 @@ def configure_logging(
         processors = [
             structlog.processors.add_log_level,
             redactor,
-            ConsoleRenderer(verbose=verbosity > 0),
+            ConsoleRenderer(verbose=verbosity > 0, color=color),
         ]
     structlog.configure(
         processors=processors,
@@ -149,3 +172,12 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     return redactor
+
+
+def describe(event: str, values: MutableMapping[str, Any]) -> str:
+    """*event* as the console renders it: its sentence, or ``event key=value ...`` (for standard-library logging)."""
+    text = _sentence(event, dict(values))
+    if text is None:
+        extras = " ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in values.items())
+        text = f"{event} {extras}".rstrip()
+    return text.replace("\r", " ").replace("\n", " ")

@@ -6,7 +6,7 @@ live in `gimlet_ci._converter`, not here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -93,8 +93,30 @@ class ReleaseTicket:
     type: str = "release"
 
 
+@attrs.frozen(kw_only=True)
+class Release:
+    """``dx.Release``: one gitops commit of an app (``GET /api/releases``) or what an env runs (``GET /api/status``).
+
+    ``version`` is the shipped artifact's commit (None when the ``release.json`` has none); ``created`` is the
+    gitops commit's time (0 in ``GET /api/status``, which reads the files and not the history).
+    """
+
+    app: str = ""
+    env: str = ""
+    artifact_id: str = ""
+    triggered_by: str = ""
+    version: Version | None = None
+    gitops_ref: str = ""
+    gitops_repo: str = ""
+    gitops_commit_status: str = ""
+    gitops_commit_status_desc: str = ""
+    gitops_commit_created: int = 0
+    created: int = 0
+    rolled_back: bool = False
+
+
 DeployStatus = Literal["succeeded", "failed", "pending", "no-change", "image-build"]
-OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error"]
+OutcomeStatus = Literal["dry-run", "shipped", "succeeded", "failed", "timeout", "error", "cancelled"]
 
 
 @attrs.frozen(kw_only=True)
@@ -107,6 +129,20 @@ class DeployOutcome:
     gitops_hash: str | None = None
     gitops_status: str | None = None
     message: str | None = None
+    url: str | None = None
+    """Where the app is reachable, ``https://`` + the manifest's ``values.ingress.host`` as Gimlet renders it
+    (preview hosts included); None when the manifest has no host or is not known (track, deploy, rollback)."""
+
+
+@attrs.frozen(kw_only=True)
+class Note:
+    """A manifest problem worth showing on the manifest's line (GitHub annotations): ``lint``'s and ``ship``'s."""
+
+    file: str | None
+    line: int | None
+    key: str
+    severity: Literal["error", "warning"]
+    message: str
 
 
 @attrs.frozen(kw_only=True)
@@ -120,12 +156,40 @@ class Outcome:
     message: str | None = None
     repository: str | None = None
     sha: str | None = None
+    notes: tuple[Note, ...] = ()
+    """Manifest problems found on the way (``ship``'s lint warnings), for annotations; not in the JSON."""
+
+    @property
+    def url(self) -> str | None:
+        """The address of the first deploy that has one (`DeployOutcome.url`), failed ones last."""
+        ranked = sorted(self.deploys, key=lambda d: d.status == "failed")
+        return next((d.url for d in ranked if d.url), None)
+
+    def scrubbed(self, scrub: Callable[[str], str]) -> Outcome:
+        """This outcome with *scrub* applied to every text it holds, its deploys' included (before any output escapes
+        it); every string field, so that a field added later is covered too. Statuses are our own words."""
+        scrubbed: Outcome = _scrubbed(self, scrub)
+        return scrubbed
 
     def as_json(self) -> dict[str, object]:
         return {
             "artifact_id": self.artifact_id,
             "release_id": self.release_id,
             "status": self.status,
+            "url": self.url,
             "deploys": [attrs.asdict(d) for d in self.deploys],
             "message": self.message,
         }
+
+
+def _scrubbed(obj: Any, scrub: Callable[[str], str]) -> Any:
+    changes: dict[str, Any] = {}
+    for field in attrs.fields(type(obj)):
+        value = getattr(obj, field.name)
+        if field.name == "status":
+            continue
+        if isinstance(value, str):
+            changes[field.name] = scrub(value)
+        elif isinstance(value, tuple) and value and attrs.has(type(value[0])):
+            changes[field.name] = tuple(_scrubbed(item, scrub) for item in value)
+    return attrs.evolve(obj, **changes)

@@ -26,12 +26,10 @@ from collections.abc import Generator, Iterator, Mapping
 from typing import Any, Literal
 
 import attrs
-import structlog
 
+from gimlet_ci._log import log
 from gimlet_ci._models import TrackStatus
 from gimlet_ci._retry import Deadline, format_duration, is_testing
-
-log = structlog.get_logger("gimlet_ci")
 
 SUCCEEDED = "ReconciliationSucceeded"
 CLOSE_WITHIN = 1.0
@@ -160,8 +158,9 @@ class Interest:
         return notes
 
     def _follow_gitops(self, sha: str, app: str | None, env: str | None) -> list[Note]:
-        if sha not in self.gitops:
-            self.gitops[sha] = (app, env)
+        known_app, known_env = self.gitops.get(sha, (None, None))
+        # A rollback's commit events name no app or env; its tracking read does: keep what either named.
+        self.gitops[sha] = (known_app or app, known_env or env)
         seen = self._statuses.get(sha)
         if seen is None:
             return []

@@ -19,11 +19,9 @@ from typing import TypeVar
 
 import attrs
 import backoff
-import structlog
 
+from gimlet_ci._log import log
 from gimlet_ci.exceptions import DeadlineExceeded, GimletCIError
-
-log = structlog.get_logger("gimlet_ci")
 
 T = TypeVar("T")
 

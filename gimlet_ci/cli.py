@@ -23,8 +23,9 @@ if TYPE_CHECKING:  # typing costs more start-up time than `--version` may take
     from collections.abc import Callable, Mapping, Sequence
     from typing import NoReturn, TextIO
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters import Adapter
+    from gimlet_ci.exceptions import Cancelled
 
     Run = Callable[["_Run", argparse.Namespace], int]
     """A command's entry: call the command with what the command line says, show what it ended with; the exit code."""
@@ -43,9 +44,9 @@ class _Parser(argparse.ArgumentParser):
     _columns = 78
 
     def _get_formatter(self) -> argparse.HelpFormatter:
-        if self.formatter_class is not argparse.HelpFormatter:
+        if self.formatter_class not in (argparse.HelpFormatter, argparse.RawDescriptionHelpFormatter):
             return super()._get_formatter()
-        return argparse.HelpFormatter(self.prog, width=self._columns)
+        return self.formatter_class(self.prog, width=self._columns)
 
     def format_help(self) -> str:
         import shutil  # noqa: PLC0415 - only help text needs the terminal's width
@@ -90,9 +91,8 @@ def _server_options(p: argparse.ArgumentParser) -> None:
 
 
 def _ship_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(p, "wait", "deploy", "env", "app", "dry_run", "manifests", "fields")
-    p.add_argument(
-        "--var", action="append", default=[], metavar="KEY=VALUE", help="add a template variable (repeatable)"
+    _setting_options(
+        p, "wait", "deploy", "env", "app", "dry_run", "manifests", "branch", "require_manifests", "fields", "vars"
     )
     _server_options(p)
 
@@ -102,6 +102,11 @@ def _track_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--release", metavar="ID", help="track a release or rollback instead of an artifact")
     _setting_options(p, "wait", helps={"wait": "wait until Gimlet reaches a verdict"})
     _server_options(p)
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="with --output json: print Gimlet's own tracking answer (as `gimlet artifact track -o json` does)",
+    )
 
 
 def _deploy_options(p: argparse.ArgumentParser) -> None:
@@ -120,13 +125,75 @@ def _rollback_options(p: argparse.ArgumentParser) -> None:
     helps = {"env": "environment of the app (or GIMLET_ENV)", "app": "app to roll back (or GIMLET_APP)"}
     _setting_options(p, "env", "app", helps=helps)
     p.add_argument("--to", required=True, metavar="SHA", help="the gitops commit to roll back to")
-    _setting_options(p, "wait", helps={"wait": "track the rollback to the end"})
+    _setting_options(p, "wait", helps={"wait": "track the rollback to the end (the default)"})
+    p.add_argument("--no-wait", action="store_true", help="queue the rollback and exit")
     _server_options(p)
+
+
+def _push_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "file", metavar="FILE", help="the artifact body (what `ship --dry-run --output json` prints); - for stdin"
+    )
+    _setting_options(p, "wait", "deploy", "env", "app")
+    _server_options(p)
+
+
+def _read_options(p: argparse.ArgumentParser) -> None:
+    """The options of a command that only reads: the server's, and ``--output``."""
+    _setting_options(p, "server", "timeout", "ca_bundle")
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS (warned about on every run)")
+    _output(p, "json: Gimlet's objects, as its API and the Go CLI's -o json show them")
+
+
+def _count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        msg = f"{text!r} is not a whole number"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _artifacts_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repository", "--repo", metavar="OWNER/NAME", help="only this repository's artifacts")
+    p.add_argument("--branch", help="only artifacts of this branch")
+    p.add_argument("--event", choices=("push", "tag", "pr"), help="only artifacts of this git event")
+    p.add_argument(
+        "--source-branch",
+        metavar="BRANCH",
+        help="only pull requests from this branch (Gimlet compares it with the artifact's branch)",
+    )
+    p.add_argument("--sha", help="only artifacts of this commit (the full sha)")
+    p.add_argument("--since", metavar="TIME", help="stored at or after TIME: RFC 3339, or a duration ago (2h)")
+    p.add_argument("--until", metavar="TIME", help="stored before TIME: RFC 3339, or a duration ago (2h)")
+    p.add_argument("--limit", type=_count, default=10, metavar="N", help="at most N artifacts (default 10)")
+    p.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the N newest")
+    _read_options(p)
+
+
+def _releases_options(p: argparse.ArgumentParser) -> None:
+    helps = {"env": "the environment (or GIMLET_ENV)", "app": "only this app's releases (or GIMLET_APP)"}
+    _setting_options(p, "env", "app", helps=helps)
+    p.add_argument("--repository", "--repo", metavar="OWNER/NAME", help="only releases of this source repository")
+    p.add_argument("--since", metavar="TIME", help="from TIME: RFC 3339, or a duration ago (default: Gimlet's 30 days)")
+    p.add_argument("--limit", type=_count, default=10, metavar="N", help="at most N releases, -1 for all (default 10)")
+    p.add_argument("--reverse", action="store_true", help="oldest first")
+    _read_options(p)
+
+
+def _status_options(p: argparse.ArgumentParser) -> None:
+    helps = {"env": "the environment (or GIMLET_ENV)", "app": "only this app (or GIMLET_APP)"}
+    _setting_options(p, "env", "app", helps=helps)
+    _read_options(p)
 
 
 def _lint_options(p: argparse.ArgumentParser) -> None:
     _setting_options(p, "manifests")
-    _output(p)
+    p.add_argument(
+        "--output",
+        choices=("text", "json", "codequality"),
+        default="text",
+        help="codequality: GitLab's Code Quality report (JSON) on stdout",
+    )
 
 
 def _explain_options(p: argparse.ArgumentParser) -> None:
@@ -149,6 +216,10 @@ def _dev_server_options(p: argparse.ArgumentParser) -> None:
     add_arguments(p)
 
 
+def _step_options(p: argparse.ArgumentParser) -> None:
+    del p  # every value comes from the settings: GIMLET_* and the platform's inputs
+
+
 def _demo_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast", action="store_true", help="short server delays")
 
@@ -161,10 +232,15 @@ def _context(run: _Run, args: argparse.Namespace) -> int:
 
     ctx = context(run.env, run.adapter, run.checkout)
     for warning in ctx.warnings:  # `context` sets up no logging: it starts fast
-        run.say(f"WARNING {warning}")
+        if run.log_format == "json":
+            run.say_json(
+                _json({"event": "gimlet_ci.context_warning", "level": "warning", "warning": warning}, run.secrets)
+            )
+        else:
+            run.say(f"WARNING {warning}")
     data = ctx.as_json()
     if args.output == "json":
-        run.out(_json(data))
+        run.out_json(_json(data, run.secrets))
     else:
         width = max(len(key) for key in data)
         for key, value in data.items():
@@ -177,16 +253,80 @@ def _ship(run: _Run, args: argparse.Namespace) -> int:
 
     result = ship(run.env, run.adapter, run.checkout, options=vars(args))
     if isinstance(result, DryRun):
-        run.out(result.body.decode())
+        run.out_json(result.body.decode())
         result = result.outcome
     run.outcome = result
     return 0
 
 
 def _track(run: _Run, args: argparse.Namespace) -> int:
+    if args.raw:
+        return _track_raw(run, args)
     from gimlet_ci.commands.tracking import track  # noqa: PLC0415
 
     run.outcome = track(run.env, run.adapter, options=vars(args), artifact_id=args.artifact_id, release_id=args.release)
+    return 0
+
+
+def _track_raw(run: _Run, args: argparse.Namespace) -> int:
+    from gimlet_ci.commands.tracking import track_raw  # noqa: PLC0415
+    from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+    if args.output != "json":
+        raise ConfigError("--raw prints Gimlet's JSON answer", tip="pass --output json --raw")
+    result = track_raw(run.env, run.adapter, options=vars(args), artifact_id=args.artifact_id, release_id=args.release)
+    run.out_json(result.body.decode("utf-8", errors="replace").rstrip("\n"))
+    run.output = "raw"  # Gimlet's answer stands instead of the result object
+    run.outcome = result.outcome
+    if result.error is not None:
+        raise result.error
+    return 0
+
+
+def _push(run: _Run, args: argparse.Namespace) -> int:
+    from gimlet_ci.commands.ship import push, read_artifact_file  # noqa: PLC0415
+
+    body = read_artifact_file(args.file, read_stdin=_read_stdin)
+    run.outcome = push(run.env, run.adapter, options=vars(args), body=body)
+    return 0
+
+
+def _artifacts(run: _Run, args: argparse.Namespace) -> int:
+    from gimlet_ci.commands.listing import artifacts, as_json, format_artifacts  # noqa: PLC0415
+
+    found = artifacts(run.env, run.adapter, options=vars(args))
+    if args.output == "json":
+        run.out_json(_json([as_json(a) for a in found], run.secrets))
+    elif found:
+        run.out(format_artifacts(found))
+    else:
+        run.say("No artifacts match")
+    return 0
+
+
+def _releases(run: _Run, args: argparse.Namespace) -> int:
+    from gimlet_ci.commands.listing import as_json, format_releases, releases  # noqa: PLC0415
+
+    found = releases(run.env, run.adapter, options=vars(args))
+    if args.output == "json":
+        run.out_json(_json([as_json(r) for r in found], run.secrets))
+    elif found:
+        run.out(format_releases(found))
+    else:
+        run.say("No releases match")
+    return 0
+
+
+def _status(run: _Run, args: argparse.Namespace) -> int:
+    from gimlet_ci.commands.listing import as_json, format_status, status  # noqa: PLC0415
+
+    found = status(run.env, run.adapter, options=vars(args))
+    if args.output == "json":
+        run.out_json(_json({app: None if r is None else as_json(r) for app, r in sorted(found.items())}, run.secrets))
+    elif found:
+        run.out(format_status(found))
+    else:
+        run.say("No apps deployed in this environment")
     return 0
 
 
@@ -200,17 +340,23 @@ def _deploy(run: _Run, args: argparse.Namespace) -> int:
 def _rollback(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.tracking import rollback  # noqa: PLC0415
 
-    run.outcome = rollback(run.env, run.adapter, options=vars(args), sha=args.to)
+    run.outcome = rollback(run.env, run.adapter, options=vars(args), sha=args.to, wait=not args.no_wait)
     return 0
 
 
 def _lint(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.commands.manifests import lint  # noqa: PLC0415
-    from gimlet_ci.manifests.lint import as_json, exit_code, format_text  # noqa: PLC0415
+    from gimlet_ci.manifests.lint import as_codequality, as_json, exit_code, format_text  # noqa: PLC0415
 
-    problems = lint(run.env, run.checkout, manifests=args.manifests)
+    problems = lint(run.env, run.checkout, manifests=args.manifests, adapter=run.adapter)
+    from gimlet_ci._models import Note  # noqa: PLC0415
+
+    notes = [Note(file=p.file, line=p.line, key=p.key, severity=p.severity, message=p.message) for p in problems]
+    _annotate(run, notes)
     if args.output == "json":
-        run.out(_json(as_json(problems)))
+        run.out_json(_json(as_json(problems), run.secrets))
+    elif args.output == "codequality":
+        run.out_json(_json(as_codequality(problems), run.secrets))
     elif problems:
         run.out(format_text(problems))
     else:
@@ -223,12 +369,63 @@ def _explain(run: _Run, args: argparse.Namespace) -> int:
     from gimlet_ci.manifests.explain import format_text  # noqa: PLC0415
 
     result = explain(run.env, run.adapter, run.checkout, options=vars(args), read_stdin=_read_stdin)
-    run.out(_json(result) if args.output == "json" else format_text(result))
+    if args.output == "json":
+        run.out_json(_json(result, run.secrets))
+    else:
+        run.out(format_text(result))
     return 1 if result["rejected"] else 0
 
 
+def _annotate(run: _Run, notes: Sequence[Note]) -> None:
+    """Print the adapter's annotations of manifest problems (GitHub's ``::error file=…,line=…::``)."""
+    if notes and hasattr(run, "adapter"):
+        for line in run.adapter.annotate(run.env, notes):
+            run.say(line)
+
+
+_STEP_IDS = {
+    "deploy": (("artifact_id", "--artifact"),),
+    "rollback": (("rollback_to", "--to"),),
+}
+"""The settings a pipeline step turns into a command's required options."""
+
+
+def _step(run: _Run, args: argparse.Namespace) -> int:
+    """A packaging's entry: run the command the ``command`` setting names (default ``ship``), with the ids it needs
+    from their settings (``artifact_id``, ``release_id``, ``rollback_to``) and every other value from the
+    platform's inputs as usual (the command reads them itself, and warns about what looks wrong)."""
+    from gimlet_ci._settings import BY_NAME, load_settings, spoken  # noqa: PLC0415
+    from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415
+
+    del args
+    settings = load_settings(options={}, env=run.env, inputs=run.adapter.inputs(run.env))
+    command, platform = settings.command, run.adapter.NAME
+    argv = [command]
+    for name, option in _STEP_IDS.get(command, ()):
+        value = getattr(settings, name)
+        if not value:
+            msg = f"the {command} command needs {spoken(name, platform)}, which is empty"
+            raise ConfigError(msg, tip=f"pass the ship step's output there, or set {BY_NAME[name].variable}")
+        argv += [option, value]
+    if command == "track":
+        if settings.release_id:
+            argv += ["--release", settings.release_id]
+        elif settings.artifact_id:
+            argv.append(settings.artifact_id)
+        else:
+            names = f"{spoken('artifact_id', platform)} or {spoken('release_id', platform)}"
+            msg = f"the track command needs {names}, and both are empty"
+            raise ConfigError(msg, tip="pass the ship step's artifact-id or release-id output")
+    parsed = build_parser(command).parse_args(argv)
+    run.output = getattr(parsed, "output", "text")
+    run.command = command
+    return COMMANDS[command][2](run, parsed)
+
+
 def _read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
+    from gimlet_ci._files import ARTIFACT_FILE_LIMIT  # noqa: PLC0415
+
+    return sys.stdin.buffer.read(ARTIFACT_FILE_LIMIT + 1)  # one byte more than allowed: too large is an error
 
 
 def _dev_server(run: _Run, args: argparse.Namespace) -> int:
@@ -248,15 +445,65 @@ def _demo(run: _Run, args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Run]] = {
     "context": ("print the normalised CI context of this run", _output, _context),
     "ship": ("build the artifact, post it, and wait/deploy by the mode", _ship_options, _ship),
+    "push": ("post an artifact file (a dry run's body), then wait/deploy as ship does", _push_options, _push),
     "track": ("read (or --wait for) the status of an artifact or a release", _track_options, _track),
     "deploy": ("on-demand release of a shipped artifact, tracked to the end", _deploy_options, _deploy),
-    "rollback": ("roll an app back to an earlier gitops commit", _rollback_options, _rollback),
+    "rollback": ("roll an app back to an earlier gitops commit, tracked to the end", _rollback_options, _rollback),
+    "artifacts": ("list the shipped artifacts, newest first, with Gimlet's filters", _artifacts_options, _artifacts),
+    "releases": ("list the releases (gitops commits) of an environment, newest first", _releases_options, _releases),
+    "status": ("show what each app of an environment runs now", _status_options, _status),
     "lint": ("check the .gimlet/ manifests; FILE:LINE: KEY: message per problem", _lint_options, _lint),
     "explain": ("which manifests' deploy policies fire for this context, and why", _explain_options, _explain),
     "dev-server": ("run a local Gimlet-compatible server on loopback", _dev_server_options, _dev_server),
     "demo": ("ship this checkout to an embedded local server, wait, deploy, show the result", _demo_options, _demo),
+    "step": (
+        "run the command a pipeline step names (the command setting: ship, deploy, track, rollback, lint, explain)",
+        _step_options,
+        _step,
+    ),
 }
 """Each command: its one-line help, its options, and its entry."""
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "context": ("gimlet-ci context --output json",),
+    "ship": ("gimlet-ci ship --wait", "gimlet-ci ship --deploy --env staging --app shop"),
+    "push": ("gimlet-ci ship --dry-run --output json > artifact.json", "gimlet-ci push artifact.json --wait"),
+    "track": ("gimlet-ci track acme/shop-1b2c... --wait", "gimlet-ci track --release 4f1d... --output json --raw"),
+    "deploy": ("gimlet-ci deploy --artifact acme/shop-1b2c... --env production --app shop",),
+    "rollback": ("gimlet-ci rollback --env production --app shop --to 9e8d7c6b...",),
+    "artifacts": ("gimlet-ci artifacts --repo acme/shop --branch main --since 24h",),
+    "releases": ("gimlet-ci releases --env production --app shop --limit 5",),
+    "status": ("gimlet-ci status --env production",),
+    "lint": ("gimlet-ci lint --manifests .gimlet", "gimlet-ci lint --output codequality > gl-code-quality-report.json"),
+    "explain": ("gimlet-ci explain --branch main --event push",),
+    "dev-server": ("gimlet-ci dev-server --port 9000",),
+    "demo": ("gimlet-ci demo --fast",),
+    "step": ("GIMLET_COMMAND=deploy GIMLET_ARTIFACT_ID=acme/shop-1b2c... GIMLET_ENV=production gimlet-ci step",),
+}
+"""Each command's examples, shown at the end of its ``--help``."""
+
+_EPILOG = """\
+environment:
+  GIMLET_SERVER   Gimlet's address, e.g. https://gimlet.example.com (or --server)
+  GIMLET_TOKEN    its API token, from your Gimlet's /settings page; never printed
+  GIMLET_*        every other setting too (GIMLET_ENV, GIMLET_WAIT, GIMLET_TIMEOUT, ...): options win
+                  over variables, which win over the CI platform's own inputs; all of them in
+                  docs/reference/settings.md (https://github.com/gimlet-ci/gimlet-ci)
+
+exit codes:
+  0    done (shipped; when waiting, every deploy reconciled)
+  1    Gimlet reported a failure (or lint found an error)
+  2    usage or configuration error, found before anything was sent
+  3    the deadline (--timeout, GIMLET_TIMEOUT) passed while waiting
+  4    the server could not be reached or answered with an error, after retries
+  70   a bug in gimlet-ci: please report it
+  130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM); 129 hung up (SIGHUP)
+
+examples:
+  gimlet-ci ship --wait
+  gimlet-ci deploy --artifact ID --env staging
+  gimlet-ci COMMAND --help
+"""
 
 _GLOBAL_VALUE_OPTIONS = frozenset({"--platform", "--log-format", "-C"})
 
@@ -285,6 +532,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gimlet-ci",
         description="Ship Gimlet artifacts from any CI, wait for their deploys, or release on demand.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
@@ -293,12 +542,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="CI platform adapter: auto (detect), github, circleci, woodpecker, ...",
     )
     parser.add_argument("--log-format", choices=("console", "json"), default="console", help="stderr log format")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail (repeatable)")
-    parser.add_argument("-q", "--quiet", action="count", default=0, help="less detail (repeatable)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more detail: -v each line's details, -vv debug lines too"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="count", default=0, help="less detail: -q warnings and errors, -qq errors"
+    )
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (text, add_options, _) in COMMANDS.items():
-        p = sub.add_parser(name, help=text)
+        examples = "\n".join(f"  {line}" for line in EXAMPLES.get(name, ()))
+        p = sub.add_parser(
+            name,
+            help=text,
+            description=f"{text[:1].upper()}{text[1:]}.",
+            epilog=f"example:\n{examples}" if examples else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if command is None or command == name:
             add_options(p)
     return parser
@@ -326,6 +586,16 @@ class _Run:
         self.outcome: Outcome | None = None
         """What a ship, track, deploy or rollback ended with: the JSON result and the platform's outputs."""
         self.output = "text"
+        from gimlet_ci._defuse import color_enabled  # noqa: PLC0415 - as `token_values` above
+
+        self.color = color_enabled(env)
+        """Whether colour (ANSI SGR) in printed text is kept: ``FORCE_COLOR``; other escapes never are."""
+        self.command: str | None = None
+        self.log_format = "console"
+        self.outcome_printed = True
+        """Whether ``--output json`` prints the outcome (not for an error before anything was sent)."""
+        self.signals = _Signals()
+        """Cancellation by SIGINT, SIGTERM or SIGHUP while the command runs."""
 
     def scrub(self, text: str) -> str:
         from gimlet_ci._secrets import scrub  # noqa: PLC0415 - imported by `__init__` already
@@ -333,31 +603,65 @@ class _Run:
         return scrub(text, self.secrets)
 
     def say(self, line: str) -> None:
+        """Print *line* (and any line it holds) to stderr, scrubbed, then defused: no CI reads a command in it."""
+        from gimlet_ci._defuse import defuse_lines  # noqa: PLC0415 - imported by `__init__` already
+
+        print(defuse_lines(self.scrub(line), color=self.color), file=self.stderr)
+
+    def print_command(self, line: str) -> None:
+        """Print one of our own CI commands (``::error …``), scrubbed; the adapter escaped what it holds."""
         print(self.scrub(line), file=self.stderr)
 
     def out(self, text: str) -> None:
-        print(self.scrub(text), file=self.stdout)
+        """Print *text* to stdout, scrubbed, then defused line by line."""
+        from gimlet_ci._defuse import defuse_lines  # noqa: PLC0415 - imported by `__init__` already
+
+        print(defuse_lines(self.scrub(text), color=self.color), file=self.stdout)
+
+    def say_json(self, text: str) -> None:
+        """Print one JSON log line to stderr, scrubbed, with command markers escaped (the same data)."""
+        from gimlet_ci._defuse import defuse_json  # noqa: PLC0415 - imported by `__init__` already
+
+        print(defuse_json(self.scrub(text)), file=self.stderr)
+
+    def out_json(self, text: str) -> None:
+        """Print JSON text to stdout, scrubbed, with command markers escaped so that it decodes to the same data."""
+        from gimlet_ci._defuse import defuse_json  # noqa: PLC0415 - imported by `__init__` already
+
+        print(defuse_json(self.scrub(text)), file=self.stdout)
 
 
-def _json(value: object) -> str:
+def _json(value: object, secrets: Sequence[str] = ()) -> str:
+    """*value* as JSON, its strings scrubbed of *secrets* before they are escaped."""
     import json  # noqa: PLC0415 - json costs `context` start-up time; only --output json needs it
 
-    return json.dumps(value)
+    from gimlet_ci._secrets import scrub_value  # noqa: PLC0415 - imported by `_Run` already
+
+    return json.dumps(scrub_value(value, secrets))
 
 
 def _guarded(run: _Run, call: Callable[[], int]) -> int:
     """The one error boundary: run *call*; turn every exception into one ERROR line (and a TIP) and its exit code."""
-    from gimlet_ci.exceptions import GimletCIError  # noqa: PLC0415 - as `ConfigError` above
+    from gimlet_ci.exceptions import Cancelled, GimletCIError  # noqa: PLC0415 - as `ConfigError` above
 
     try:
         return call()
     except GimletCIError as e:
         if e.outcome is not None:
             run.outcome = e.outcome
-        for detail in getattr(e, "details", ()):
-            run.say(detail)
-        _report_error(run, e.message, e.tip)
+        elif run.outcome is None and run.command in _OUTCOME_COMMANDS:
+            # Nothing was sent (a configuration error, mostly): the platform still hears of the failure (GitHub's
+            # annotation, `status=error`, step summary), while stdout stays free of a result nobody asked for.
+            from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a failed run
+
+            message = f"{e.message} (TIP {e.tip})" if e.tip else e.message
+            run.outcome = Outcome(status="error", message=run.scrub(message))
+            run.outcome_printed = False
+        _annotate(run, getattr(e, "notes", ()))
+        _report_error(run, e.message, e.tip, details=getattr(e, "details", ()))
         return e.exit_code
+    except Cancelled as e:
+        return _cancelled(run, e)
     except KeyboardInterrupt:
         run.say("ERROR interrupted")
         return 130
@@ -374,10 +678,103 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
         return EXIT_INTERNAL
 
 
-def _report_error(run: _Run, message: str, tip: str | None) -> None:
-    run.say(f"ERROR {' '.join(run.scrub(message).split())}")  # scrubbed before its line breaks are folded
+_OUTCOME_COMMANDS = frozenset({"ship", "track", "deploy", "rollback", "push", "step"})
+"""The commands whose result is an outcome: a cancelled one still writes its JSON result and platform outputs."""
+
+
+def _cancelled(run: _Run, e: Cancelled) -> int:
+    """A signal ended the run: the outcome so far (ids included) is reported as ``cancelled``, with the command that
+    resumes, and the exit code is the shell's for that signal (130, 143, 129)."""
+    message = f"cancelled by {e.signal_name}"
+    if e.outcome is not None:
+        run.outcome = e.outcome
+        if e.resume:
+            import attrs  # noqa: PLC0415 - only for a cancelled run
+
+            run.outcome = attrs.evolve(e.outcome, message=f"{message}; resume with: {e.resume}")
+    elif run.command in _OUTCOME_COMMANDS:
+        from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a cancelled run
+
+        run.outcome = Outcome(status="cancelled", message=message)
+    _report_error(run, message, None, resume=e.resume)
+    return e.exit_code
+
+
+class _Signals:
+    """SIGINT, SIGTERM and SIGHUP (a CI's cancel) raise `Cancelled` in the main thread while the command runs, once:
+    a second signal, or one after the command ended, is ignored so that the outputs get written."""
+
+    def __init__(self) -> None:
+        self.previous: dict[int, object] = {}
+        self.armed = False
+        self.caught: int | None = None
+
+    def arm(self) -> None:
+        import signal  # noqa: PLC0415 - a built-in module; only commands need it
+
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)  # Windows has no SIGHUP
+            if number is None:
+                continue
+            try:
+                self.previous[number] = signal.signal(number, self._handle)
+            except ValueError:  # not the main thread (main() called from a thread): signals are not ours
+                return
+        self.armed = True
+
+    def disarm(self) -> None:
+        self.armed = False
+
+    def restore(self) -> None:
+        import signal  # noqa: PLC0415
+
+        self.armed = False
+        for number, handler in self.previous.items():
+            if handler is not None:  # None: a handler not set from Python, which cannot be put back
+                signal.signal(number, handler)  # type: ignore[arg-type]
+        self.previous.clear()
+
+    def _handle(self, number: int, frame: object) -> None:
+        del frame
+        if not self.armed or self.caught is not None:
+            return
+        self.caught = number
+        import signal  # noqa: PLC0415
+
+        from gimlet_ci.exceptions import Cancelled  # noqa: PLC0415
+
+        raise Cancelled(signal.Signals(number).name, exit_code=128 + number)
+
+
+def _report_error(
+    run: _Run, message: str, tip: str | None, *, details: Sequence[str] = (), resume: str | None = None
+) -> None:
+    """The ERROR line (after its *details*), the TIP in the words of the user's platform, and the *resume* line of a
+    cancelled run; one JSON object instead with ``--log-format json``."""
+    text = " ".join(run.scrub(message).split())  # scrubbed before its line breaks are folded
+    if tip and getattr(run, "adapter", None) is not None:
+        from gimlet_ci._settings import in_platform_words  # noqa: PLC0415 - only for an error
+
+        tip = in_platform_words(tip, run.adapter.NAME)
+    if run.log_format == "json":
+        import datetime as dt  # noqa: PLC0415 - only for an error in JSON
+
+        now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")  # as structlog's TimeStamper
+        event: dict[str, object] = {"event": "gimlet_ci.error", "level": "error", "message": text, "tip": tip}
+        event["timestamp"] = now
+        if details:
+            event["details"] = list(details)
+        if resume:
+            event["resume"] = resume
+        run.say_json(_json(event, run.secrets))
+        return
+    for detail in details:
+        run.say(detail)
+    run.say(f"ERROR {text}")
     if tip:
         run.say(f"TIP {tip}")
+    if resume:
+        run.say(f"resume with: {resume}")
 
 
 def _start(run: _Run, args: argparse.Namespace) -> None:
@@ -393,7 +790,18 @@ def _start(run: _Run, args: argparse.Namespace) -> None:
     if args.command != "context":  # `context` starts fast: it logs nothing but warnings
         from gimlet_ci._logging import configure_logging  # noqa: PLC0415
 
-        configure_logging(log_format=args.log_format, verbosity=run.verbosity, stream=run.stderr, secrets=run.secrets)
+        configure_logging(
+            log_format=args.log_format,
+            verbosity=run.verbosity,
+            stream=run.stderr,
+            secrets=run.secrets,
+            color=run.color,
+        )
+    if args.directory is not None and not os.path.isdir(args.directory):  # noqa: PTH112 - no pathlib at start-up
+        from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415 - only when there is something to say
+
+        msg = f"-C {args.directory!r}: no such folder"
+        raise ConfigError(msg, tip="pass the folder of the checkout, or leave -C out to use the current folder")
     run.checkout = os.path.realpath(args.directory or ".")  # os.path: pathlib costs `context` start-up time
 
 
@@ -406,21 +814,30 @@ def _run_command(run: _Run, argv: list[str]) -> int:
         build_parser().print_help(run.stderr)
         return 2
     run.output = getattr(args, "output", "text")
+    run.log_format = args.log_format
+    run.command = args.command
+    if args.command != "dev-server":  # the dev server stops on Ctrl-C as a server does
+        run.signals.arm()
     _start(run, args)
     return COMMANDS[args.command][2](run, args)
 
 
 def _write_platform_outputs(run: _Run, outcome: Outcome) -> int:
-    """Append the adapter's outputs (``$GITHUB_OUTPUT``, ``$BASH_ENV``, ...) and print its log lines."""
-    result = run.adapter.outputs(run.env, outcome)
+    """Append the adapter's outputs (``$GITHUB_OUTPUT``, ``$BASH_ENV``, ...) and print its log lines.
+
+    The outcome is scrubbed before the adapter escapes it (Markdown, HTML, shell, heredoc), and each file's text
+    again after; an output path that is not a regular file (a FIFO, a device) is skipped with a warning, so that
+    nothing can block the exit.
+    """
+    from gimlet_ci._files import append_regular  # noqa: PLC0415 - only when there are outputs
+
+    result = run.adapter.outputs(run.env, outcome.scrubbed(run.scrub))
     for line in result.log_lines:
-        run.say(line)
+        run.print_command(line)
     for path, text in result.files:
-        try:
-            with open(path, "a", encoding="utf-8") as f:  # noqa: PTH123 - pathlib stays off the fast path
-                f.write(run.scrub(text))
-        except OSError as e:
-            run.say(f"WARNING could not write {path}: {e.strerror}")
+        problem = append_regular(path, run.scrub(text))
+        if problem is not None:
+            run.say(f"WARNING could not write {path}: {problem}; skipped")
     return 0
 
 
@@ -443,13 +860,15 @@ def main(
     token = RUN_STARTED.set(started)
     try:
         code = _guarded(run, lambda: _run_command(run, args))
+        run.signals.disarm()  # from here on a signal waits for the outputs
+        outcome = run.outcome
+        if outcome is not None:
+            if run.output == "json" and outcome.status != "dry-run" and run.outcome_printed:
+                run.out_json(_json(outcome.as_json(), run.secrets))
+            _guarded(run, lambda: _write_platform_outputs(run, outcome))
     finally:
+        run.signals.restore()
         RUN_STARTED.reset(token)
-    outcome = run.outcome
-    if outcome is not None:
-        if run.output == "json" and outcome.status != "dry-run":
-            run.out(_json(outcome.as_json()))
-        _guarded(run, lambda: _write_platform_outputs(run, outcome))
     return code
 
 

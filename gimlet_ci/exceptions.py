@@ -22,6 +22,9 @@ message as one line (plus an optional tip). Messages never contain the token.
         ├── ServerUnreachable        connection refused, DNS, TLS, timeouts
         ├── BadResponse              a body that is not the JSON we expect
         └── CannotFollowError        Gimlet started an in-cluster image build that it offers no way to follow
+
+    Cancelled                        exit 128 + the signal: SIGINT, SIGTERM or SIGHUP ended the run (a BaseException,
+                                     as KeyboardInterrupt, so that no `except Exception` holds it up)
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ if TYPE_CHECKING:  # typing costs `gimlet-ci context` start-up time it does not 
 
     from typing_extensions import Self
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
 
 __all__ = [
     "BadResponse",
+    "Cancelled",
     "CannotFollowError",
     "ConfigError",
     "DeadlineExceeded",
@@ -132,8 +136,10 @@ class ManifestsRefused(ConfigError):
     """Raised when Gimlet's server would crash on the artifact, decode it with an error, or read a manifest
     differently from what its file says; `details` has one ``FILE:LINE: KEY: message`` line per problem."""
 
-    def __init__(self, details: Sequence[str], *, tip: str | None = None) -> None:
+    def __init__(self, details: Sequence[str], *, tip: str | None = None, notes: Sequence[Note] = ()) -> None:
         self.details = tuple(details)
+        self.notes = tuple(notes)
+        """The same problems with their file and line, for annotations on the manifest lines."""
         count = len(self.details)
         noun = "problem" if count == 1 else "problems"
         super().__init__(
@@ -209,3 +215,31 @@ class CannotFollowError(GimletAPIError):
     the deploy cannot be seen reconciled, so the run must not pass: exit 4, the server cannot answer what the wait
     needs, as with a server that has no tracking at all.
     """
+
+
+class Cancelled(BaseException):
+    """Raised in the main thread when a signal (SIGINT, SIGTERM, SIGHUP: a CI's cancel) ends the run.
+
+    Like `GimletCIError` it carries the *outcome* so far, so that ids already made reach ``--output json`` and the
+    platform's outputs, and *resume*: the command that picks up where the run stopped.
+    """
+
+    def __init__(
+        self, signal_name: str, *, exit_code: int, outcome: Outcome | None = None, resume: str | None = None
+    ) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        """``SIGTERM``."""
+        self.exit_code = exit_code
+        """128 + the signal's number, as a shell reports a process the signal ended: 130, 143 or 129."""
+        self.outcome = outcome
+        self.resume = resume
+
+    def carrying(self, *, outcome: Outcome | None = None, resume: str | None = None) -> Cancelled:
+        """A copy with *outcome* and *resume* where given (and not known yet)."""
+        return Cancelled(
+            self.signal_name,
+            exit_code=self.exit_code,
+            outcome=self.outcome or outcome,
+            resume=self.resume or resume,
+        )

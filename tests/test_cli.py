@@ -429,3 +429,260 @@ def test_bad_credentials_are_refused_without_showing_them(repo: Path, env: dict[
     assert expected in err
     assert "secret" not in out + err
     assert "hunter2" not in out + err
+
+
+# -- branch and missing manifests ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        pytest.param(["--branch", "release/1"], {}, id="option"),
+        pytest.param([], {"GIMLET_BRANCH": "release/1"}, id="variable"),
+        pytest.param([], {"PLUGIN_BRANCH": "release/1", "CI": "woodpecker"}, id="woodpecker-setting"),
+    ],
+)
+def test_the_branch_setting_overrides_the_detected_branch(
+    repo: Path, server: GimletServer, args: list[str], env: dict[str, str]
+) -> None:
+    """`ship --branch`, GIMLET_BRANCH or a platform input set the branch of the artifact and its BRANCH variable."""
+    platform = "woodpecker" if "CI" in env else "local"
+    code, out, err = run(
+        ["--platform", platform, "-C", str(repo), "ship", "--dry-run", "--output", "json", *args],
+        creds(server, **env),
+    )
+
+    assert 0 == code, err
+    body = json.loads(out)
+    assert ("release/1", "release/1") == (body["version"]["branch"], body["vars"]["BRANCH"])
+
+
+def test_a_detached_head_warns_that_branch_policies_will_not_fire(repo: Path, server: GimletServer) -> None:
+    """A detached HEAD with no branch from the CI ships without a branch, and one warning names the setting."""
+    git(repo, "checkout", "-q", "--detach")
+    code, out, err = ship(repo, creds(server), "--dry-run", "--output", "json")
+
+    assert 0 == code, err
+    assert "branch" not in json.loads(out)["version"]
+    sha = git(repo, "rev-parse", "HEAD")[:12]
+    assert (
+        f"WARNING No branch for commit {sha} (a detached HEAD, and the CI names none): branch deploy policies will not "
+        "fire; set the branch with --branch / GIMLET_BRANCH"
+    ) in err.splitlines()
+
+
+def test_a_missing_manifests_folder_ships_an_artifact_without_manifests(repo: Path, server: GimletServer) -> None:
+    """As the official plugins did: no `.gimlet/` ships an artifact with no manifests, with a warning."""
+    for path in (repo / ".gimlet").iterdir():
+        path.unlink()
+    (repo / ".gimlet").rmdir()
+    code, _, err = ship(repo, creds(server), "--wait")
+
+    assert 0 == code, err
+    [stored] = server.artifacts()
+    assert not stored.get("environments")
+    assert (
+        "WARNING No manifests folder .gimlet: shipping an artifact without manifests, so no deploy policy can fire "
+        "(set --require-manifests / GIMLET_REQUIRE_MANIFESTS to make this an error)"
+    ) in err.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        pytest.param(["--require-manifests"], {}, id="option"),
+        pytest.param([], {"GIMLET_REQUIRE_MANIFESTS": "true"}, id="variable"),
+    ],
+)
+def test_require_manifests_keeps_a_missing_folder_an_error(
+    tmp_path: Path, server: GimletServer, args: list[str], env: dict[str, str]
+) -> None:
+    """With `--require-manifests` a missing folder is exit 2 and nothing is sent."""
+    repo = make_repo(tmp_path)
+    git(repo, "rm", "-q", "-r", ".gimlet")
+    code, _, err = ship(repo, creds(server, **env), *args)
+
+    assert 2 == code
+    assert 0 == server.request_count()
+    assert "no such manifest directory" in err
+
+
+@pytest.mark.parametrize(
+    ("platform", "variable", "line"),
+    [
+        pytest.param(
+            "github",
+            "INPUT_WIAT",
+            "WARNING the input `wiat` (INPUT_WIAT) is not one of gimlet-ci's and does nothing; did you mean `wait`?",
+            id="github",
+        ),
+        pytest.param(
+            "woodpecker",
+            "PLUGIN_WIAT",
+            "WARNING the setting `wiat` (PLUGIN_WIAT) is not one of gimlet-ci's and does nothing; did you mean `wait`?",
+            id="woodpecker",
+        ),
+        pytest.param(
+            "local",
+            "GIMLET_WIAT",
+            "WARNING GIMLET_WIAT is not a gimlet-ci setting and does nothing; did you mean GIMLET_WAIT?",
+            id="cli",
+        ),
+    ],
+)
+def test_a_misspelt_setting_is_warned_before_shipping(
+    repo: Path, server: GimletServer, platform: str, variable: str, line: str
+) -> None:
+    """`wiat` for `wait` no longer ships silently without waiting: the run says which name it did not know."""
+    code, _, err = run(["--platform", platform, "-C", str(repo), "ship"], creds(server, **{variable: "true"}))
+
+    assert 0 == code, err
+    assert line in err.splitlines()
+
+
+def test_a_configuration_error_on_github_is_reported_like_every_failure(repo: Path, tmp_path: Path) -> None:
+    """Exit 2 on GitHub writes the `::error::` annotation, `status=error` and a step summary, as exit 1 and 4 do;
+    stdout stays empty with --output json (nothing was sent, so there is no result)."""
+    output, summary = tmp_path / "output", tmp_path / "summary.md"
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GIMLET_TOKEN": TOKEN,
+        "INPUT_WAIT": "sure",
+    }
+    code, out, err = run(["--platform", "github", "-C", str(repo), "ship", "--output", "json"], env)
+
+    assert 2 == code
+    assert "" == out
+    message = "INPUT_WAIT='sure' is not a boolean (TIP use true/false (also 1/0, yes/no, on/off))"
+    assert f"::error title=gimlet-ci::{message}" in err.splitlines()
+    assert "status<<" in output.read_text()
+    assert "\nerror\n" in output.read_text()
+    assert "| Status | error |" in summary.read_text()
+    assert TOKEN not in output.read_text() + summary.read_text()
+    assert [f"::add-mask::{TOKEN}"] == [line for line in err.splitlines() if TOKEN in line]
+
+
+def test_a_repository_with_no_commit_is_told_so(tmp_path: Path) -> None:
+    """`git init` without a commit: the error says there is no commit yet, not "run inside a checkout"."""
+    (tmp_path / "empty" / ".gimlet").mkdir(parents=True)
+    git(tmp_path / "empty", "init", "-q")
+    code, _, err = run(["--platform", "local", "-C", str(tmp_path / "empty"), "ship", "--dry-run"], {})
+
+    assert 2 == code
+    assert [
+        f"ERROR the git repository at {tmp_path / 'empty'} has no commit yet",
+        "TIP commit first: an artifact describes one commit",
+    ] == err.splitlines()  # nothing before it: no warning about manifests or a branch of a commit that is not there
+
+
+@pytest.mark.parametrize("command", ["context", "ship"])
+def test_dash_c_to_a_missing_folder_is_an_error(tmp_path: Path, command: str) -> None:
+    """`-C` to a folder that does not exist is exit 2 naming it, not an empty context."""
+    code, out, err = run(["-C", str(tmp_path / "nope"), command], {})
+
+    assert (2, "") == (code, out)
+    assert f"ERROR -C {str(tmp_path / 'nope')!r}: no such folder" in err.splitlines()
+
+
+def test_json_logs_carry_the_error_and_tip_as_json(repo: Path) -> None:
+    """With `--log-format json` every stderr line is JSON, the ERROR and its TIP included."""
+    code, _, err = run(["--log-format", "json", "--platform", "local", "-C", str(repo), "ship"], {})
+
+    assert 2 == code
+    events = [json.loads(line) for line in err.splitlines()]
+    error = events[-1]
+    assert {
+        "event": "gimlet_ci.error",
+        "level": "error",
+        "message": "missing required setting(s): GIMLET_SERVER, GIMLET_TOKEN",
+        "tip": "set GIMLET_SERVER and GIMLET_TOKEN in the environment",
+    }.items() <= error.items()
+    assert error["timestamp"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "tip"),
+    [
+        pytest.param(
+            "woodpecker",
+            {"PLUGIN_WAIT": "true", "PLUGIN_TIMEOUT": "1s"},
+            "TIP raise the `timeout` setting if your deploys take longer",
+            id="woodpecker",
+        ),
+        pytest.param(
+            "github",
+            {"INPUT_WAIT": "true", "INPUT_TIMEOUT": "1s"},
+            "TIP raise the `timeout` input if your deploys take longer",
+            id="github",
+        ),
+        pytest.param(
+            "local",
+            {"GIMLET_WAIT": "true", "GIMLET_TIMEOUT": "1s"},
+            "TIP raise --timeout / GIMLET_TIMEOUT if your deploys take longer",
+            id="cli",
+        ),
+    ],
+)
+def test_tips_use_the_platforms_words(
+    repo: Path, server: GimletServer, platform: str, env: dict[str, str], tip: str
+) -> None:
+    """A deadline TIP names the timeout as the user's platform spells it (a Woodpecker setting, a GitHub input)."""
+    server.processing_delay = 30
+    code, _, err = run(["--platform", platform, "-C", str(repo), "ship"], creds(server, **env))
+
+    assert 3 == code, err
+    assert tip in err.splitlines()
+
+
+def test_ship_says_the_server_is_missing_before_building_the_artifact(repo: Path) -> None:
+    """No server: the error comes first, with no "Built the artifact" line and no manifest warning before it."""
+    code, _, err = ship(repo, {"GIMLET_TOKEN": TOKEN})
+
+    assert 2 == code
+    assert [
+        "ERROR missing required setting(s): GIMLET_SERVER",
+        "TIP set GIMLET_SERVER and GIMLET_TOKEN in the environment",
+    ] == err.splitlines()
+
+
+def test_https_to_a_plain_http_port_tips_about_http(repo: Path, server: GimletServer) -> None:
+    """An https:// URL on a port that speaks plain http is told so, with the http:// URL to try, not a CA tip."""
+    https = server.url.replace("http://", "https://")
+    code, _, err = ship(repo, {"GIMLET_SERVER": https, "GIMLET_TOKEN": TOKEN})
+
+    assert 4 == code
+    lines = err.splitlines()
+    assert lines[-2].startswith(f"ERROR {https} does not speak TLS: the port answers plain http")
+    assert (
+        f"TIP use {server.url} if that is Gimlet's plain-http port, or the address Gimlet serves https on"
+        == (lines[-1])
+    )
+    assert "CA_BUNDLE" not in err
+
+
+def test_a_server_url_with_a_path_is_told_so(repo: Path, server: GimletServer) -> None:
+    """`GIMLET_SERVER=https://host/gimlet` gets a message about the path and the address to use, not a bare 404."""
+    code, _, err = ship(repo, {"GIMLET_SERVER": f"{server.url}/gimlet", "GIMLET_TOKEN": TOKEN})
+
+    assert 4 == code
+    assert [
+        (
+            f"ERROR Gimlet answered 404 Not Found to POST /api/artifact under {server.url}/gimlet: the server URL "
+            "has a path"
+        ),
+        f"TIP set GIMLET_SERVER to Gimlet's address alone: {server.url}",
+    ] == err.splitlines()[-2:]
+
+
+def test_v_and_vv_differ(repo: Path, server: GimletServer) -> None:
+    """`-v` adds each line's details; `-vv` adds the debug lines too, each HTTP request among them."""
+    _, _, plain = run(["--platform", "local", "-C", str(repo), "ship"], creds(server))
+    _, _, v = run(["-v", "--platform", "local", "-C", str(repo), "ship"], creds(server))
+    _, _, vv = run(["-vv", "--platform", "local", "-C", str(repo), "ship"], creds(server))
+
+    assert "[gimlet_ci.artifact_shipped artifact_id=" not in plain
+    assert "[gimlet_ci.artifact_shipped artifact_id=" in v
+    assert "gimlet_ci.http" not in v
+    assert "gimlet_ci.http method='POST' path='/api/artifact' status=201" in vv

@@ -377,6 +377,14 @@ def test_connect_checks_server_and_token_together() -> None:
         pytest.param(Settings(server="https://g.example", token="t"), [], id="https"),
         pytest.param(Settings(server="http://127.0.0.1:9000", token="t"), [], id="loopback-http"),
         pytest.param(Settings(server="http://g.example", token="t"), ["gimlet_ci.plain_http"], id="plain-http"),
+        pytest.param(Settings(server="http://localhost:9000", token="t"), [], id="localhost-http"),
+        pytest.param(Settings(server="http://[::1]:9000", token="t"), [], id="ipv6-loopback-http"),
+        pytest.param(
+            Settings(server="http://127.evil.example", token="t"), ["gimlet_ci.plain_http"], id="127-host-name"
+        ),
+        pytest.param(
+            Settings(server="http://127.0.0.1.nip.io", token="t"), ["gimlet_ci.plain_http"], id="127-ip-like-name"
+        ),
         pytest.param(
             Settings(server="https://g.example", token="t", insecure=True), ["gimlet_ci.insecure"], id="tls-off"
         ),
@@ -413,3 +421,21 @@ def test_a_release_cut_by_the_deadline_is_never_sent_again_and_says_so() -> None
     assert e.value.tip is not None
     assert "the release may have been queued anyway" in e.value.tip
     assert "raise --timeout" not in e.value.tip
+
+
+def test_a_pushed_file_is_sent_as_it_is_plus_the_key_which_gimlet_merges_into_its_context() -> None:
+    """`push FILE` sends the file's bytes with one `"context"` member appended; Go's decoder (the dev server's model
+    of it) merges that into the file's own context, so the stored artifact keeps every entry and gains the key."""
+    from gimlet_ci._converter import from_wire  # noqa: PLC0415
+    from gimlet_ci.testing import GimletServer  # noqa: PLC0415
+
+    body = b'{"version": {"repositoryName": "acme/shop", "sha": "abc"}, "context": {"A": "1"}, "vars": {"X": "y"}}\n'
+    artifact = from_wire(json.loads(body), Artifact, what="file")
+    with GimletServer(token="t") as server:
+        own = build_client(server=server.url, token="t", deadline=Deadline(30.0), user_agent="t")
+        with own.http:
+            stored = own.post_artifact(artifact, body=body, key="0b7f4ec4-3a5e-4d0f-9c55-61c2f6a1d7e2")
+        [kept] = server.artifacts()
+
+    assert {"A": "1", IDEMPOTENCY_KEY: "0b7f4ec4-3a5e-4d0f-9c55-61c2f6a1d7e2"} == kept["context"] == stored.context
+    assert {"X": "y"} == kept["vars"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import py_compile
 import re
 import runpy
 import shlex
@@ -236,9 +237,16 @@ def test_api_example_runs_as_a_script(capsys: pytest.CaptureFixture[str]) -> Non
     assert 2 == len(lines)
 
 
+_UNEXPANDED = re.compile(r"-{1,2}8 ?(?:<|&lt;) ?-{1,2}|&lt;!-- include:")
+"""An include left as text in a built page: a pymdownx.snippets line (as Python-Markdown mangles it, too) or one of
+gen.py's include markers shown instead of hidden."""
+
+
 def test_site_builds_strictly(tmp_path: Path) -> None:
-    """`mkdocs build --strict` passes: no broken link, anchor, include or nav entry."""
+    """`mkdocs build --strict` passes: no broken link, anchor, include or nav entry; no built page shows an include
+    line instead of the included text (the API page shows its example's code); no bytecode from docs/ is copied."""
     pytest.importorskip("material")
+    py_compile.compile(str(ROOT / "docs" / "gen.py"), doraise=True)  # docs/__pycache__, as importing gen.py makes it
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
         cwd=ROOT,
@@ -247,3 +255,30 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         check=False,
     )
     assert (0, []) == (done.returncode, _LOG_PROBLEM.findall(done.stderr))
+    site = tmp_path / "site"
+    pages = sorted(site.rglob("*.html"))
+    unexpanded = {
+        str(page.relative_to(site)): found
+        for page in pages
+        if (found := _UNEXPANDED.findall(page.read_text(encoding="utf-8")))
+    }
+    assert {} == unexpanded
+    api = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    assert "ship_and_release" in api
+    assert "gimlet_ci.local_context" in api
+    assert [] == [str(p.relative_to(site)) for p in site.rglob("*") if "__pycache__" in p.parts or p.suffix == ".pyc"]
+
+
+_UNPUBLISHED_NUMBER = re.compile(r"\b(?:bug|issue|finding)s? #?\d+|\bB\d{1,2}\b|(?<![\w/#\[(&])#\d+\b", re.IGNORECASE)
+"""A bug or issue number cited as bare text (``bug B6``, ``issue 12``, ``#35``): a reader can look up none of them."""
+
+
+def test_pages_cite_no_bug_numbers_a_reader_cannot_look_up() -> None:
+    """Migration tables and notes say what changed in plain words; a number is only ever a link's text."""
+    found = {}
+    for page in [*_documents(), *(DOCS / "reference" / name for name in GEN.PAGES)]:
+        text = re.sub(r"\[[^\]]*\]\([^)]*\)", "", page.read_text(encoding="utf-8"))  # links may carry numbers
+        text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)  # so may code
+        if hits := _UNPUBLISHED_NUMBER.findall(text):
+            found[str(page.relative_to(ROOT))] = hits
+    assert {} == found

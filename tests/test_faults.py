@@ -11,6 +11,7 @@ import base64
 import email.utils
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -548,5 +549,147 @@ def _real_time_rows(repo: Path) -> list[str]:
     return rows
 
 
+# --- hostile repositories and environments (issue 11; owner: the input-hardening work) -------------------------
+# Kept in one block, apart from the network rows above, so that the two sets of rows merge without conflicts.
+
+
+def _github(repo: Path, tmp: Path, **extra: str) -> dict[str, str]:
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_SHA": git(repo, "rev-parse", "HEAD"),
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_OUTPUT": str(tmp / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary"),
+        **extra,
+    }
+
+
+def _write(name: str, text: str) -> Callable[[Path, Path], dict[str, str]]:
+    def setup(repo: Path, tmp: Path) -> dict[str, str]:
+        (repo / ".gimlet" / name).write_text(text)
+        return {}
+
+    return setup
+
+
+def _link_out(repo: Path, tmp: Path) -> dict[str, str]:
+    (tmp / "credentials").write_text("https://user:gho_outside@github.com\n")
+    (repo / ".gimlet" / "creds.yaml").symlink_to(tmp / "credentials")
+    return {}
+
+
+def _event(kind: str) -> Callable[[Path, Path], dict[str, str]]:
+    def setup(repo: Path, tmp: Path) -> dict[str, str]:
+        path = "/dev/zero"
+        if kind == "fifo":
+            path = str(tmp / "event.fifo")
+            os.mkfifo(path)
+        return _github(repo, tmp, GITHUB_EVENT_PATH=path)
+
+    return setup
+
+
+def _output_fifo(repo: Path, tmp: Path) -> dict[str, str]:
+    os.mkfifo(tmp / "output.fifo")
+    return _github(repo, tmp, GITHUB_OUTPUT=str(tmp / "output.fifo"))
+
+
+def _crafted_glob(repo: Path, tmp: Path) -> dict[str, str]:
+    pattern = "{*a,a*}?{*a,a*}?{*a,a*}?{*a,a*}?{*a,a*}?{*a,a*}"
+    (repo / ".gimlet" / "staging.yaml").write_text(
+        f"app: shop\nenv: staging\nnamespace: default\ndeploy: {{branch: '{pattern}', event: push}}\n"
+    )
+    return _github(repo, tmp, GITHUB_REF="refs/heads/" + "b" * 2000)
+
+
+def _plain(repo: Path, tmp: Path) -> dict[str, str]:
+    return {}
+
+
+_BOMB = "app: a\nenv: staging\nv:\n  a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"  {chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(6)
+)
+_DEEP = "app: a\nenv: staging\nv:\n" + "".join("  " * i + "k:\n" for i in range(1, 999))
+
+
+@attrs.frozen
+class HostileCase:
+    setup: Callable[[Path, Path], dict[str, str]]
+    args: tuple[str, ...]
+    code: int
+    artifacts: int
+    says: str
+    faults: dict[str, Any] = attrs.field(factory=dict)
+
+
+HOSTILE_CASES = {
+    "YAML alias bomb (273 bytes)": HostileCase(_write("bomb.yaml", _BOMB), (), 2, 0, "aliases expand to more than"),
+    "YAML nested 998 deep": HostileCase(_write("deep.yaml", _DEEP), (), 2, 0, "nested more than 100 levels deep"),
+    ".gimlet file linking outside": HostileCase(_link_out, (), 2, 0, "outside the checkout"),
+    "GITHUB_EVENT_PATH=/dev/zero": HostileCase(_event("zero"), (), 0, 1, "a character device, not a regular file"),
+    "GITHUB_EVENT_PATH is a FIFO": HostileCase(_event("fifo"), (), 0, 1, "a FIFO, not a regular file"),
+    "GITHUB_OUTPUT is a FIFO": HostileCase(_output_fifo, (), 0, 1, "a FIFO, not a regular file; skipped"),
+    "crafted glob, 2,000-char branch": HostileCase(_crafted_glob, (), 2, 0, "was cut short"),
+    "--timeout of 400 digits": HostileCase(_plain, ("--timeout", "9" * 400 + "s"), 2, 0, "longer than a duration"),
+    "server echoes the token": HostileCase(
+        _github, ("--wait",), 1, 1, "[redacted]", {"processing_error": f"echo: Authorization: Bearer {TOKEN}"}
+    ),
+}
+
+
+def _run_hostile(case: HostileCase, repo: Path, tmp: Path, *, timeout: str) -> tuple[int, str, str, int, float]:
+    import time  # noqa: PLC0415
+
+    extra = case.setup(repo, tmp)
+    with GimletServer(token=TOKEN, processing_delay=0.01, **case.faults) as server:
+        env = {"GIMLET_SERVER": server.url, "GIMLET_TOKEN": TOKEN, **extra}
+        platform = () if "GITHUB_ACTIONS" in env else ("--platform", "local")
+        started = time.monotonic()
+        code, out, err = run([*platform, "-C", str(repo), "ship", "--timeout", timeout, *case.args], env)
+        took = time.monotonic() - started
+        stored = len(server.artifacts())
+    files = "".join(p.read_text() for p in tmp.iterdir() if p.is_file() and p.name in ("output", "summary"))
+    return code, out, err + files, stored, took
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_CASES))
+def test_hostile_matrix(name: str, repo: Path, tmp_path: Path) -> None:
+    """Each hostile repository or environment gives its exit code and one clear line, fast, no traceback, no
+    token in any output or output file, and the number of artifacts stored."""
+    case = HOSTILE_CASES[name]
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    code, out, err, stored, took = _run_hostile(case, repo, scratch, timeout="20s")
+
+    assert (case.code, case.artifacts) == (code, stored), err
+    assert case.says in err
+    assert took < 10
+    # GitHub's `::add-mask::` lines carry the token on purpose: they hide it.
+    assert_one_clear_line(code, out, "\n".join(line for line in err.splitlines() if not line.startswith("::add-")))
+
+
+def hostile_rows() -> list[str]:
+    """The hostile rows of the fault matrix, with the time each took to exit."""
+    import tempfile  # noqa: PLC0415
+
+    from tests.helpers import PRODUCTION, STAGING  # noqa: PLC0415
+
+    rows = []
+    for name, case in HOSTILE_CASES.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = make_repo(Path(tmp), manifests={"staging.yaml": STAGING, "production.yaml": PRODUCTION})
+            scratch = Path(tmp) / "scratch"
+            scratch.mkdir()
+            code, _, _, stored, took = _run_hostile(case, repo, scratch, timeout="60s")
+        rows.append(f"| {name} | {code} | {stored} | {took:.1f} s |")
+    return rows
+
+
+# --- end of the hostile block -------------------------------------------------------------------------------
+
+
 if __name__ == "__main__":
-    print(fault_table())
+    print("\n".join([fault_table(), *hostile_rows()]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gimlet_ci._git import commit_info, local_context
+from gimlet_ci._git import commit_info, completed_from_git
 from gimlet_ci.adapters import CIContext
 from tests.helpers import HOSTILE_MESSAGE, git, make_repo
 
@@ -14,7 +14,7 @@ LOCAL = CIContext(platform="local")
 def test_branch_sha_and_repository_from_the_checkout(tmp_path: Path) -> None:
     """On a branch: sha, branch, push, and owner/name from the origin remote."""
     repo = make_repo(tmp_path, branch="feature/x")
-    ctx = local_context(LOCAL, repo)
+    ctx = completed_from_git(LOCAL, repo)
 
     assert (git(repo, "rev-parse", "HEAD"), "feature/x", None, "push", "acme/shop", "acme") == (
         ctx.sha,
@@ -31,7 +31,7 @@ def test_detached_head_on_a_tag_is_a_tag_event(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     git(repo, "tag", "v1.2.0")
     git(repo, "checkout", "-q", "--detach")
-    ctx = local_context(LOCAL, repo)
+    ctx = completed_from_git(LOCAL, repo)
 
     assert (None, "v1.2.0", "tag") == (ctx.branch, ctx.tag, ctx.event)
 
@@ -41,12 +41,12 @@ def test_no_remote_names_the_repository_after_the_folder(tmp_path: Path) -> None
     repo = make_repo(tmp_path)
     git(repo, "remote", "remove", "origin")
 
-    assert "local/checkout" == local_context(LOCAL, repo).repository
+    assert "local/checkout" == completed_from_git(LOCAL, repo).repository
 
 
 def test_not_a_checkout_leaves_the_context_as_it_was(tmp_path: Path) -> None:
     """Outside git nothing is filled in (the caller then reports what is missing)."""
-    assert LOCAL == local_context(LOCAL, tmp_path)
+    assert LOCAL == completed_from_git(LOCAL, tmp_path)
 
 
 def test_commit_info_keeps_the_whole_message(tmp_path: Path) -> None:
@@ -74,12 +74,12 @@ def test_packed_refs_and_worktrees_read_like_git(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     git(repo, "pack-refs", "--all")
     assert (git(repo, "rev-parse", "HEAD"), "main") == (
-        local_context(LOCAL, repo).sha,
-        local_context(LOCAL, repo).branch,
+        completed_from_git(LOCAL, repo).sha,
+        completed_from_git(LOCAL, repo).branch,
     )
 
     git(repo, "worktree", "add", "-q", "-b", "side", str(tmp_path / "wt"))
-    ctx = local_context(LOCAL, tmp_path / "wt" / ".gimlet")
+    ctx = completed_from_git(LOCAL, tmp_path / "wt" / ".gimlet")
 
     assert (git(repo, "rev-parse", "side"), "side", "acme/shop") == (ctx.sha, ctx.branch, ctx.repository)
 
@@ -91,7 +91,7 @@ def test_config_with_includes_asks_git(tmp_path: Path) -> None:
     (tmp_path / "extra.cfg").write_text('[remote "origin"]\n\turl = https://github.com/other/repo.git\n')
     git(repo, "config", "include.path", str(tmp_path / "extra.cfg"))
 
-    assert "other/repo" == local_context(LOCAL, repo).repository
+    assert "other/repo" == completed_from_git(LOCAL, repo).repository
 
 
 def test_a_repository_without_commits_fills_nothing(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_a_repository_without_commits_fills_nothing(tmp_path: Path) -> None:
     git_dir.mkdir()
     git(git_dir, "init", "-q")
 
-    assert LOCAL == local_context(LOCAL, git_dir)
+    assert LOCAL == completed_from_git(LOCAL, git_dir)
 
 
 def test_a_sha_that_looks_like_an_option_never_reaches_git(tmp_path: Path) -> None:

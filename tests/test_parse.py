@@ -55,6 +55,24 @@ def test_bad_durations(text: str) -> None:
         parse_duration(text, name="--timeout")
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        pytest.param("\u0663\u0660s", "is not a positive duration", id="arabic-indic-digits"),
+        pytest.param("\uff19\uff10s", "is not a positive duration", id="fullwidth-digits"),
+        pytest.param("9" * 400 + "s", "is longer than a duration can be", id="400-digits-overflow-to-infinity"),
+        pytest.param("3000000h", "is longer than a duration can be", id="beyond-go-max-duration"),
+    ],
+)
+def test_durations_go_refuses(text: str, says: str) -> None:
+    """Only ASCII digits, as Go's time.ParseDuration; a value beyond Go's int64 nanoseconds (an overflow to infinity
+    included) is one clear error, the value cut short in it."""
+    with pytest.raises(ConfigError, match="--timeout") as e:
+        parse_duration(text, name="--timeout")
+    assert says in e.value.message
+    assert len(e.value.message) < 120
+
+
 @given(st.text())
 def test_duration_parser_never_crashes(text: str) -> None:
     """Any text is either a positive duration or a ConfigError."""

@@ -278,3 +278,19 @@ def test_a_dropped_channel_falls_back_to_polling_at_once() -> None:
     gaps = [round(b - a, 3) for a, b in itertools.pairwise(reads[1:])]
     assert all(gap <= 4.8 for gap in gaps)
     assert reads[-1] - 30.0 < 4.8
+
+
+def test_a_rollbacks_commits_get_their_app_and_env_from_the_read() -> None:
+    """A rollback's commit event names no app or env; once a tracking read names them, progress shows them."""
+    interest = Interest()
+    interest.follow_event("rb-1")
+    interest.feed(_commit_event("rb-1", kind="rollback", status="processed", results=[_ref("a" * 40, app="")]))
+    interest.learn(TrackStatus(status="processed", results=(Result(app="shop", env="staging", hash="a" * 40),)))
+
+    notes = interest.feed(_gitops("a" * 40, "Progressing", "Reconciliation in progress"))
+
+    assert [
+        Progress(
+            app="shop", env="staging", sha="a" * 40, status="Progressing", description="Reconciliation in progress"
+        )
+    ] == notes

@@ -38,7 +38,8 @@ def ship_and_release(checkout: Path, *, server: str, token: str) -> tuple[gimlet
         env={"GIMLET_SERVER": server, "GIMLET_TOKEN": token},
         inputs={},
     )
-    # On a CI, `gimlet_ci.detect_adapter(os.environ).context(os.environ, read_file)` builds this for you.
+    # In a git checkout, `gimlet_ci.local_context(path)` builds this for you; on a CI,
+    # `gimlet_ci.detect_adapter(os.environ).context(os.environ, read_file)`.
     ctx = CIContext(
         platform="local",
         repository="my-org/my-app",

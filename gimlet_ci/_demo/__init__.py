@@ -21,12 +21,14 @@ BUNDLED = Path(__file__).parent / "manifests"
 
 
 def _context(checkout: Path, env: Mapping[str, str]) -> CIContext:
-    from gimlet_ci._git import local_context  # noqa: PLC0415
+    from gimlet_ci._git import completed_from_git  # noqa: PLC0415
 
     adapter = detect_adapter(env)
-    ctx: CIContext = adapter.context(env, lambda p: Path(p).read_bytes())
+    from gimlet_ci._files import EVENT_FILE_LIMIT, read_regular  # noqa: PLC0415
+
+    ctx: CIContext = adapter.context(env, lambda p: read_regular(p, limit=EVENT_FILE_LIMIT))
     if not ctx.sha or not ctx.repository:
-        ctx = local_context(adapter_by_name("local").context(env, lambda _: b""), checkout)
+        ctx = completed_from_git(adapter_by_name("local").context(env, lambda _: b""), checkout)
     if not ctx.sha:  # not a git checkout: a made-up commit of the bundled example
         ctx = ctx.evolve(
             repository="demo/demo-app",

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from urllib.parse import SplitResult
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters._context import Event, InputValue
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
@@ -24,8 +24,10 @@ _HEX_SHA = re.compile(r"^[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?$")
 
 
 _SECRET_WORDS = re.compile(
-    r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|OIDC|JWT|COOKIE|SESSION|APIKEY"
-    r"|(?:^|_)(?:KEY|PAT|AUTH)(?:$|_)",
+    r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|OIDC|JWT|COOKIE|SESSION|APIKEY|NETRC|PRIVKEY"
+    r"|WEBHOOK|BEARER|KUBECONFIG"
+    r"|(?:^|_)(?:KEY|KEYS|PAT|AUTH|PASS|PWD|PW|CREDS?|DSN|SALT|SIGNING|CERT|PEM|P12|PFX|KEYSTORE|CONN|CONNSTR)(?:$|_)"
+    r"|CONNECTION_?STRING",
 )
 _SECRET_PREFIXES = ("ACTIONS_", "GIMLET_", "INPUT_", "PLUGIN_", "PARAM_")
 _URL_WITH_CREDENTIALS = re.compile(r"://(?!git@)[^/@\s]+@")
@@ -40,11 +42,16 @@ def is_secret_name(name: str) -> bool:
     when:
 
     - its upper-cased name contains ``TOKEN``, ``SECRET``, ``PASSWORD``, ``PASSWD``, ``PASSPHRASE``,
-      ``CREDENTIAL``, ``PRIVATE``, ``OIDC``, ``JWT``, ``COOKIE``, ``SESSION`` or ``APIKEY``
+      ``CREDENTIAL``, ``PRIVATE``, ``OIDC``, ``JWT``, ``COOKIE``, ``SESSION``, ``APIKEY``, ``NETRC``,
+      ``PRIVKEY``, ``WEBHOOK``, ``BEARER``, ``KUBECONFIG`` or ``CONNECTION_STRING``
       (``GITHUB_TOKEN``, ``CI_JOB_TOKEN``, ``CIRCLE_OIDC_TOKEN_V2``, ``CI_JOB_JWT``,
-      ``CI_REGISTRY_PASSWORD``);
-    - or has ``KEY``, ``PAT`` or ``AUTH`` as a ``_``-separated word (``API_KEY``, ``KEY_ID``,
-      ``MY_GITHUB_PAT``, ``DOCKER_AUTH_CONFIG``; not ``GITHUB_PATH`` or ``CI_COMMIT_AUTHOR``);
+      ``CI_REGISTRY_PASSWORD``; the forge credentials Drone and Woodpecker hand every step,
+      ``DRONE_NETRC_USERNAME``/``_PASSWORD``/``_MACHINE`` and ``CI_NETRC_*``: on Drone with GitHub and on older
+      Woodpecker the *username* is the forge's OAuth token);
+    - or has ``KEY``, ``KEYS``, ``PAT``, ``AUTH``, ``PASS``, ``PWD``, ``PW``, ``CRED``, ``CREDS``, ``DSN``,
+      ``SALT``, ``SIGNING``, ``CERT``, ``PEM``, ``P12``, ``PFX``, ``KEYSTORE``, ``CONN`` or ``CONNSTR`` as a
+      ``_``-separated word (``API_KEY``, ``KEY_ID``, ``MY_GITHUB_PAT``, ``DOCKER_AUTH_CONFIG``, ``DB_PASS``,
+      ``SMTP_PWD``, ``GCP_CREDS``, ``SENTRY_DSN``; not ``GITHUB_PATH``, ``CI_COMMIT_AUTHOR`` or ``BYPASS_CACHE``);
     - or starts with ``ACTIONS_`` (runner internals such as ``ACTIONS_RUNTIME_TOKEN``,
       ``ACTIONS_ID_TOKEN_REQUEST_URL``) or with one of our own input prefixes ``GIMLET_``,
       ``INPUT_``, ``PLUGIN_``, ``PARAM_`` (settings, credentials included, are not template vars);
@@ -282,10 +289,16 @@ def commit_or_none(info: CommitInfo) -> CommitInfo | None:
 
 
 def declared_inputs(env: Mapping[str, str], platform: str, *, any_case: bool = False) -> dict[str, InputValue]:
-    """`named_inputs` of the input names each setting declares for *platform* (in ``gimlet_ci._settings``)."""
-    from gimlet_ci._settings import input_table  # noqa: PLC0415 - attrs stays off the `gimlet-ci context` path
+    """`named_inputs` of the input names each setting declares for *platform* (in ``gimlet_ci._settings``), and each
+    setting read through a variable that names another (`Inputs.named_by`: CircleCI's ``env_var_name``)."""
+    from gimlet_ci._settings import input_table, naming_table  # noqa: PLC0415 - attrs stays off the `context` path
 
-    return named_inputs(env, input_table(platform), any_case=any_case)
+    found = named_inputs(env, input_table(platform), any_case=any_case)
+    for setting, naming in naming_table(platform):
+        named = (env.get(naming) or "").strip()
+        if named and (env.get(named) or "").strip():
+            found[setting] = (named, env[named])
+    return found
 
 
 def named_inputs(
@@ -355,6 +368,11 @@ def no_inputs(env: Mapping[str, str]) -> dict[str, InputValue]:  # noqa: ARG001
 def no_outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:  # noqa: ARG001
     """No output files and no log lines."""
     return PlatformOutputs()
+
+
+def no_annotations(env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]:  # noqa: ARG001
+    """No annotations: the problems are in the log as text already."""
+    return ()
 
 
 def no_startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:  # noqa: ARG001

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters._context import CIContext, InputValue, PlatformOutputs, ReadFile
 
 
@@ -22,7 +22,8 @@ class Adapter(Protocol):
 
     Every member is required. A platform with no input naming, outputs or start-up lines of its own says so with the
     empty defaults of ``gimlet_ci.adapters._common`` (``inputs = no_inputs``, ``outputs = no_outputs``,
-    ``startup_lines = no_startup_lines``), and one with no particular advice for missing credentials with
+    ``startup_lines = no_startup_lines``, ``annotate = no_annotations``), and one with no particular advice for
+    missing credentials with
     ``MISSING_SECRETS_TIP = SET_SECRETS_TIP``.
     """
 
@@ -48,6 +49,11 @@ class Adapter(Protocol):
 
     def outputs(self, env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:
         """What to append to the platform's output files and print to its log once the command ended."""
+        ...
+
+    def annotate(self, env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]:
+        """Log lines that show manifest problems on the manifest's lines (GitHub's ``::error file=…,line=…::``);
+        ``lint`` and ``ship`` print them."""
         ...
 
     def startup_lines(self, env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, ...]:

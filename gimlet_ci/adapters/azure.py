@@ -23,6 +23,7 @@ from gimlet_ci.adapters._common import (
     finish,
     get,
     is_true,
+    no_annotations,
     no_inputs,
     no_outputs,
     no_startup_lines,
@@ -114,6 +115,7 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 inputs = no_inputs
 outputs = no_outputs
 startup_lines = no_startup_lines
+annotate = no_annotations
 
 
 def _quote(text: str) -> str:

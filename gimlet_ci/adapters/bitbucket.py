@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gimlet_ci.adapters._common import SET_SECRETS_TIP, finish, get, no_inputs, no_outputs, no_startup_lines, to_int
+from gimlet_ci.adapters._common import (
+    SET_SECRETS_TIP,
+    finish,
+    get,
+    no_annotations,
+    no_inputs,
+    no_outputs,
+    no_startup_lines,
+    to_int,
+)
 from gimlet_ci.adapters._context import CIContext, Event, ReadFile
 
 NAME = "bitbucket"
@@ -68,3 +77,4 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 inputs = no_inputs
 outputs = no_outputs
 startup_lines = no_startup_lines
+annotate = no_annotations

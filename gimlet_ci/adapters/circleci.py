@@ -21,6 +21,7 @@ from gimlet_ci.adapters._common import (
     get,
     git_remote,
     is_true,
+    no_annotations,
     no_startup_lines,
     non_empty,
     to_int,
@@ -124,13 +125,17 @@ def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
 
 
 def outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:
-    """``export GIMLET_ARTIFACT_ID=…`` and ``…RELEASE_ID=…`` (shell-quoted) for ``$BASH_ENV``."""
+    """``export GIMLET_ARTIFACT_ID=…``, ``…RELEASE_ID=…`` and ``GIMLET_URL=…`` (shell-quoted) for ``$BASH_ENV``.
+
+    Later steps of the job see them; ``GIMLET_ARTIFACT_ID`` and ``GIMLET_RELEASE_ID`` are also the settings the
+    ``deploy`` and ``track`` commands read, so a later orb step needs no parameter for them."""
     path = get(env, "BASH_ENV")
     lines = [
         f"export {name}={_shell_quote(value)}\n"
         for name, value in (
             ("GIMLET_ARTIFACT_ID", outcome.artifact_id),
             ("GIMLET_RELEASE_ID", outcome.release_id),
+            ("GIMLET_URL", outcome.url),
         )
         if value
     ]
@@ -146,3 +151,4 @@ def _shell_quote(text: str) -> str:
 
 
 startup_lines = no_startup_lines
+annotate = no_annotations

@@ -21,6 +21,7 @@ from gimlet_ci.adapters._common import (
     get,
     is_true,
     link_base,
+    no_annotations,
     no_inputs,
     no_outputs,
     no_startup_lines,
@@ -100,3 +101,4 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 inputs = no_inputs
 outputs = no_outputs
 startup_lines = no_startup_lines
+annotate = no_annotations

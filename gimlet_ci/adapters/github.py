@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from gimlet_ci._defuse import escape_data, escape_property, strip_controls
 from gimlet_ci.adapters._common import (
     branch_from_ref,
     commit_or_none,
@@ -30,6 +31,7 @@ from gimlet_ci.adapters._common import (
     parse_time,
     pull_ref_number,
     tag_from_ref,
+    to_int,
 )
 from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, PlatformOutputs, ReadFile
 
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
-    from gimlet_ci._models import Outcome
+    from gimlet_ci._models import Note, Outcome
 
 NAME = "github"
 MISSING_SECRETS_TIP = (
@@ -72,10 +74,12 @@ def _str(obj: object, *keys: str) -> str | None:
 
 
 def _int(obj: object, *keys: str) -> int | None:
+    """A positive number, also when the payload gives it as a string (``"number": "42"``, as some
+    ``repository_dispatch`` senders and GHES proxies write it)."""
     value = _dig(obj, *keys)
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    return None
+    return to_int(value) if isinstance(value, str) else None
 
 
 def _load_payload(
@@ -245,19 +249,38 @@ def startup_lines(env: Mapping[str, str], secrets: Sequence[str]) -> tuple[str, 
     lines: list[str] = []
     for secret in secrets:
         for part in secret.splitlines():
-            line = f"::add-mask::{_escape_data(part)}"
+            line = f"::add-mask::{escape_data(part)}"
             if part.strip() and line not in lines:
                 lines.append(line)
     return tuple(lines)
 
 
-def _escape_data(text: str) -> str:
-    """Workflow-command message escaping, as ``@actions/core`` does it."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+ANNOTATIONS_PER_SEVERITY = 10
+"""GitHub shows at most 10 error and 10 warning annotations per step; the rest are summed up in one more line."""
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def annotate(env: Mapping[str, str], notes: Sequence[Note]) -> tuple[str, ...]:  # noqa: ARG001
+    """One ``::error file=…,line=…,title=…::message`` (or ``::warning``) per manifest problem, on its manifest line,
+    escaped as ``@actions/core`` escapes (message: ``%``, CR, LF; properties also ``:`` and ``,``), control
+    characters dropped from the message. Beyond GitHub's
+    10 per severity, one line says how many more there are (the text log lists every one)."""
+    lines: list[str] = []
+    for severity in ("error", "warning"):
+        chosen = [note for note in notes if note.severity == severity]
+        for note in chosen[:ANNOTATIONS_PER_SEVERITY]:
+            properties = []
+            if note.file:
+                properties.append(f"file={escape_property(note.file)}")
+                if note.line is not None:
+                    properties.append(f"line={note.line}")
+            properties.append(f"title={escape_property(f'gimlet-ci: {note.key}' if note.key else 'gimlet-ci')}")
+            lines.append(
+                f"::{severity} {','.join(properties)}::{escape_data(strip_controls(note.message, keep_cr=True))}"
+            )
+        if len(chosen) > ANNOTATIONS_PER_SEVERITY:
+            more = len(chosen) - ANNOTATIONS_PER_SEVERITY
+            lines.append(f"::{severity} title=gimlet-ci::{more} more {severity}s: see the step's log")
+    return tuple(lines)
 
 
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]()!|~#$:.+-"})
@@ -268,15 +291,17 @@ _CODE_SAFE = re.compile(r"[A-Za-z0-9._/@+=:-]+")
 
 
 def _md(text: str | None) -> str:
-    """Server text shown literally in the step summary: one line, no HTML, no Markdown, ``|`` escaped.
+    """Server text shown literally in the step summary: one line, no HTML, no Markdown, no control characters,
+    ``|`` escaped.
 
     GitHub renders the summary as GFM with HTML allowed, so raw text could inject tags, images or links.
     """
-    if text is None or not text.strip():
+    line = " ".join(strip_controls(text).split()) if text is not None else ""
+    if not line:
         return "—"
     import html  # noqa: PLC0415 - only when writing outputs
 
-    return html.escape(" ".join(text.split()), quote=False).translate(_MD_ESCAPES)
+    return html.escape(line, quote=False).translate(_MD_ESCAPES)
 
 
 def _code(text: str | None) -> str:
@@ -315,22 +340,28 @@ def _summary(outcome: Outcome) -> str:
     if outcome.message:
         lines += ["", _md(outcome.message)]
     if outcome.deploys:
-        lines += ["", "| App | Env | Status | Gitops hash |", "| --- | --- | --- | --- |"]
+        lines += ["", "| App | Env | Status | Gitops hash | URL |", "| --- | --- | --- | --- | --- |"]
         lines += [
-            f"| {_md(d.app)} | {_md(d.env)} | {_md(d.status)} | {_code(d.gitops_hash)} |" for d in outcome.deploys
+            f"| {_md(d.app)} | {_md(d.env)} | {_md(d.status)} | {_code(d.gitops_hash)} | {_md(d.url)} |"
+            for d in outcome.deploys
         ]
     return "\n".join(lines) + "\n"
 
 
 def _annotations(outcome: Outcome) -> tuple[str, ...]:
+    title = escape_property("gimlet-ci")
+    if outcome.status == "cancelled":
+        message = strip_controls(outcome.message or "gimlet-ci: cancelled", keep_cr=True)
+        return (f"::warning title={title}::{escape_data(message)}",)
     if outcome.status not in {"failed", "timeout", "error"}:
         return ()
-    title = _escape_property("gimlet-ci")
     messages = [outcome.message or f"gimlet-ci: {outcome.status}"]
     messages += [
         f"{d.app or '?'} -> {d.env or '?'}: {d.message or d.status}" for d in outcome.deploys if d.status == "failed"
     ]
-    return tuple(f"::error title={title}::{_escape_data(m)}" for m in messages[:10])
+    # Server text without terminal escapes, escaped onto our one command line (the runner reads no other command in
+    # a line that is one).
+    return tuple(f"::error title={title}::{escape_data(strip_controls(m, keep_cr=True))}" for m in messages[:10])
 
 
 def outputs(
@@ -339,8 +370,9 @@ def outputs(
     *,
     make_uuid: Callable[[], str] = _uuid4,
 ) -> PlatformOutputs:
-    """``artifact-id``, ``release-id`` and ``status`` for ``$GITHUB_OUTPUT``, a step summary,
-    ``::error::`` lines.
+    """``artifact-id``, ``release-id``, ``status``, ``url`` (where the app was deployed, empty when unknown) and
+    ``deploys`` (the JSON list of ``--output json``) for ``$GITHUB_OUTPUT``, a step summary, ``::error::`` lines
+    and the annotations of ``ship``'s manifest problems.
 
     Outputs use the heredoc form with a fresh ``ghadelimiter_<uuid4>`` each (as ``@actions/core``),
     so no value can
@@ -350,14 +382,18 @@ def outputs(
     files: list[tuple[str, str]] = []
     output_path = get(env, "GITHUB_OUTPUT")
     if output_path is not None:
+        import json  # noqa: PLC0415 - only when writing outputs
+
         values = (
             ("artifact-id", outcome.artifact_id or ""),
             ("release-id", outcome.release_id or ""),
             ("status", outcome.status),
+            ("url", outcome.url or ""),
+            ("deploys", json.dumps(outcome.as_json()["deploys"])),
         )
         blocks = [_output_block(name, value, make_uuid) for name, value in values]
         files.append((output_path, "".join(b for b in blocks if b is not None)))
     summary_path = get(env, "GITHUB_STEP_SUMMARY")
     if summary_path is not None:
         files.append((summary_path, _summary(outcome)))
-    return PlatformOutputs(files=tuple(files), log_lines=_annotations(outcome))
+    return PlatformOutputs(files=tuple(files), log_lines=annotate(env, outcome.notes) + _annotations(outcome))

@@ -23,15 +23,19 @@ from gimlet_ci.adapters._common import (
     get,
     is_true,
     link_base,
+    no_annotations,
     no_inputs,
-    no_outputs,
     no_startup_lines,
     non_empty,
     owner_of,
     parse_time,
     to_int,
 )
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, ReadFile
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, PlatformOutputs, ReadFile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gimlet_ci._models import Outcome
 
 NAME = "gitlab"
 MISSING_SECRETS_TIP = (
@@ -134,5 +138,31 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 # No input naming of its own (the official plugin's bare WAIT/ENV/APP are not read): settings come from GIMLET_*,
 # which the core reads.
 inputs = no_inputs
-outputs = no_outputs
+
+DOTENV = "GIMLET_DOTENV"
+"""The file the job names under ``artifacts: reports: dotenv:``; GitLab has no variable of its own for it."""
+
+
+def outputs(env: Mapping[str, str], outcome: Outcome) -> PlatformOutputs:
+    """A dotenv report (``GIMLET_DOTENV``, e.g. ``gimlet.env``): ``GIMLET_ARTIFACT_ID``, ``GIMLET_RELEASE_ID``,
+    ``GIMLET_URL`` and ``GIMLET_STATUS`` as ``KEY=VALUE`` lines, so that ``environment: url: $GIMLET_URL`` and later
+    jobs (a ``deploy`` or ``track`` job reads ``GIMLET_ARTIFACT_ID`` / ``GIMLET_RELEASE_ID`` as its setting) see them.
+
+    GitLab's dotenv reader takes a value to the end of its line and has no escapes: a value with a line break
+    (never an id, a status or an https URL) is left out.
+    """
+    path = get(env, DOTENV)
+    if path is None:
+        return PlatformOutputs()
+    values = (
+        ("GIMLET_ARTIFACT_ID", outcome.artifact_id or ""),
+        ("GIMLET_RELEASE_ID", outcome.release_id or ""),
+        ("GIMLET_URL", outcome.url or ""),
+        ("GIMLET_STATUS", outcome.status),
+    )
+    text = "".join(f"{name}={value}\n" for name, value in values if "\n" not in value and "\r" not in value)
+    return PlatformOutputs(files=((path, text),))
+
+
 startup_lines = no_startup_lines
+annotate = no_annotations

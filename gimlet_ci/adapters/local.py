@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gimlet_ci.adapters._common import SET_SECRETS_TIP, no_inputs, no_outputs, no_startup_lines
+from gimlet_ci.adapters._common import SET_SECRETS_TIP, no_annotations, no_inputs, no_outputs, no_startup_lines
 from gimlet_ci.adapters._context import CIContext, ReadFile
 
 NAME = "local"
@@ -29,3 +29,4 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 inputs = no_inputs
 outputs = no_outputs
 startup_lines = no_startup_lines
+annotate = no_annotations

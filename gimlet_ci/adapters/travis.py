@@ -18,6 +18,7 @@ from gimlet_ci.adapters._common import (
     finish,
     get,
     is_true,
+    no_annotations,
     no_inputs,
     no_outputs,
     no_startup_lines,
@@ -73,3 +74,4 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
 inputs = no_inputs
 outputs = no_outputs
 startup_lines = no_startup_lines
+annotate = no_annotations

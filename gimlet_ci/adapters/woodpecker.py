@@ -29,6 +29,7 @@ from gimlet_ci.adapters._common import (
     declared_inputs,
     finish,
     get,
+    no_annotations,
     no_outputs,
     no_startup_lines,
     non_empty,
@@ -211,3 +212,4 @@ def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
 
 outputs = no_outputs
 startup_lines = no_startup_lines
+annotate = no_annotations

@@ -4,7 +4,8 @@ The routes, their methods, validation order and messages are Gimlet's: ``POST /a
 decodes (a fresh id every time, no duplicate detection) and echoes it; the track endpoints answer the 404-plus-JSON
 quirk for an unknown id; ``POST /api/releases`` checks, in Gimlet's order, the body, ``env``, ``artifactId``, the
 artifact and every manifest's templates before it stores a ``release`` or an ``imageBuild``; ``POST /api/rollback``
-needs its three query parameters; ``GET /api/artifacts`` filters and pages as Gimlet's SQL does.
+needs its three query parameters; ``GET /api/artifacts`` filters and pages as Gimlet's SQL does; ``GET /api/releases``
+walks the env's gitops history and ``GET /api/status`` reads its ``release.json`` files, as Gimlet's git helpers do.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 
 import attrs
 
-from gimlet_ci.devserver.state import USER, State, string
+from gimlet_ci.devserver.state import USER, Release, State, string
 from gimlet_ci.devserver.wire import (
     Request,
     Response,
@@ -26,6 +27,8 @@ from gimlet_ci.devserver.wire import (
     empty,
     http_error,
     not_found_quirk,
+    releases_body,
+    status_body,
     track_body,
 )
 from gimlet_ci.gimlet import dx
@@ -90,11 +93,11 @@ def _dispatch(state: State, request: Request) -> Response:
     if request.path == "/health":
         return empty(200 if request.method == "GET" else 405)
     commit_events = _is_commit_events_path(request.path)
-    route = (_commit_events, "GET") if commit_events else _HANDLERS.get(request.path)
-    if route is None or (faults.no_track_endpoints and request.path in _TRACK):
+    methods = {"GET": _commit_events} if commit_events else _HANDLERS.get(request.path)
+    if methods is None or (faults.no_track_endpoints and request.path in _TRACK):
         return http_error(404, _NOT_FOUND)
-    handler, method = route
-    if request.method != method:
+    handler = methods.get(request.method)
+    if handler is None:
         return empty(405)
     if faults.force_status is not None:
         return http_error(faults.force_status)
@@ -233,6 +236,59 @@ def _list_artifacts(state: State, request: Request, now: float) -> Response:  # 
     return Response(200, encode(Slice(dx.ARTIFACT), [s.value for s in page]))
 
 
+_RELEASE_HISTORY_DAYS = 30
+"""Gimlet's ``RELEASE_HISTORY_SINCE_DAYS`` default: how far back ``GET /api/releases`` looks without ``since``."""
+
+
+def _list_releases(state: State, request: Request, now: float) -> Response:
+    """``GET /api/releases``: Gimlet's ``getReleases`` over the env's gitops history, newest first."""
+    query = request.query
+    try:  # Gimlet's order: limit, reverse, since, until, then env
+        limit = _go_atoi(query["limit"][0]) if "limit" in query else 10
+        reverse = _go_parse_bool(query["reverse"][0]) if "reverse" in query else False
+        since = _go_time(query["since"][0]) if "since" in query else None
+        if "until" in query:
+            _go_time(query["until"][0])  # read and checked, then never applied (Gimlet's `gitops.Releases`)
+    except ValueError as e:
+        return http_error(400, f"Bad Request - {e}")
+    if "env" not in query:
+        return http_error(400, "Bad Request: env parameter is mandatory")
+    env = query["env"][0]
+    if env not in state.config.environments:
+        return http_error(400, "Bad Request")  # `no such environment`, logged only
+    if since is None:
+        since = int(time.time()) - _RELEASE_HISTORY_DAYS * 24 * 3600
+    app, git_repo = query.get("app", [""])[0], query.get("git-repo", [""])[0]
+    selected: list[Release] = []
+    for release in state.releases(env, app):
+        if limit != -1 and len(selected) >= limit:  # so 0 and other negative limits give []
+            break
+        if release.created < since:
+            continue
+        if git_repo and (release.version is None or release.version.get("repositoryName") != git_repo):
+            continue
+        selected.append(release)
+    if reverse:
+        selected.sort(key=lambda r: r.created)
+    return Response(200, releases_body(selected, now=now, reconcile=state.config.reconcile_delay))
+
+
+def _release_status(state: State, request: Request, now: float) -> Response:  # noqa: ARG001
+    """``GET /api/status``: Gimlet's ``getStatus``, each app folder's ``release.json`` of the env by app name."""
+    query = request.query
+    if "env" not in query:
+        return http_error(400, "Bad Request: env parameter is mandatory")
+    env, app = query["env"][0], query.get("app", [""])[0]
+    if env not in state.config.environments:
+        return http_error(500)  # `no such environment`, logged only
+    deployed = state.deployed(env)
+    if app:
+        if app not in deployed:
+            return http_error(500)  # `cannot read app status`: the app has no release.json in the env
+        return Response(200, status_body({app: deployed[app]}))
+    return Response(200, status_body(deployed))
+
+
 def _commit_events(state: State, request: Request, now: float) -> Response:  # noqa: ARG001
     """``GET /api/repo/{owner}/{name}/commits/{sha}/events``: the commit's events, newest first; ``[]`` if none."""
     faults = state.config.faults
@@ -264,16 +320,19 @@ def _is_commit_events_path(path: str) -> bool:
     )
 
 
-_HANDLERS: dict[str, tuple[Handler, str]] = {
-    "/api/artifact": (_post_artifact, "POST"),
-    "/api/eventArtifactTrack": (functools.partial(_track, artifact=True), "GET"),
-    "/api/releases": (_post_release, "POST"),
-    "/api/eventReleaseTrack": (functools.partial(_track, artifact=False), "GET"),
-    "/api/rollback": (_post_rollback, "POST"),
-    "/api/artifacts": (_list_artifacts, "GET"),
+_HANDLERS: dict[str, dict[str, Handler]] = {
+    "/api/artifact": {"POST": _post_artifact},
+    "/api/eventArtifactTrack": {"GET": functools.partial(_track, artifact=True)},
+    "/api/releases": {"GET": _list_releases, "POST": _post_release},
+    "/api/eventReleaseTrack": {"GET": functools.partial(_track, artifact=False)},
+    "/api/rollback": {"POST": _post_rollback},
+    "/api/artifacts": {"GET": _list_artifacts},
+    "/api/status": {"GET": _release_status},
 }
-ROUTES: dict[str, str] = {path: method for path, (_, method) in _HANDLERS.items()}
-"""Gimlet's CI routes with their methods (the commit-events route, ``/ws/`` and ``/health`` apart)."""
+ROUTES: tuple[tuple[str, str], ...] = tuple(
+    (method, path) for path, methods in _HANDLERS.items() for method in sorted(methods)
+)
+"""Gimlet's CI routes as (method, path) (the commit-events route, ``/ws/`` and ``/health`` apart)."""
 _TRACK = frozenset({"/api/eventArtifactTrack", "/api/eventReleaseTrack"})
 
 
@@ -288,6 +347,19 @@ def _query_event(text: str) -> str:
         msg = "json: cannot unmarshal into string"
         raise ValueError(msg)  # noqa: TRY004 - Gimlet's error is a JSON error
     return value if value in dx.GIT_EVENTS else "push"
+
+
+_GO_BOOLS = {
+    **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+    **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False),
+}
+
+
+def _go_parse_bool(text: str) -> bool:
+    if text not in _GO_BOOLS:
+        msg = f'strconv.ParseBool: parsing "{text}": invalid syntax'
+        raise ValueError(msg)
+    return _GO_BOOLS[text]
 
 
 def _go_atoi(text: str) -> int:

@@ -29,7 +29,7 @@ from gimlet_ci.gimlet.gotemplate import TemplateError, resolve_manifest, templat
 from gimlet_ci.gimlet.reading import Reading
 from gimlet_ci.gimlet.worker import IMAGE_BUILD_STRATEGIES, prep_preview
 
-__all__ = ["USER", "Config", "Event", "Observer", "Result", "State", "Stored", "string"]
+__all__ = ["USER", "Config", "Event", "Observer", "Release", "Result", "State", "Stored", "string"]
 
 _SUCCEEDED_DESC = "Reconciliation finished in 1.2s, next run in 1m0s"
 _PROGRESSING_DESC = "Reconciliation in progress"
@@ -148,6 +148,39 @@ class Stored:
     """How Gimlet's server read its body."""
 
 
+@attrs.frozen
+class Release:
+    """One ``release.json`` as Gimlet's worker writes it (``dx.Release``), and the gitops commit that wrote it
+    (None for the files as they are now)."""
+
+    app: str
+    env: str
+    artifact_id: str
+    triggered_by: str
+    version: dict[str, Any] | None
+    """The artifact's `dx.VERSION` value."""
+    commit: _Commit | None = None
+
+    @property
+    def gitops_hash(self) -> str:
+        return self.commit.hash if self.commit is not None else ""
+
+    @property
+    def created(self) -> int:
+        return self.commit.created if self.commit is not None else 0
+
+    @property
+    def rolled_back(self) -> bool:
+        return self.commit.reverted if self.commit is not None else False
+
+    def gitops(self, now: float, reconcile: float) -> tuple[str, str]:
+        """The Flux status and description of the commit at *now* ("" and "" without one)."""
+        result = self.commit.result if self.commit is not None else None
+        if result is None or not result.hash:
+            return "", ""
+        return result.gitops(now - result.committed_at, reconcile)
+
+
 @attrs.define
 class _Commit:
     """One gitops commit of an app: what its ``release.json`` says."""
@@ -157,6 +190,11 @@ class _Commit:
     triggered_by: str
     is_revert: bool = False
     reverted: bool = False
+    app: str = ""
+    created: int = attrs.Factory(lambda: int(time.time()))
+    """The commit's time, Unix seconds (``created`` in ``GET /api/releases``)."""
+    result: Result | None = None
+    """The deploy result that made the commit: its gitops status over time."""
 
 
 def _fresh_hash() -> str:
@@ -190,6 +228,8 @@ class State:
         self._deployed: dict[tuple[str, str], tuple[str, str]] = {}
         self._env_release: dict[str, tuple[str, str, str]] = {}
         self._history: dict[tuple[str, str], list[_Commit]] = {}
+        self._env_log: dict[str, list[_Commit]] = {}
+        """Every deploy commit of an env (reverts aside), oldest first: the env folder's git log."""
 
     def clear(self) -> None:
         """Forget artifacts, events, deploy state and request counts."""
@@ -201,6 +241,7 @@ class State:
             self._deployed,
             self._env_release,
             self._history,
+            self._env_log,
         ):
             store.clear()
 
@@ -219,6 +260,33 @@ class State:
         found = self.stored.get(artifact_id) if artifact_id else None
         version = found.echo.get("version", {}) if found else {}
         return version if isinstance(version, Mapping) else {}
+
+    def releases(self, env: str, app: str) -> list[Release]:
+        """The deploy commits of *env* (of *app* when given), newest first: ``GET /api/releases`` before its
+        filters."""
+        commits = [c for c in self._env_log.get(env, []) if not app or c.app == app]
+        return [self._release(env, c.app, c.artifact_id, c.triggered_by, commit=c) for c in reversed(commits)]
+
+    def deployed(self, env: str) -> dict[str, Release]:
+        """What ``<env>/<app>/release.json`` says for each app folder of *env*, by app (``GET /api/status``)."""
+        return {
+            app: self._release(env, app, artifact_id, triggered_by)
+            for (e, app), (artifact_id, triggered_by) in self._deployed.items()
+            if e == env
+        }
+
+    def _release(
+        self, env: str, app: str, artifact_id: str, triggered_by: str, commit: _Commit | None = None
+    ) -> Release:
+        found = self.stored.get(artifact_id)
+        return Release(
+            app=app,
+            env=env,
+            artifact_id=artifact_id,
+            triggered_by=triggered_by,
+            version=found.value["version"] if found is not None else None,
+            commit=commit,
+        )
 
     # -- changing ---------------------------------------------------------------------------------------------------
 
@@ -317,16 +385,18 @@ class State:
             app = string(resolved.get("app"))
             result = self._commit(event, app, env)
             if result.hash:
-                self._record_deploy(env, app, event.artifact_id, triggered_by="policy", gitops_hash=result.hash)
+                self._record_deploy(env, app, event.artifact_id, triggered_by="policy", result=result)
             event.results.append(result)
         event.status = "processed"
 
-    def _record_deploy(self, env: str, app: str, artifact_id: str, *, triggered_by: str, gitops_hash: str) -> None:
+    def _record_deploy(self, env: str, app: str, artifact_id: str, *, triggered_by: str, result: Result) -> None:
         """A gitops commit for *app* in *env*: ``<env>/<app>/release.json`` and ``<env>/release.json`` name the app,
         the artifact and who triggered it."""
         self._deployed[(env, app)] = (artifact_id, triggered_by)
         self._env_release[env] = (app, artifact_id, triggered_by)
-        self._history.setdefault((env, app), []).append(_Commit(gitops_hash, artifact_id, triggered_by))
+        commit = _Commit(result.hash, artifact_id, triggered_by, app=app, result=result)
+        self._history.setdefault((env, app), []).append(commit)
+        self._env_log.setdefault(env, []).append(commit)
 
     def _unchanged(self, env: str, app: str, artifact_id: str, triggered_by: str) -> bool:
         """True when writing this release changes no file: both release.json files would stay as they are."""
@@ -372,7 +442,7 @@ class State:
                 continue
             result = self._commit(event, app, wanted_env)
             if result.hash:
-                self._record_deploy(wanted_env, app, artifact_id, triggered_by=triggered_by, gitops_hash=result.hash)
+                self._record_deploy(wanted_env, app, artifact_id, triggered_by=triggered_by, result=result)
             event.results.append(result)
         event.status = "processed"
 

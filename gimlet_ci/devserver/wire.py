@@ -15,9 +15,9 @@ from typing import Any
 
 import attrs
 
-from gimlet_ci.devserver.state import Event, Result, State
+from gimlet_ci.devserver.state import Event, Release, Result, State
 from gimlet_ci.gimlet import dx
-from gimlet_ci.gimlet.gojson import Field, Int64, Ptr, Slice, String, Struct, encode, zero
+from gimlet_ci.gimlet.gojson import Bool, Field, Int64, Map, Ptr, Slice, String, Struct, encode, zero
 
 __all__ = [
     "Request",
@@ -28,6 +28,8 @@ __all__ = [
     "gitops_commit_message",
     "http_error",
     "not_found_quirk",
+    "releases_body",
+    "status_body",
     "track_body",
 ]
 
@@ -282,3 +284,69 @@ def gitops_commit_message(sha: str, status: str, desc: str, created: int, env: s
     """The push channel's ``{"gitopsCommit": …, "event": "gitopsCommit"}``."""
     commit = {"sha": sha, "status": status, "statusDesc": desc, "created": created, "env": env}
     return encode(_GITOPS_COMMIT_UPDATE, {"gitopsCommit": commit, "event": "gitopsCommit"})
+
+
+# -- releases and status ---------------------------------------------------------------------------------------------
+
+RELEASE = Struct(
+    "dx.Release",
+    (
+        Field("app", String),
+        Field("env", String),
+        Field("artifactId", String),
+        Field("triggeredBy", String),
+        Field("version", Ptr(dx.VERSION)),
+        Field("gitopsRef", String),
+        Field("gitopsRepo", String),
+        Field("gitopsCommitStatus", String),
+        Field("gitopsCommitStatusDesc", String),
+        Field("gitopsCommitCreated", Int64, omitempty=True),
+        Field("created", Int64, omitempty=True),
+        Field("rolledBack", Bool, omitempty=True),
+    ),
+)
+
+
+def gitops_repo(env: str) -> str:
+    """The name of an env's gitops repository on the dev server (Gimlet's ``appsRepo`` of the env)."""
+    return f"dev-server/gitops-{env}-apps"
+
+
+def _release_value(release: Release, *, now: float, reconcile: float, history: bool) -> dict[str, Any]:
+    """``dx.Release``: the ``release.json`` fields, and for a commit of the history (``GET /api/releases``) its
+    ref, time, roll-back flag and Flux status, as Gimlet's handler adds them."""
+    value: dict[str, Any] = zero(RELEASE)
+    value.update(
+        app=release.app,
+        env=release.env,
+        artifactId=release.artifact_id,
+        triggeredBy=release.triggered_by,
+        version=release.version,
+        gitopsRepo=gitops_repo(release.env),
+    )
+    if history:
+        status, desc = release.gitops(now, reconcile)
+        value.update(
+            gitopsRef=release.gitops_hash,
+            gitopsCommitStatus=status,
+            gitopsCommitStatusDesc=desc,
+            gitopsCommitCreated=release.created if status else 0,
+            created=release.created,
+            rolledBack=release.rolled_back,
+        )
+    return value
+
+
+def releases_body(releases: Iterable[Release], *, now: float, reconcile: float) -> bytes:
+    """``GET /api/releases``: a JSON array of ``dx.Release``."""
+    values = [_release_value(r, now=now, reconcile=reconcile, history=True) for r in releases]
+    return encode(Slice(RELEASE), values)
+
+
+def status_body(releases: Mapping[str, Release | None]) -> bytes:
+    """``GET /api/status``: a Go map of app to ``*dx.Release`` (sorted keys; null for an unreadable file)."""
+    values = {
+        app: None if r is None else _release_value(r, now=0.0, reconcile=0.0, history=False)
+        for app, r in releases.items()
+    }
+    return encode(Map(Ptr(RELEASE)), values)

@@ -42,7 +42,11 @@ The quirks this reproduces (each is tested in ``tests/gimlet/test_glob.py``):
 gobwas retries nested ``*`` searches on the same sub-texts, which is exponential in the number of stars.
 This port memoises the tree matcher per match (so the worst case is about quadratic in the text length per
 nesting level) and leaves its search loop early only where Go's remaining iterations provably can neither
-match nor panic; neither changes an answer. Like gobwas it recurses along the pattern, so a pattern nested
+match nor panic; neither changes an answer. A crafted pattern and a long text still take seconds, so each match
+has a budget of steps (`MATCH_BUDGET`); past it the match raises `GlobBudgetExceeded`, an unknown answer that
+``explain`` and ``ship`` report as cut short, never as a match or a miss.
+
+Like gobwas it recurses along the pattern, so a pattern nested
 more than about 150 braces deep, or with more than about 500 ``*``, exceeds Python's recursion limit.
 """
 
@@ -58,7 +62,13 @@ from typing import Final, NamedTuple
 
 import attrs
 
-__all__ = ["Glob", "GlobMatchPanic", "GlobSyntaxError", "compile_glob"]
+__all__ = ["MATCH_BUDGET", "Glob", "GlobBudgetExceeded", "GlobMatchPanic", "GlobSyntaxError", "compile_glob"]
+
+MATCH_BUDGET = 1_000_000
+"""Steps (tree-matcher calls and search positions) one ``match`` may take before it is cut short with
+`GlobBudgetExceeded`: about a second of this port's time. Real branch and tag globs against real names take a few
+hundred; only a crafted pattern and text (nested ``*`` around single characters, a name thousands of characters
+long) come near it, and gobwas, which does not memoise, takes far longer on those."""
 
 
 class GlobSyntaxError(ValueError):
@@ -66,6 +76,10 @@ class GlobSyntaxError(ValueError):
 
     The message is gobwas' own error text.
     """
+
+
+class GlobBudgetExceeded(RuntimeError):
+    """Matching took more than `MATCH_BUDGET` steps and was cut short: the answer is unknown (not false)."""
 
 
 class GlobMatchPanic(RuntimeError):
@@ -126,13 +140,22 @@ def _rune_len(r: int) -> int:
 class _Input:
     """The text of one ``Match`` call, as UTF-8 bytes; a matcher sees the Go string ``data[lo:hi]``."""
 
-    __slots__ = ("ascii", "data", "memo")
+    __slots__ = ("ascii", "budget", "data", "memo")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, budget: int = MATCH_BUDGET) -> None:
         self.data = data
         self.ascii = data.isascii()
         self.memo: dict[tuple[int, int, int], bool] = {}
         """Tree matcher results by (matcher identity, lo, hi)."""
+        self.budget = budget
+        """Steps left before the match is cut short (`GlobBudgetExceeded`)."""
+
+    def spend(self) -> None:
+        """Count one step of the tree matcher; raise `GlobBudgetExceeded` when the budget is spent."""
+        self.budget -= 1
+        if self.budget < 0:
+            msg = f"matching was cut short after {MATCH_BUDGET:,} steps"
+            raise GlobBudgetExceeded(msg)
 
     def runes(self, lo: int, hi: int) -> Iterator[tuple[int, int]]:
         """Go's ``for i, r := range data[lo:hi]``: each rune's offset (from *lo*) and value."""
@@ -677,6 +700,7 @@ class _BTree(_Matcher):
         key = (id(self), lo, hi)
         known = inp.memo.get(key)
         if known is None:
+            inp.spend()
             known = inp.memo[key] = self._match(inp, lo, hi)
         return known
 
@@ -687,6 +711,7 @@ class _BTree(_Matcher):
         offset = max(self.left_len, 0)
         limit = input_len - self.right_len if self.right_len >= 0 else input_len
         while offset < limit:
+            inp.spend()
             index, segments = self.value.index(inp, lo + offset, lo + limit)
             if index == -1:
                 return False
@@ -1261,13 +1286,14 @@ class Glob:
         ``main{``): Gimlet's worker would die on the branch or tag that reaches it."""
         return self._matcher.can_panic
 
-    def match(self, text: str) -> bool:
+    def match(self, text: str, *, budget: int = MATCH_BUDGET) -> bool:
         """Whether gobwas' ``Match`` accepts *text*.
 
-        Raises GlobMatchPanic where gobwas panics (Gimlet's worker then dies).
+        Raises GlobMatchPanic where gobwas panics (Gimlet's worker then dies), and GlobBudgetExceeded when the
+        match takes more than *budget* steps (the answer is then unknown).
         """
         data = _go_string(text).encode()
-        return self._matcher.match(_Input(data), 0, len(data))
+        return self._matcher.match(_Input(data, budget), 0, len(data))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -109,16 +109,14 @@ class _Parser:
                     raise self.fail(start, f"no variable name before {char!r}; write KEY=VALUE")
                 return key
             if not (char in _SPACE or char in {"_", "."} or char.isalpha() or char.isnumeric()):
-                line_end = text.find("\n", start)
-                shown = text[start : line_end if line_end >= 0 else len(text)]
+                # Errors never show the line: the file may not be what it seems (a secret), only its position.
                 msg = (
-                    f"unexpected character {char!r} in variable name near {shown!r};"
+                    f"unexpected character {char!r} in a variable name (column {self.pos - start + 1});"
                     " write KEY=VALUE (names use letters, digits, _ and .)"
                 )
                 raise self.fail(self.pos, msg)
             self.pos += 1
-        shown = text[start:].strip()
-        raise self.fail(start, f"{shown!r} is not KEY=VALUE; add '=' and a value")
+        raise self.fail(start, "the last line is not KEY=VALUE; add '=' and a value")
 
     def value(self) -> str:
         text = self.text
@@ -143,9 +141,7 @@ class _Parser:
                 if quote == '"':
                     return _expand(_expand_escapes(raw), self.values, self.environ)
                 return raw
-        line_end = text.find("\n", start)
-        shown = text[start : line_end if line_end >= 0 else len(text)]
-        raise self.fail(start, f"unterminated quoted value {shown}; close the {quote} quote")
+        raise self.fail(start, f"unterminated quoted value; close the {quote} quote")
 
     def run(self) -> dict[str, str]:
         while self.skip_to_statement():

@@ -34,7 +34,14 @@ from gimlet_ci.gimlet.gojson import (
     members,
     parse,
 )
-from gimlet_ci.gimlet.worker import Decision, deploy_trigger, extract_image_strategy, has_cleanup_policy, prep_preview
+from gimlet_ci.gimlet.worker import (
+    CutShort,
+    Decision,
+    deploy_trigger,
+    extract_image_strategy,
+    has_cleanup_policy,
+    prep_preview,
+)
 
 __all__ = [
     "Judgement",
@@ -47,7 +54,7 @@ __all__ = [
 ]
 
 Verdict = Literal["fires", "skips", "rejected"]
-Cause = Literal["decode-error", "lost", "panic", "case-variant"]
+Cause = Literal["decode-error", "lost", "panic", "case-variant", "cut-short"]
 
 _SUBSTRUCTS = {"deploy": "Deploy", "cleanup": "Cleanup", "chart": "Chart"}
 
@@ -70,6 +77,8 @@ class Trigger:
     """``ExtractImageStrategy``'s answer for a firing manifest."""
     prepared: dict[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
     """The manifest after ``PrepPreview`` (what the worker deploys)."""
+    cut_short: str | None = None
+    """Set when matching a glob of the policy was cut short (`CutShort`): no decision, and no claim of one."""
 
     @property
     def fires(self) -> bool:
@@ -155,6 +164,8 @@ def worker_trigger(version: dict[str, Any], manifest: dict[str, Any] | None) -> 
         decision = deploy_trigger(version, prepared["deploy"])
     except GoPanic as e:
         return Trigger(app=app, env=env, panic=str(e), stage="deployTrigger", preview_app=preview_app)
+    except CutShort as e:
+        return Trigger(app=app, env=env, cut_short=str(e), stage="deployTrigger", preview_app=preview_app)
     if not decision.fires:
         return Trigger(app=app, env=env, decision=decision, preview_app=preview_app, prepared=prepared)
     try:
@@ -297,6 +308,9 @@ def _manifest_verdict(index: int, element: Element, reading: Reading) -> Manifes
     if trigger is not None and trigger.panic is not None:
         causes.append("panic")
         reasons.append(f"Gimlet panics in {trigger.stage}: {trigger.panic}")
+    if trigger is not None and trigger.cut_short is not None:
+        causes.append("cut-short")
+        reasons.append(trigger.cut_short)
     if variants:
         causes.append("case-variant")
         shown = ", ".join(

@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from gimlet_ci.gimlet.glob import GlobMatchPanic, GlobSyntaxError, compile_glob
+from gimlet_ci.gimlet.glob import GlobBudgetExceeded, GlobMatchPanic, GlobSyntaxError, compile_glob
 from gimlet_ci.gimlet.gojson import GoPanic, type_assert
 
 __all__ = [
@@ -81,6 +81,21 @@ def _match(glob: Any, text: str, where: str) -> bool:
     except GlobMatchPanic as e:
         msg = f"gobwas glob {glob.pattern!r} matching {text!r} in {where}: {e}"
         raise GoPanic(msg) from e
+    except GlobBudgetExceeded as e:
+        raise CutShort(glob.pattern, text, where) from e
+
+
+class CutShort(Exception):
+    """Matching a glob took too long and was cut short (`gimlet_ci.gimlet.glob.MATCH_BUDGET`): whether the policy
+    fires is unknown. gobwas backtracks without a memo, so Gimlet's worker would spend at least as long."""
+
+    def __init__(self, pattern: str, text: str, where: str) -> None:
+        shown = text if len(text) <= 60 else f"{text[:30]}…{text[-20:]} ({len(text)} characters)"  # noqa: PLR2004
+        super().__init__(
+            f"matching the glob {pattern!r} against {shown!r} in {where} was cut short (too many steps):"
+            " gimlet-ci cannot tell whether it fires, and gobwas, which Gimlet uses, backtracks on it for at least as"
+            " long; simplify the pattern"
+        )
 
 
 def _escape_brackets(pattern: str) -> str:
@@ -170,7 +185,7 @@ def _tag_quirk(policy_tag: str, tag: str) -> str | None:
     body = policy_tag[1:] if negate else policy_tag
     try:
         intended = compile_glob(body).match(tag)
-    except (GlobSyntaxError, GlobMatchPanic):
+    except (GlobSyntaxError, GlobMatchPanic, GlobBudgetExceeded):
         return None
     if negate and intended and body != tag:
         return (

@@ -33,7 +33,18 @@ from gimlet_ci.exceptions import ManifestError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Document", "KeyPath", "load_documents", "resolve_scalar"]
+__all__ = ["MAX_DEPTH", "MAX_EXPANDED", "Document", "KeyPath", "load_documents", "resolve_scalar"]
+
+MAX_DEPTH = 100
+"""Mappings and lists nested inside each other, at most, in one document. Real manifests nest a dozen levels (deep
+Helm values); every reader after this one (our constructor, lint, the model of Gimlet's server) recurses per level,
+and 100 keeps them all far from Python's recursion limit. yaml.v3 itself allows 10,000."""
+
+MAX_EXPANDED = 100_000
+"""Values (scalars, mappings, lists) one document may stand for once its aliases are expanded, when it uses aliases.
+A 519-byte alias bomb stands for millions, which the JSON body, lint and Gimlet's server would each expand; a
+manifest with aliases has a few thousand at most. A document without aliases is bounded by the file-size cap
+(``gimlet_ci._files.MANIFEST_FILE_LIMIT``). yaml.v3 bounds aliasing by a ratio instead (``allowedAliasRatio``)."""
 
 KeyPath = tuple[str | int, ...]
 """A path into a document: mapping keys (str) and sequence indexes (int)."""
@@ -240,7 +251,7 @@ class _Constructor:
             value: Any = resolve_scalar(text)
             if type(value) not in expected:
                 short = tag.rsplit(":", 1)[-1]
-                msg = f"cannot decode {text!r} as !!{short}; remove the tag or fix the value"
+                msg = f"cannot decode the value as !!{short}; remove the tag or fix the value"  # never the content
                 raise self.fail(node, msg)
             if tag == _FLOAT:
                 return float(value)
@@ -299,11 +310,70 @@ def _yaml_error(error: yaml.YAMLError, filename: str) -> ManifestError:
     return ManifestError(f"not valid YAML: {error}", file=filename)
 
 
+def _line(mark: Any) -> int | None:
+    return None if mark is None else int(mark.line) + 1
+
+
+def _check_bounds(text: str, filename: str) -> None:
+    """Raise `ManifestError` when a document of *text* nests deeper than `MAX_DEPTH` or its aliases expand to more
+    than `MAX_EXPANDED` values; one pass over the parser's events, before anything is composed."""
+    open_sizes: list[list[Any]] = []  # [expanded size, anchor] of each open mapping or list
+    anchors: dict[str, int] = {}
+    total = 0
+    aliased = False
+
+    def add(size: int, mark: Any) -> None:
+        nonlocal total
+        if open_sizes:
+            open_sizes[-1][0] += size
+        else:
+            total += size
+        if aliased and total + sum(item[0] for item in open_sizes) > MAX_EXPANDED:
+            msg = (
+                f"its aliases expand to more than {MAX_EXPANDED:,} values (an alias bomb?); Gimlet, lint and the"
+                " JSON body would each expand them: write the values out or use fewer aliases"
+            )
+            raise ManifestError(msg, file=filename, line=_line(mark))
+
+    loader = _BaseLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.DocumentStartEvent):
+                anchors, total, aliased = {}, 0, False
+            elif isinstance(event, yaml.ScalarEvent):
+                if event.anchor:
+                    anchors[event.anchor] = 1
+                add(1, event.start_mark)
+            elif isinstance(event, yaml.AliasEvent):
+                aliased = True
+                add(anchors.get(event.anchor or "", 1), event.start_mark)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                open_sizes.append([1, event.anchor])
+                if len(open_sizes) > MAX_DEPTH:
+                    msg = (
+                        f"mappings and lists nested more than {MAX_DEPTH} levels deep; real manifests need far"
+                        " fewer: flatten the values"
+                    )
+                    raise ManifestError(msg, file=filename, line=_line(event.start_mark))
+            elif isinstance(event, yaml.CollectionEndEvent) and open_sizes:
+                size, anchor = open_sizes.pop()
+                if anchor:
+                    anchors[anchor] = size
+                add(size, event.start_mark)
+    except yaml.YAMLError as e:
+        raise _yaml_error(e, filename) from e
+    finally:
+        loader.dispose()
+
+
 def load_documents(text: str, *, filename: str) -> list[Document]:
-    """Parse every document of *text*; raise `ManifestError` with *filename* and line on bad YAML.
+    """Parse every document of *text*; raise `ManifestError` with *filename* and line on bad YAML, on nesting deeper
+    than `MAX_DEPTH` and on aliases that expand beyond `MAX_EXPANDED`.
 
     An empty stream gives no documents; an empty document (``---`` alone) gives ``data=None``.
     """
+    _check_bounds(text, filename)
     loader = _Loader(text)
     documents: list[Document] = []
     try:

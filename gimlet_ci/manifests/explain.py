@@ -70,6 +70,8 @@ def as_json(review: Review, docs: Sequence[ManifestDoc | None] = (), *, checks: 
 def format_text(result: dict[str, Any]) -> str:
     """One line per manifest, ``✔ fires  FILE  app -> env: reason``; problems indented below; then the artifact's
     verdict when it is rejected."""
+    from gimlet_ci._defuse import one_line  # noqa: PLC0415
+
     lines: list[str] = []
     for entry in result["manifests"]:
         where = f"  {entry['file']}" if entry["file"] else ""
@@ -83,4 +85,4 @@ def format_text(result: dict[str, Any]) -> str:
         lines.append("No manifests to explain")
     if result["rejected"]:
         lines.append(f"Gimlet would reject this artifact: {'; '.join(result['why'])}; `gimlet-ci ship` refuses it")
-    return "\n".join(lines)
+    return "\n".join(one_line(line) for line in lines)  # a value's line breaks stay inside its line

@@ -24,9 +24,11 @@ from gimlet_ci.gimlet.gotemplate import referenced_names
 from gimlet_ci.manifests.reading import (
     VARS_FILE,
     ManifestDoc,
+    check_inside,
     display_name,
     manifest_files,
     read_text,
+    skipped_entries,
     to_manifest,
 )
 from gimlet_ci.manifests.refusals import unclosed_brace
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PROVIDED_VARS",
     "Problem",
+    "as_codequality",
     "as_json",
     "breaking_problems",
     "exit_code",
@@ -84,8 +87,10 @@ class Problem:
     def __str__(self) -> str:
         """``FILE:LINE: KEY: severity: message``; KEY is ``-`` for a whole file or document, so that the fields
         always stand in the same places (the severity opens the message)."""
+        from gimlet_ci._defuse import one_line  # noqa: PLC0415
+
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key or '-'}: {self.severity}: {self.message}"
+        return one_line(f"{where}: {self.key or '-'}: {self.severity}: {self.message}")
 
 
 # --- the schema of dx.Manifest ---------------------------------------------------------------
@@ -423,26 +428,42 @@ def _file_problem(error: ManifestError, *, file: str) -> Problem:
     return Problem(file=file, line=error.line, key="", severity="error", message=message, breaking=True)
 
 
-def lint(directory: Path, *, known_vars: Collection[str] | None = None, label: str | None = None) -> list[Problem]:
+def lint(
+    directory: Path,
+    *,
+    known_vars: Collection[str] | None = None,
+    label: str | None = None,
+    root: Path | None = None,
+    pipeline_vars: Collection[str] = (),
+) -> list[Problem]:
     """Lint every manifest in *directory*, sorted by file and line.
 
     *known_vars* are the template variables the run will send (``ship`` knows them); without it,
     the variables every platform provides count as known and platform-prefixed ones
     (``GITHUB_*``, ``CIRCLE_*``, ``CI_*``) give warnings. Names `.gimlet/vars` defines are always
-    known. A missing directory raises `ManifestError`. Files are named as `read_manifests` names
-    them with *label*.
+    known, and so are *pipeline_vars* (the ``vars`` setting's names: ``GIMLET_VARS``, the packagings' ``vars``).
+    A missing directory, or one that links outside *root*, raises `ManifestError`. Files are named as
+    `read_manifests` names them with *label*; one that links outside *root* is an error problem.
     """
     from gimlet_ci.gimlet.godotenv import parse_dotenv  # noqa: PLC0415
     from gimlet_ci.gimlet.yamlv3 import load_documents  # noqa: PLC0415
 
     problems: list[Problem] = []
+    check_inside(directory, root, display=label or directory.as_posix())
     files = manifest_files(directory)
+    for name, kind in skipped_entries(directory):
+        message = f"{kind}, not a regular file: skipped (neither read nor shipped)"
+        problems.append(
+            Problem(
+                file=display_name(directory, name, label=label), line=None, key="", severity="warning", message=message
+            )
+        )
     repo_vars: Collection[str] = ()
     vars_path = directory / VARS_FILE
     if vars_path.is_file():
         display = display_name(directory, VARS_FILE, label=label)
         try:
-            repo_vars = parse_dotenv(read_text(vars_path, display=display), filename=display)
+            repo_vars = parse_dotenv(read_text(vars_path, display=display, root=root), filename=display)
         except ManifestError as e:
             problems.append(_file_problem(e, file=display))
     if not files:
@@ -460,7 +481,7 @@ def lint(directory: Path, *, known_vars: Collection[str] | None = None, label: s
     for path in files:
         display = display_name(directory, path.name, label=label)
         try:
-            documents = load_documents(read_text(path, display=display), filename=display)
+            documents = load_documents(read_text(path, display=display, root=root), filename=display)
         except ManifestError as e:
             problems.append(_file_problem(e, file=display))
             continue
@@ -471,7 +492,7 @@ def lint(directory: Path, *, known_vars: Collection[str] | None = None, label: s
                 docs.append(to_manifest(document, index=index))
             except ManifestError as e:
                 problems.append(_file_problem(e, file=display))
-    problems.extend(lint_documents(docs, known_vars=known_vars, repo_vars=repo_vars))
+    problems.extend(lint_documents(docs, known_vars=known_vars, repo_vars={*repo_vars, *pipeline_vars}))
     return sorted(problems, key=_order)
 
 
@@ -504,3 +525,24 @@ def as_json(problems: Iterable[Problem]) -> dict[str, Any]:
             for problem in problems
         ]
     }
+
+
+def as_codequality(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    """GitLab's Code Quality report (the Code Climate subset GitLab reads): one issue per problem with
+    ``description``, ``check_name``, ``fingerprint`` (stable across runs: file, key and message), ``severity``
+    (``major`` for an error, ``minor`` for a warning) and ``location.path`` / ``location.lines.begin``."""
+    import hashlib  # noqa: PLC0415 - only for this report
+
+    issues = []
+    for problem in problems:
+        identity = f"{problem.file}\0{problem.key}\0{problem.severity}\0{problem.message}"
+        issues.append(
+            {
+                "description": f"{problem.key}: {problem.message}" if problem.key else problem.message,
+                "check_name": f"gimlet-ci/{problem.severity}",
+                "fingerprint": hashlib.sha256(identity.encode()).hexdigest(),
+                "severity": "major" if problem.severity == "error" else "minor",
+                "location": {"path": problem.file, "lines": {"begin": problem.line or 1}},
+            }
+        )
+    return issues

@@ -13,6 +13,7 @@ may import this module without paying for PyYAML.
 from __future__ import annotations
 
 import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 __all__ = [
     "VARS_FILE",
     "ManifestDoc",
+    "check_inside",
     "display_name",
     "manifest_files",
+    "manifest_root",
     "read_manifests",
     "read_vars",
 ]
@@ -73,7 +76,7 @@ def _missing_directory(directory: Path) -> ManifestError:
     return ManifestError(
         "no such manifest directory",
         file=directory.as_posix(),
-        tip="create .gimlet/ with one YAML file per environment, or pass --manifests DIR (GIMLET_MANIFESTS)",
+        tip="create .gimlet/ with one YAML file per environment, or set --manifests / GIMLET_MANIFESTS to their folder",
     )
 
 
@@ -100,10 +103,64 @@ def manifest_files(directory: Path) -> list[Path]:
     return [directory / name for name in names]
 
 
-def read_text(path: Path, *, display: str) -> str:
-    """Read a file as UTF-8; raise `ManifestError` naming *display* when that fails."""
+def skipped_entries(directory: Path) -> list[tuple[str, str]]:
+    """The entries of *directory* that would be manifests but are not regular files (a FIFO, a device, a socket,
+    a broken link), by name, with what each is: skipped, and warned about, rather than read."""
+    from gimlet_ci._files import kind_of  # noqa: PLC0415
+
+    found: list[tuple[str, str]] = []
     try:
-        raw = path.read_bytes()
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name == VARS_FILE:
+            continue
+        try:
+            mode = os.stat(entry.path).st_mode  # noqa: PTH116 - links followed, as `manifest_files` does
+        except OSError:
+            found.append((entry.name, "a broken link"))
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            found.append((entry.name, kind_of(mode)))
+    return found
+
+
+def manifest_root(directory: Path, checkout: Path) -> Path:
+    """What the files of the manifest *directory* must resolve inside: the *checkout* when the directory is in it (as
+    ``.gimlet`` is), else the directory itself (an absolute ``--manifests`` elsewhere, which the user chose)."""
+    base = os.path.normpath(checkout.absolute())
+    inside = os.path.normpath(directory.absolute()).startswith(base.rstrip(os.sep) + os.sep)
+    return checkout if inside else directory
+
+
+def check_inside(path: Path, root: Path | None, *, display: str) -> None:
+    """Raise `ManifestError` naming *display* when *path*, its links followed, resolves outside *root*.
+
+    A repository can hold a link ``.gimlet/x.yaml -> ~/.docker/config.json`` (or ``.gimlet -> /``): the file would be
+    read, and its content shipped to Gimlet or echoed in an error, from outside the checkout.
+    """
+    if root is None:
+        return
+    real_root = os.path.realpath(root)
+    target = os.path.realpath(path)
+    if target != real_root and not target.startswith(real_root.rstrip(os.sep) + os.sep):
+        msg = f"a link to {target}, outside the checkout; gimlet-ci reads nothing from outside it"
+        raise ManifestError(msg, file=display, tip="replace the link with the file itself, committed in the checkout")
+
+
+def read_text(path: Path, *, display: str, root: Path | None = None) -> str:
+    """Read a file as UTF-8; raise `ManifestError` naming *display* when that fails: it resolves outside *root*
+    (`check_inside`), is not a regular file, is larger than ``MANIFEST_FILE_LIMIT`` or is not UTF-8. No error shows
+    the file's content."""
+    from gimlet_ci._files import MANIFEST_FILE_LIMIT, TooLarge, read_regular  # noqa: PLC0415
+
+    check_inside(path, root, display=display)
+    try:
+        raw = read_regular(str(path), limit=MANIFEST_FILE_LIMIT)
+    except TooLarge as e:
+        msg = f"{e.strerror}: a Gimlet manifest is a few KiB; split it or move large data out of .gimlet/"
+        raise ManifestError(msg, file=display) from e
     except OSError as e:
         msg = f"cannot read file: {e.strerror or e}"
         raise ManifestError(msg, file=display) from e
@@ -141,28 +198,42 @@ def to_manifest(document: Document, *, index: int) -> ManifestDoc:
     )
 
 
-def read_manifests(directory: Path, *, label: str | None = None) -> tuple[ManifestDoc, ...]:
+def read_manifests(directory: Path, *, label: str | None = None, root: Path | None = None) -> tuple[ManifestDoc, ...]:
     """Read every manifest document in *directory* (see the module docstring for the rules).
 
     Files are named ``<label>/<name>`` in `ManifestDoc.file` and in errors; *label* defaults to
     *directory* (pass the directory as the user wrote it, e.g. ``.gimlet``).
 
     Raises `ManifestError` for a missing directory (with a tip), an unreadable file, invalid YAML,
-    or a document that is not a mapping, naming the file and line.
+    or a document that is not a mapping, naming the file and line; with *root* (`manifest_root`), also for the
+    directory or a file that links outside it.
     """
     from gimlet_ci.gimlet.yamlv3 import load_documents  # noqa: PLC0415 - keeps PyYAML off the CLI's cheap paths
 
+    check_inside(directory, root, display=label or directory.as_posix())
+    for name, kind in skipped_entries(directory):
+        from gimlet_ci._log import log  # noqa: PLC0415
+
+        shown = display_name(directory, name, label=label)
+        problem = f"{shown}: -: warning: {kind}, not a regular file: skipped (neither read nor shipped)"
+        log.warning("gimlet_ci.manifest_problem", problem=problem)
     manifests: list[ManifestDoc] = []
     for path in manifest_files(directory):
         display = display_name(directory, path.name, label=label)
-        documents = load_documents(read_text(path, display=display), filename=display)
+        documents = load_documents(read_text(path, display=display, root=root), filename=display)
         for index, document in enumerate(documents):
             if document.data is not None:
                 manifests.append(to_manifest(document, index=index))
     return tuple(manifests)
 
 
-def read_vars(directory: Path, *, environ: Mapping[str, str] | None = None, label: str | None = None) -> dict[str, str]:
+def read_vars(
+    directory: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    label: str | None = None,
+    root: Path | None = None,
+) -> dict[str, str]:
     """The `vars` dotenv file of *directory* as a dict; empty when there is none.
 
     *environ* is the fallback for ``$VAR`` expansion (godotenv uses the process environment).
@@ -173,4 +244,4 @@ def read_vars(directory: Path, *, environ: Mapping[str, str] | None = None, labe
     if not path.is_file():
         return {}
     display = display_name(directory, VARS_FILE, label=label)
-    return parse_dotenv(read_text(path, display=display), filename=display, environ=environ)
+    return parse_dotenv(read_text(path, display=display, root=root), filename=display, environ=environ)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gimlet_ci.gimlet import dx
-from gimlet_ci.gimlet.glob import GlobMatchPanic, GlobSyntaxError, compile_glob
+from gimlet_ci.gimlet.glob import GlobBudgetExceeded, GlobMatchPanic, GlobSyntaxError, compile_glob
 from gimlet_ci.gimlet.gojson import (
     DecodeIssue,
     Decoder,
@@ -70,10 +70,12 @@ class Refusal:
 
     def __str__(self) -> str:
         """``FILE:LINE: KEY: message``."""
+        from gimlet_ci._defuse import one_line  # noqa: PLC0415
+
         where = self.file or "artifact"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.key or '-'}: {self.message}"
+        return one_line(f"{where}: {self.key or '-'}: {self.message}")
 
 
 def key_path(path: KeyPath) -> str:
@@ -249,6 +251,8 @@ def _glob_problem(pattern: str, *, strip_negation: bool, matched: str | None = N
             glob.match(matched)
         except GlobMatchPanic:
             pass
+        except GlobBudgetExceeded:
+            return _cut_short(pattern, matched)
         else:
             return None
     elif not glob.can_panic:
@@ -259,9 +263,19 @@ def _glob_problem(pattern: str, *, strip_negation: bool, matched: str | None = N
         glob.match(probe)
     except GlobMatchPanic:
         where = f"when the text is {probe!r}"
+    except GlobBudgetExceeded:
+        return _cut_short(pattern, probe)
     return (
         f"{pattern!r} makes gobwas/glob, which Gimlet uses, panic {where}: Gimlet's server would crash on such a"
         " branch or tag; close the '{' or escape it as '\\{'"
+    )
+
+
+def _cut_short(pattern: str, text: str) -> str:
+    shown = text if len(text) <= 60 else f"{text[:30]}…{text[-20:]} ({len(text)} characters)"  # noqa: PLR2004
+    return (
+        f"matching {pattern!r} against {shown!r} was cut short (too many steps): gimlet-ci cannot tell the answer,"
+        " and gobwas, which Gimlet uses, backtracks on it for at least as long; simplify the pattern"
     )
 
 
@@ -449,6 +463,8 @@ def manifest_refusals(verdict: ManifestVerdict, doc: ManifestDoc | None) -> list
         area = _STAGE_KEY.get(trigger.stage, ())
         if not any(path[: len(area)] == area for path, _ in latent):  # else the latent line says it more precisely
             add(area, crash_message(trigger.stage, trigger.panic))
+    if trigger is not None and trigger.cut_short is not None:
+        add(_STAGE_KEY.get(trigger.stage or "", ("deploy",)), trigger.cut_short)
     for variant in verdict.variants:
         add((*variant.path, variant.key), variant_message(variant))
     for path, message in latent:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gimlet_ci._defuse import strip_controls
 from gimlet_ci._models import DeployOutcome, Outcome
 from gimlet_ci.adapters import circleci, github
 
@@ -63,6 +64,8 @@ def test_github_output_file_round_trips() -> None:
         "artifact-id": "art-1",
         "release-id": "rel-2",
         "status": "succeeded",
+        "url": "",
+        "deploys": "[]",
     } == parse_github_output(files["/out"])
 
 
@@ -71,7 +74,7 @@ def test_github_output_any_value_round_trips(artifact_id: str, release_id: str) 
     """Whatever the server returns as ids, the written outputs parse back to exactly those values."""
     outcome = Outcome(artifact_id=artifact_id, release_id=release_id, status="failed")
     text = dict(github.outputs({"GITHUB_OUTPUT": "/o"}, outcome).files)["/o"]
-    expected = {"artifact-id": artifact_id, "release-id": release_id, "status": "failed"}
+    expected = {"artifact-id": artifact_id, "release-id": release_id, "status": "failed", "url": "", "deploys": "[]"}
     assert {k: v.replace("\r\n", "\n") for k, v in expected.items()} == {
         k: v.replace("\r\n", "\n") for k, v in parse_github_output(text).items()
     }
@@ -158,8 +161,9 @@ def test_github_step_summary_neutralises_html_and_links() -> None:
 
 @given(st.text(min_size=1))
 def test_github_step_summary_shows_any_server_text_literally(message: str) -> None:
-    """Any server message appears in the summary as exactly its text on one line, with no live markup."""
-    expected = " ".join(message.split()) or "—"
+    """Any server message appears in the summary as exactly its text on one line, with no live markup and without
+    control characters or terminal escapes."""
+    expected = " ".join(strip_controls(message).split()) or "—"
     assert expected == _read_markdown_text(_summary_message_line(message))
 
 

@@ -27,6 +27,21 @@ from gimlet_ci.adapters import is_secret_name, platform_vars
         "INPUT_WAIT",
         "PARAM_APP",
         "github_client_secret",
+        "DRONE_NETRC_USERNAME",
+        "DRONE_NETRC_PASSWORD",
+        "DRONE_NETRC_MACHINE",
+        "CI_NETRC_USERNAME",
+        "CI_NETRC_MACHINE",
+        "DB_PASS",
+        "SMTP_PWD",
+        "GCP_CREDS",
+        "DEPLOY_PRIVKEY",
+        "API_BEARER",
+        "SLACK_WEBHOOK",
+        "SLACK_WEBHOOK_URL",
+        "SENTRY_DSN",
+        "CI_KUBECONFIG",
+        "AZURE_CONNECTION_STRING",
     ],
 )
 def test_secret_names(name: str) -> None:
@@ -43,6 +58,10 @@ def test_secret_names(name: str) -> None:
         "CIRCLE_BUILD_URL",
         "CI_PIPELINE_URL",
         "GITHUB_WORKFLOW",
+        "BYPASS_CACHE",
+        "CI_PIPELINE_PASSED",
+        "CI_PROJECT_DIR",
+        "GITHUB_WORKSPACE",
     ],
 )
 def test_ordinary_names(name: str) -> None:
@@ -65,3 +84,23 @@ def test_platform_vars_drops_secrets_by_name_and_value() -> None:
         "CI_COMMIT_MESSAGE": "  two words  ",
         "CI_REPO_CLONE_SSH_URL": "ssh://git@github.com/a/b.git",
     } == platform_vars(env, contains="CI_")
+
+
+def test_drone_netrc_forge_token_is_not_shipped() -> None:
+    """Drone (with GitHub) hands every step the forge's OAuth token as DRONE_NETRC_USERNAME: never a template var."""
+    from gimlet_ci.adapters import drone, woodpecker  # noqa: PLC0415
+
+    env = {
+        "DRONE": "true",
+        "DRONE_REPO": "acme/shop",
+        "DRONE_COMMIT_SHA": "a" * 40,
+        "DRONE_NETRC_MACHINE": "github.com",
+        "DRONE_NETRC_USERNAME": "gho_forge0auth0token",
+        "DRONE_NETRC_PASSWORD": "x-oauth-basic",
+        "CI_NETRC_USERNAME": "gho_forge0auth0token",
+        "CI_NETRC_PASSWORD": "x-oauth-basic",
+    }
+    for adapter in (drone, woodpecker):
+        ctx = adapter.context(env, lambda _: b"")
+        assert not [name for name in ctx.vars if "NETRC" in name]
+        assert "gho_forge0auth0token" not in str(ctx.vars)

@@ -534,8 +534,9 @@ def test_woodpecker_shim_ships_what_a_direct_call_ships(
         assert _comparable(direct_artifact) == _comparable(shim_artifact)
 
 
-def test_every_shim_is_strict_and_execs_gimlet_ci_ship_for_its_platform() -> None:
-    """Each shim sets strict mode and hands over with exec to gimlet-ci --platform <its platform> ship."""
+def test_every_shim_is_strict_and_execs_gimlet_ci_step_for_its_platform() -> None:
+    """Each shim sets strict mode and hands over with exec to gimlet-ci --platform <its platform> step (which runs
+    the command the platform's `command` input names, ship by default)."""
     expected = {
         "github-action.sh": "github",
         "circleci.sh": "circleci",
@@ -549,5 +550,5 @@ def test_every_shim_is_strict_and_execs_gimlet_ci_ship_for_its_platform() -> Non
         assert last.startswith("exec "), name
         assert "gimlet-ci" in last, name
         found[name] = last.split("--platform ")[1].split()[0]
-        assert last.endswith(' ship "$@"'), name
+        assert last.endswith(' step "$@"'), name
     assert expected == found

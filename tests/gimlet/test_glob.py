@@ -527,3 +527,20 @@ def test_error_types() -> None:
     """A compile error is a ValueError and a match panic a RuntimeError, as callers expect."""
     assert issubclass(GlobSyntaxError, ValueError)
     assert issubclass(GlobMatchPanic, RuntimeError)
+
+
+def test_a_crafted_match_is_cut_short_with_an_unknown_answer() -> None:
+    """Nested stars around single characters on a long text backtrack for seconds: the match stops at its step
+    budget with GlobBudgetExceeded (an unknown answer), in about a second, never a false True or False."""
+    import time  # noqa: PLC0415
+
+    from gimlet_ci.gimlet.glob import GlobBudgetExceeded  # noqa: PLC0415
+
+    glob = compile_glob("{*a,a*}?{*a,a*}?{*a,a*}?{*a,a*}?{*a,a*}?{*a,a*}")
+    started = time.monotonic()
+    with pytest.raises(GlobBudgetExceeded, match="cut short after 1,000,000 steps"):
+        glob.match("b" * 2000)
+    assert time.monotonic() - started < 5
+    assert glob.match("b" * 200) is False  # the same pattern on a real-sized name is answered
+    with pytest.raises(GlobBudgetExceeded):
+        glob.match("b" * 200, budget=100)

@@ -65,8 +65,8 @@ def test_environ_fallback() -> None:
     [
         pytest.param("A=1\nNOT A PAIR\n", 2, "unexpected character '\\n'", id="no-equals"),
         pytest.param("A=1\nB-C=2\n", 2, "unexpected character '-'", id="bad-name"),
-        pytest.param("A=1\n\nB='open\n", 3, "unterminated quoted value 'open", id="unterminated"),
-        pytest.param("A=1\nLAST", 2, "'LAST' is not KEY=VALUE", id="last-line-without-equals"),
+        pytest.param("A=1\n\nB='open\n", 3, "unterminated quoted value; close the ' quote", id="unterminated"),
+        pytest.param("A=1\nLAST", 2, "the last line is not KEY=VALUE", id="last-line-without-equals"),
         pytest.param("=1\n", 1, "no variable name", id="empty-name"),
     ],
 )
@@ -77,3 +77,21 @@ def test_errors_name_file_and_line(text: str, line: int, fragment: str) -> None:
     assert ".gimlet/vars" == info.value.file
     assert line == info.value.line
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "export HUNTER2-SECRET-VALUE\n",
+        "A='hunter2-SECRET-VALUE\n",
+        'A="hunter2-SECRET-VALUE\n',
+        "A=1\nhunter2-SECRET-VALUE",
+        "hunter2-SECRET-VALUE",
+    ],
+)
+def test_errors_never_show_the_line(text: str) -> None:
+    """A parse error names the file, the line and what to do, never the line's content (the file may be a secret)."""
+    with pytest.raises(ManifestError) as info:
+        parse_dotenv(text, filename=".gimlet/vars")
+    assert "SECRET" not in str(info.value)
+    assert "hunter2" not in str(info.value)

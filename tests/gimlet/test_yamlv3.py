@@ -105,7 +105,7 @@ def test_wrong_explicit_tag() -> None:
     with pytest.raises(ManifestError) as info:
         load_documents("a: 1\nb: !!int abc\n", filename="t.yaml")
     assert 2 == info.value.line
-    assert "cannot decode 'abc' as !!int" in str(info.value)
+    assert "cannot decode the value as !!int" in str(info.value)
 
 
 def test_lines_of_keys() -> None:

@@ -37,6 +37,15 @@ SAMPLES = {
     **OFFICIAL_SAMPLES,
     "fields": "docs=https://docs.example.com",
     "branchhead": "0123456789abcdef0123456789abcdef01234567",
+    "command": "lint",
+    "vars": "DIGEST=sha256:0123",
+    "manifests": "deploy/gimlet",
+    "ca-bundle": "/etc/ssl/gimlet.pem",
+    "artifact-id": "acme/app-1",
+    "release-id": "rel-1",
+    "rollback-to": "abc123",
+    "require-manifests": "true",
+    "branch": "main",
 }
 PINNED = re.compile(r"^\s*(?:-\s*)?uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
@@ -60,7 +69,7 @@ def _ship_step(action: dict[str, Any]) -> dict[str, Any]:
 
 def test_action_keeps_the_official_input_ids_and_defaults(action: dict[str, Any]) -> None:
     """Existing workflows keep working: the official ids with the official defaults, nothing required."""
-    actual = {name: spec.get("default") for name, spec in action["inputs"].items()}
+    actual = {name: spec.get("default") for name, spec in action["inputs"].items() if name in OFFICIAL_INPUTS}
     assert OFFICIAL_INPUTS == actual
     assert all(not spec.get("required", False) for spec in action["inputs"].values())
     assert all(spec.get("description") for spec in action["inputs"].values())
@@ -75,16 +84,21 @@ def test_action_inputs_are_the_settings_declared_for_it(action: dict[str, Any]) 
 
 def test_every_input_is_passed_as_its_input_variable(action: dict[str, Any]) -> None:
     """Composite actions get no INPUT_* of their own: the ship step maps each input to INPUT_<ID>, one to one."""
-    expected = {f"INPUT_{name.upper()}": f"${{{{ inputs.{name} }}}}" for name in action["inputs"]}
+    expected = {f"INPUT_{name.upper().replace('-', '_')}": f"${{{{ inputs.{name} }}}}" for name in action["inputs"]}
     env = _ship_step(action)["env"]
     assert expected == {name: value for name, value in env.items() if name.startswith("INPUT_")}
     assert {"PYTHON"} == {name for name in env if not name.startswith("INPUT_")}
 
 
-@pytest.mark.parametrize("variable", [f"INPUT_{name.upper()}" for name in OFFICIAL_INPUTS])
+def _action_variables() -> list[str]:
+    action = yaml.safe_load(ACTION_FILE.read_text(encoding="utf-8"))
+    return [name for name in _ship_step(action)["env"] if name.startswith("INPUT_")]
+
+
+@pytest.mark.parametrize("variable", _action_variables())
 def test_every_input_variable_is_understood_by_the_github_adapter(variable: str) -> None:
     """Each INPUT_* the action passes changes what gimlet-ci does: a setting, or the PR head SHA (branchHead)."""
-    value = SAMPLES[variable.removeprefix("INPUT_").lower()]
+    value = SAMPLES[variable.removeprefix("INPUT_").lower().replace("_", "-")]
     if variable == "INPUT_BRANCHHEAD":
         env = {
             "GITHUB_ACTIONS": "true",
@@ -125,8 +139,9 @@ def test_run_steps_call_existing_entrypoints_through_the_action_path(
 
 
 def test_outputs_come_from_the_ship_step(action: dict[str, Any]) -> None:
-    """artifact-id, release-id and status are the ship step's outputs, with descriptions."""
-    expected = {name: f"${{{{ steps.ship.outputs.{name} }}}}" for name in ("artifact-id", "release-id", "status")}
+    """artifact-id, release-id, status, url and deploys are the ship step's outputs, with descriptions."""
+    names = ("artifact-id", "release-id", "status", "url", "deploys")
+    expected = {name: f"${{{{ steps.ship.outputs.{name} }}}}" for name in names}
     assert expected == {name: spec["value"] for name, spec in action["outputs"].items()}
     assert all(spec["description"] for spec in action["outputs"].values())
 
@@ -157,7 +172,7 @@ def test_the_deploy_path_installs_nothing(action: dict[str, Any]) -> None:
     }
     assert [] == [name for name, text in scripts.items() if re.search(r"\b(pip|venv|ensurepip)\b", text)]
     assert (
-        'exec "$PYTHON" -I -X utf8 "$GITHUB_ACTION_PATH/dist/gimlet-ci.pyz" --platform github ship "$@"'
+        'exec "$PYTHON" -I -X utf8 "$GITHUB_ACTION_PATH/dist/gimlet-ci.pyz" --platform github step "$@"'
         in (scripts["github-action.sh"])
     )
     assert (ROOT / "adapters/github-action/dist/gimlet-ci.pyz").is_file()
@@ -290,9 +305,29 @@ def test_examples_use_only_inputs_the_action_declares(action: dict[str, Any]) ->
                 if "adapters/github-action@" in step.get("uses", ""):
                     given = {name.lower() for name in step.get("with", {})}
                     assert given <= declared, path.name
-                    assert {"GIMLET_SERVER", "GIMLET_TOKEN"} <= set(step["env"])
-                    modes.add("on-demand" if "deploy" in given else "automated")
-    assert {"automated", "on-demand"} == modes
+                    command = step.get("with", {}).get("command", "ship")
+                    if command not in ("lint", "explain"):
+                        assert {"GIMLET_SERVER", "GIMLET_TOKEN"} <= set(step["env"])
+                    modes.add("on-demand" if "deploy" in given else command if command != "ship" else "automated")
+    assert {"automated", "on-demand", "lint", "rollback"} == modes
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples/github-actions").glob("*.yml")), ids=lambda p: p.name)
+def test_examples_deploy_in_an_environment_with_the_url_and_one_at_a_time(path: Path) -> None:
+    """Each job that ships, deploys or rolls back runs in a GitHub environment (a ship job's url is the action's url
+    output, so the pull request shows "View deployment") and in a concurrency group that queues, never cancels."""
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for job in workflow["jobs"].values():
+        ours = [step for step in job["steps"] if "adapters/github-action@" in step.get("uses", "")]
+        commands = {step.get("with", {}).get("command", "ship") for step in ours}
+        if not ours or commands <= {"lint", "explain"}:
+            continue
+        assert job["environment"]["name"]
+        if "ship" in commands:
+            (step,) = ours
+            assert f"${{{{ steps.{step['id']}.outputs.url }}}}" == job["environment"]["url"]
+        assert job["concurrency"]["group"]
+        assert job["concurrency"]["cancel-in-progress"] is False
 
 
 def test_action_passes_the_github_actions_schema() -> None:
@@ -374,11 +409,17 @@ FORK_PR = {
 def test_examples_never_deploy_from_a_fork_pull_request(path: Path, context: dict[str, str], runs: bool) -> None:
     """The example's build and deploy jobs run on pushes and same-repository PRs, never where secrets are absent."""
     workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert "pull_request" in workflow[True]
+    if "pull_request" not in workflow[True]:
+        assert {"workflow_dispatch"} == set(workflow[True])  # run by hand only: no pull request reaches it
+        return
     deploying = [
         job
         for job in workflow["jobs"].values()
-        if any("adapters/github-action@" in step.get("uses", "") for step in job["steps"])
+        if any(
+            "adapters/github-action@" in step.get("uses", "")
+            and step.get("with", {}).get("command", "ship") not in ("lint", "explain")
+            for step in job["steps"]
+        )
     ]
     assert deploying
     for job in deploying:

@@ -86,9 +86,9 @@ def test_packer_inlines_scripts_in_commands_only_and_escapes_heredocs(tmp_path: 
 
 
 def test_packed_orb_inlines_the_ship_script(orb: dict[str, Any]) -> None:
-    """Both commands run the shim's text (escaped as the CLI escapes it) in a run step."""
+    """Every command but install runs the shim's text (escaped as the CLI escapes it) in a run step."""
     script = (SRC / "scripts/ship.sh").read_text(encoding="utf-8").replace("<<", "\\<<")
-    for name in ("ship", "gimlet-artifact-create"):
+    for name in SHIM_COMMANDS:
         assert script == orb["commands"][name]["steps"][0]["run"]["command"]
 
 
@@ -120,10 +120,46 @@ def test_parameters_keep_the_official_names_types_and_defaults(orb: dict[str, An
     assert {"string"} == {parameters[key]["type"] for key in OFFICIAL_PARAMETERS}
 
 
-def test_ship_parameters_are_the_settings_declared_for_the_orb(orb: dict[str, Any]) -> None:
-    """The ship command's parameters are the settings declared with a CircleCI name, with their defaults."""
-    parameters = orb["commands"]["ship"]["parameters"]
-    assert packaged_inputs("circleci") == {key: spec["default"] for key, spec in parameters.items()}
+SHIM_COMMANDS = {
+    "ship": "ship",
+    "gimlet-artifact-create": "ship",
+    "release": "deploy",
+    "track": "track",
+    "rollback": "rollback",
+    "lint": "lint",
+    "explain": "explain",
+}
+"""The orb's commands that run the shim, and the gimlet-ci command each runs (``release`` is ``deploy``: CircleCI
+has a built-in ``deploy`` step, which an orb's own job could not tell from the command)."""
+CREDENTIAL_DEFAULTS = {"server_env_var_name": "GIMLET_SERVER", "token_env_var_name": "GIMLET_TOKEN"}
+
+
+def _shim_commands(orb: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: body for name, body in orb["commands"].items() if name in SHIM_COMMANDS}
+
+
+def test_orb_commands_are_the_shim_ones_and_install(orb: dict[str, Any]) -> None:
+    """Every command but install runs the shim; there is one per gimlet-ci command a pipeline runs."""
+    assert {*SHIM_COMMANDS, "install"} == set(orb["commands"])
+    assert {"ship", "deploy", "track", "rollback", "lint", "explain"} == set(SHIM_COMMANDS.values())
+
+
+def test_parameters_are_the_settings_declared_for_the_orb(orb: dict[str, Any]) -> None:
+    """The commands' parameters together are the settings declared with a CircleCI name (but `command`, which each
+    command fixes), each with its declared default everywhere (the env_var_name ones: the variable they replace)."""
+    declared = {**packaged_inputs("circleci"), **CREDENTIAL_DEFAULTS}
+    declared.pop("command")
+    found: dict[str, set[str]] = {}
+    for body in _shim_commands(orb).values():
+        for key, spec in body["parameters"].items():
+            found.setdefault(key, set()).add(spec["default"])
+    assert {key: {default} for key, default in declared.items()} == found
+    assert {"env_var_name"} == {
+        spec["type"]
+        for body in _shim_commands(orb).values()
+        for key, spec in body["parameters"].items()
+        if key in CREDENTIAL_DEFAULTS
+    }
 
 
 def test_official_job_is_executor_checkout_and_the_official_command(orb: dict[str, Any]) -> None:
@@ -135,24 +171,79 @@ def test_official_job_is_executor_checkout_and_the_official_command(orb: dict[st
     assert {key: f"<< parameters.{key} >>" for key in OFFICIAL_PARAMETERS} == passed
 
 
-def test_run_step_passes_every_parameter_as_param_and_the_adapter_reads_each(
-    orb: dict[str, Any],
-) -> None:
-    """The run step maps each parameter to PARAM_<NAME>, and gimlet-ci's CircleCI adapter understands every one."""
-    run = orb["commands"]["ship"]["steps"][0]["run"]
-    expected = {f"PARAM_{key.upper()}": f"<< parameters.{key} >>" for key in orb["commands"]["ship"]["parameters"]}
+@pytest.mark.parametrize("name", sorted(SHIM_COMMANDS))
+def test_run_step_passes_every_parameter_as_param_and_the_adapter_reads_each(orb: dict[str, Any], name: str) -> None:
+    """Each command's run step maps each parameter to PARAM_<NAME> and fixes PARAM_COMMAND; gimlet-ci's CircleCI
+    adapter reads every one (an env_var_name one through the variable it names)."""
+    command = orb["commands"][name]
+    run = command["steps"][0]["run"]
+    expected = {f"PARAM_{key.upper()}": f"<< parameters.{key} >>" for key in command["parameters"]}
+    if name not in ("ship", "gimlet-artifact-create"):
+        expected["PARAM_COMMAND"] = SHIM_COMMANDS[name]
     assert expected == run["environment"]
-    samples = {
-        "wait": "1",
-        "deploy": "0",
-        "env": "staging",
-        "app": "my-app",
-        "timeout": "5m",
-        "debug": "true",
-    }
-    for variable in run["environment"]:
-        value = samples[variable.removeprefix("PARAM_").lower()]
-        assert {variable} == {source for source, _ in circleci.inputs({variable: value}).values()}
+    for variable, value in run["environment"].items():
+        key = variable.removeprefix("PARAM_").lower()
+        if key in CREDENTIAL_DEFAULTS:
+            env = {variable: "MY_GIMLET", "MY_GIMLET": "https://gimlet.example.com"}
+            assert {"MY_GIMLET"} == {source for source, _ in circleci.inputs(env).values()}
+            continue
+        sample = SAMPLES.get(key, value)
+        assert {variable} == {source for source, _ in circleci.inputs({variable: sample}).values()}, variable
+
+
+SAMPLES = {
+    "wait": "1",
+    "deploy": "0",
+    "env": "staging",
+    "app": "my-app",
+    "timeout": "5m",
+    "debug": "true",
+    "fields": "docs=https://docs.example.com",
+    "vars": "DIGEST=sha256:0123",
+    "manifests": "deploy/gimlet",
+    "ca_bundle": "/etc/ssl/gimlet.pem",
+    "artifact_id": "acme/app-1",
+    "release_id": "rel-1",
+    "rollback_to": "abc123",
+    "require_manifests": "1",
+    "branch": "main",
+}
+
+
+def test_install_command_installs_the_orb_version_and_puts_it_on_path(tmp_path: Path) -> None:
+    """install.sh runs `python -m pip install --user gimlet-ci==<version>` and adds pip's user scripts to PATH in
+    BASH_ENV, then runs the installed gimlet-ci."""
+    scripts = tmp_path / "user-bin"
+    scripts.mkdir()
+    log = tmp_path / "pip-args"
+    fake = tmp_path / "python3"
+    fake.write_text(
+        f'#!/bin/sh\nif [ "$1" = "-m" ]; then echo "$@" > "{log}"; exit 0; fi\necho "{scripts}"\n', encoding="utf-8"
+    )
+    fake.chmod(0o755)
+    (scripts / "gimlet-ci").write_text("#!/bin/sh\necho gimlet-ci 9.9.9\n", encoding="utf-8")
+    (scripts / "gimlet-ci").chmod(0o755)
+    bash_env = tmp_path / "bash_env"
+    env = {"PATH": "/usr/bin:/bin", "PARAM_PYTHON": str(fake), "PARAM_VERSION": "0.1.0", "BASH_ENV": str(bash_env)}
+    result = subprocess.run(
+        ["/bin/bash", str(SRC / "scripts/install.sh")], env=env, capture_output=True, text=True, check=False
+    )
+    assert 0 == result.returncode, result.stderr
+    assert "-m pip install --user --disable-pip-version-check --no-input gimlet-ci==0.1.0" == log.read_text().strip()
+    assert f'export PATH="{scripts}:$PATH"' == bash_env.read_text(encoding="utf-8").strip()
+    assert "gimlet-ci 9.9.9" in result.stdout
+    install = orbpack.pack(SRC)["commands"]["install"]
+    assert _pyproject_version() == install["parameters"]["version"]["default"]
+
+
+def test_executor_takes_a_resource_class_and_every_job_passes_it_on(orb: dict[str, Any]) -> None:
+    """The executor has a resource_class parameter (CircleCI's default, medium); each job passes its own on."""
+    executor = orb["executors"]["default"]
+    assert "medium" == executor["parameters"]["resource_class"]["default"]
+    assert "<< parameters.resource_class >>" == executor["resource_class"]
+    for name, job in orb["jobs"].items():
+        assert "<< parameters.resource_class >>" == job["executor"]["resource_class"], name
+        assert "small" in job["parameters"]["resource_class"]["enum"], name
 
 
 def test_orb_follows_the_review_rules(orb: dict[str, Any]) -> None:
@@ -171,7 +262,8 @@ def test_orb_follows_the_review_rules(orb: dict[str, Any]) -> None:
         for step in body.get("steps", []):
             if isinstance(step, dict) and "run" in step:
                 assert step["run"].get("name"), f"{section}.{name}"  # RC008
-                assert step["run"]["command"] == (SRC / "scripts/ship.sh").read_text(encoding="utf-8")  # RC009
+                scripts = {path.read_text(encoding="utf-8") for path in (SRC / "scripts").glob("*.sh")}
+                assert step["run"]["command"] in scripts  # RC009
 
 
 def test_examples_are_complete_configs_on_the_current_major(orb: dict[str, Any]) -> None:

@@ -20,7 +20,22 @@ from tests.helpers import OFFICIAL_SAMPLES, packaged_inputs
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "adapters/woodpecker-plugin"
 OFFICIAL_SETTINGS = {"wait", "deploy", "env", "app", "timeout", "debug"}
-SAMPLES = {"gimlet_server": "https://gimlet.example.com", "gimlet_token": "t0ken", **OFFICIAL_SAMPLES}
+SAMPLES = {
+    "gimlet_server": "https://gimlet.example.com",
+    "gimlet_token": "t0ken",
+    **OFFICIAL_SAMPLES,
+    "command": "lint",
+    "vars": "DIGEST=sha256:0123",
+    "fields": "docs=https://docs.example.com",
+    "manifests": "deploy/gimlet",
+    "ca_bundle": "/etc/ssl/gimlet.pem",
+    "artifact_id": "acme/app-1",
+    "release_id": "rel-1",
+    "rollback_to": "abc123",
+    "require_manifests": "true",
+    "branch": "main",
+}
+RAW_MAIN = "https://raw.githubusercontent.com/gimlet-ci/gimlet-ci/main/"
 
 
 def _docs() -> tuple[dict[str, Any], str]:
@@ -104,19 +119,69 @@ def test_settings_table_is_the_settings_declared_for_woodpecker() -> None:
 
 
 def test_docs_examples_show_both_credential_forms() -> None:
-    """Usage examples use from_secret settings, and the old secrets: form is shown for older pipelines."""
+    """Usage examples use from_secret settings; the old secrets: form is shown for Woodpecker before 3.0, in the
+    1.x map form of steps:, and no example uses pipeline:, which Woodpecker 3 rejects."""
     _, body = _docs()
     steps: list[dict[str, Any]] = []
     for block in _yaml_blocks(body):
-        steps += block["steps"] if "steps" in block else list(block["pipeline"].values())
+        assert set(block) == {"steps"}
+        listed = block["steps"]
+        steps += listed if isinstance(listed, list) else list(listed.values())
+    old_form = [step for step in steps if "secrets" in step]
+    assert all(isinstance(block["steps"], dict) for block in _yaml_blocks(body) if "secrets" in json.dumps(block))
+    assert "3.0 removed" in body
+    steps = [step for step in steps if "gimlet-ci-woodpecker" in step["image"]]
     images = {step["image"] for step in steps}
     front, _ = _docs()
     assert {f"{front['containerImage']}:0"} == images
     from_secret = [step for step in steps if "from_secret" in json.dumps(step.get("settings", {}))]
-    old_form = [step for step in steps if step.get("secrets") == ["gimlet_server", "gimlet_token"]]
     assert from_secret
-    assert old_form
+    assert [["gimlet_server", "gimlet_token"]] == [step["secrets"] for step in old_form]
     assert all("environment" not in step and "commands" not in step for step in steps)
+
+
+def test_docs_examples_use_only_documented_settings_and_every_command_example() -> None:
+    """Every setting the examples pass is in the table; there are examples for ship, lint and rollback."""
+    _, body = _docs()
+    table = set(_settings_table(body))
+    commands = set()
+    for block in _yaml_blocks(body):
+        listed = block["steps"]
+        for step in listed if isinstance(listed, list) else listed.values():
+            if "gimlet-ci-woodpecker" in step["image"]:
+                assert set(step.get("settings", {})) <= table
+                commands.add(step.get("settings", {}).get("command", "ship"))
+    assert {"ship", "lint", "rollback"} <= commands
+
+
+def test_icon_is_a_png_in_this_repository() -> None:
+    """The front matter's icon is the raw URL of a PNG committed here (raw.githubusercontent serves .png as
+    image/png, which the index embeds; it serves .svg as text/plain)."""
+    front, _ = _docs()
+    assert front["icon"].startswith(RAW_MAIN)
+    icon = ROOT / front["icon"].removeprefix(RAW_MAIN)
+    data = icon.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (128, 128)
+
+
+def test_plugin_index_entry_passes_the_checks_the_index_runs() -> None:
+    """plugins-index-entry.json is the entry for woodpecker-ci/woodpecker's docs/plugins/woodpecker-plugins/
+    plugins.json, and docs.md passes what the index's build does with it (src/index.ts, src/markdown.ts): the header
+    is the text between the first two `---` (non-greedy) and parses as YAML with a name; the body without the header
+    and HTML comments is not empty; the docs URL is the raw URL of this docs.md."""
+    entry = json.loads((PLUGIN / "plugins-index-entry.json").read_text(encoding="utf-8"))
+    assert {"name", "docs", "verified"} == set(entry)
+    assert entry["verified"] is False
+    assert entry["docs"] == RAW_MAIN + "adapters/woodpecker-plugin/docs.md"
+    text = (PLUGIN / "docs.md").read_text(encoding="utf-8")
+    header = re.match(r"^---([\s|\S]*?)---", text)
+    assert header
+    front = yaml.safe_load(header.group(1))
+    assert entry["name"] == front["name"]
+    content = re.sub(r"^ *?---[^]*?---*".replace("[^]", "[\\s\\S]"), "", text, count=1)
+    assert re.sub(r"<!--(.*?)-->", "", content).strip()
 
 
 def test_pipeline_examples_are_plugin_steps_in_both_modes() -> None:
