@@ -5,13 +5,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from gimlet_ci._client import IDEMPOTENCY_KEY
 from gimlet_ci._models import Release, Version
 from gimlet_ci.exceptions import BadResponse
-from tests.test_client import ARTIFACT, STORED, client, text_plain
+from tests.test_client import ARTIFACT, ARTIFACT_ID, STORED, client, text_plain
 
 
 def test_post_artifact_sends_the_given_body_byte_for_byte() -> None:
-    """`push` posts the file as it is: key order, spacing and keys Gimlet drops included."""
+    """`push` posts the file as it is (key order, spacing and keys Gimlet drops included), with only the run's
+    idempotency key appended as one more `"context"` member (which Go merges into the file's own context)."""
     body = b'{"comment": "kept", "version": {"sha": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "repositoryName": "acme/shop"}}'
     seen: list[bytes] = []
 
@@ -19,8 +21,8 @@ def test_post_artifact_sends_the_given_body_byte_for_byte() -> None:
         seen.append(request.content)
         return text_plain(201, STORED)
 
-    assert "acme/shop-1" == client(handler).post_artifact(ARTIFACT, body=body).id
-    assert [body] == seen
+    assert ARTIFACT_ID == client(handler).post_artifact(ARTIFACT, body=body, key="k-1").id
+    assert [body[:-1] + b',"context":{"' + IDEMPOTENCY_KEY.encode() + b'": "k-1"}}'] == seen
 
 
 def test_list_artifacts_sends_each_filter_by_gimlets_name() -> None:
@@ -43,7 +45,7 @@ def test_list_artifacts_sends_each_filter_by_gimlets_name() -> None:
         offset=5,
     )
 
-    assert ["acme/shop-1"] == [a.id for a in found]
+    assert [ARTIFACT_ID] == [a.id for a in found]
     assert {
         "repository": "acme/shop",
         "sha": "a" * 40,
