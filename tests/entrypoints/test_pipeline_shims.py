@@ -388,3 +388,34 @@ def test_gitlab_lint_writes_a_code_quality_report(tmp_path: Path) -> None:
     assert [i["fingerprint"] for i in issues] == [i["fingerprint"] for i in json.loads(again.stdout)]
     assert len({i["fingerprint"] for i in issues}) == len(issues)
     assert {"major", "minor"} >= {i["severity"] for i in issues}
+
+
+def test_github_other_inputs_reach_the_artifact_and_explain_runs(tmp_path: Path) -> None:
+    """manifests, branch, fields, vars and debug through action.yml shape the dry-run body; require-manifests fails on
+    a missing folder; command explain prints Gimlet's verdict for the manifests folder the input names."""
+    checkout = _checkout(tmp_path)
+    (checkout / ".gimlet").rename(checkout / "deploy")
+    with GimletServer(token=TOKEN) as server:
+        inputs = {
+            "debug": "true",
+            "manifests": "deploy",
+            "branch": "release-1",
+            "fields": "docs=https://docs.example.com",
+            "vars": "A=1;B=2",
+        }
+        dry, _ = _github(tmp_path, checkout, server, inputs)
+        missing, missing_out = _github(tmp_path, checkout, server, {"require-manifests": "true"})
+        explained, _ = _github(tmp_path, checkout, server, {"command": "explain", "manifests": "deploy"})
+        count = server.request_count()
+
+    assert 0 == dry.returncode, dry.stderr
+    body = json.loads(dry.stdout)
+    assert "release-1" == body["version"]["branch"]
+    assert {"name": "docs", "url": "https://docs.example.com"} in body["items"]
+    assert ("1", "2") == (body["vars"]["A"], body["vars"]["B"])
+    assert {"my-app"} == {m["app"] for m in body["environments"]}
+    assert 2 == missing.returncode
+    assert "error" == missing_out["status"]
+    assert 0 == explained.returncode, explained.stderr
+    assert "deploy/staging.yaml" in explained.stdout
+    assert 0 == count
