@@ -419,3 +419,31 @@ def test_github_other_inputs_reach_the_artifact_and_explain_runs(tmp_path: Path)
     assert 0 == explained.returncode, explained.stderr
     assert "deploy/staging.yaml" in explained.stdout
     assert 0 == count
+
+
+def test_woodpecker_deploy_and_track_commands_take_the_ids_as_settings(tmp_path: Path) -> None:
+    """command: deploy with artifact_id releases it (from_secret credentials) and tracks it to the end; command: track
+    with artifact_id reads the artifact; without artifact_id the step names the setting and sends nothing."""
+    checkout = _checkout(tmp_path)
+    bin_dir = tmp_path / "bin"
+    _write_wrapper(bin_dir)
+    base = {**_base_env(tmp_path), "PATH": f"{bin_dir}:{SYSTEM_PATH}", **_woodpecker_ci_env(tmp_path)}
+    shim = ["/bin/sh", str(ENTRYPOINTS / "woodpecker-plugin.sh")]
+    with GimletServer(token=TOKEN, **FAST) as server:
+        credentials = {"gimlet_server": server.url, "gimlet_token": server.token}
+        shipped = _run(shim, {**base, **_woodpecker_settings(credentials)}, checkout)
+        (artifact,) = server.artifacts()
+        deploy = {**credentials, "command": "deploy", "artifact_id": artifact["id"], "env": "production"}
+        deployed = _run(shim, {**base, **_woodpecker_settings(deploy)}, checkout)
+        releases = server.request_count("POST", "/api/releases")
+        track = {**credentials, "command": "track", "artifact_id": artifact["id"], "wait": True}
+        tracked = _run(shim, {**base, **_woodpecker_settings(track)}, checkout)
+        before = server.request_count()
+        lacking = _run(shim, {**base, **_woodpecker_settings({**deploy, "artifact_id": ""})}, checkout)
+        after = server.request_count()
+
+    assert (0, 0, 0) == (shipped.returncode, deployed.returncode, tracked.returncode), deployed.stderr + tracked.stderr
+    assert 1 == releases
+    assert 2 == lacking.returncode
+    assert "ERROR the deploy command needs the `artifact_id` setting, which is empty" in lacking.stderr
+    assert before == after
