@@ -20,6 +20,7 @@ __all__ = [
     "TooLarge",
     "append_regular",
     "check_regular",
+    "kind_of",
     "read_regular",
 ]
 
@@ -48,6 +49,11 @@ class NotRegularFile(OSError):
 
 class TooLarge(OSError):
     """The file is larger than its cap; ``strerror`` says by how much."""
+
+
+def kind_of(mode: int) -> str:
+    """What a file of *mode* is, in words: ``a FIFO``, ``a character device``, ``a directory``..."""
+    return _kind(mode)
 
 
 def _kind(mode: int) -> str:

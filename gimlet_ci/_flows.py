@@ -15,7 +15,7 @@ from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, DeployOutcome, Outcome, OutcomeStatus, ReleaseRequest, TrackStatus
 from gimlet_ci._models import Note as ManifestNote
 from gimlet_ci._push import Channel, Note, Processed, Progress, Wake, default_push
-from gimlet_ci._retry import Deadline, PollSchedule, default_schedule, format_duration
+from gimlet_ci._retry import Deadline, PollSchedule, default_schedule
 from gimlet_ci._secrets import in_json_body
 from gimlet_ci._settings import Settings, spoken
 from gimlet_ci._track import Verdict, describe, judge
@@ -38,6 +38,15 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY = 10.0
 """Seconds between two progress lines while nothing changes."""
+
+
+def _elapsed(seconds: float) -> str:
+    """Time since the start as every progress line shows it: ``0.4s``, ``3.0s``, ``12.5s``; ``1m05s`` from a minute."""
+    if seconds < 59.95:  # noqa: PLR2004 - what rounds to 60.0s is a minute
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return (f"{hours}h{minutes:02d}m" if hours else f"{minutes}m") + f"{secs:02d}s"
 
 
 @attrs.frozen(kw_only=True)
@@ -81,6 +90,11 @@ def prepare(
     from gimlet_ci.manifests.reading import manifest_root, read_manifests, read_vars  # noqa: PLC0415
     from gimlet_ci.manifests.refusals import release_preflight, review_body  # noqa: PLC0415 - the Gimlet model stays off cheap paths
 
+    if not ctx.sha:
+        from gimlet_ci._git import no_commit_reason  # noqa: PLC0415 - git only to say why there is no commit
+
+        message, tip = no_commit_reason(checkout)
+        raise ConfigError(message, tip=tip)
     directory = Path(settings.manifests)
     if not directory.is_absolute():
         directory = checkout / directory
@@ -99,11 +113,6 @@ def prepare(
     # `$VAR` in .gimlet/vars expands from the platform's variables (secrets already filtered out), as godotenv
     # expanded from the environment for the official plugins.
     repo_vars = read_vars(directory, label=settings.manifests, environ=ctx.vars, root=root)
-    if not ctx.sha:
-        from gimlet_ci._git import no_commit_reason  # noqa: PLC0415 - git only to say why there is no commit
-
-        message, tip = no_commit_reason(checkout)
-        raise ConfigError(message, tip=tip)
     if commit is None:
         commit = resolve_commit(ctx, checkout)
     artifact = build_artifact(ctx, settings, manifests=[doc.data for doc in docs], repo_vars=repo_vars, commit=commit)
@@ -205,7 +214,7 @@ class _Watcher:
                     "gimlet_ci.waiting",
                     what=self.what,
                     status=status.status or "new",
-                    elapsed=format_duration(round(elapsed)),
+                    elapsed=_elapsed(elapsed),
                     pending=sum(1 for d in verdict.deploys if d.status == "pending"),
                 )
                 last_progress = elapsed
@@ -251,7 +260,7 @@ class _Watcher:
 
     def show(self, notes: list[Note]) -> None:
         """Report what push messages said, where they change no verdict (a read reports the rest)."""
-        elapsed = format_duration(round(self.deadline.elapsed(), 1))
+        elapsed = _elapsed(self.deadline.elapsed())
         for note in notes:
             if isinstance(note, Processed) and self.status != note.status:
                 self.status = note.status
@@ -277,7 +286,7 @@ class _Watcher:
     def report(self, status: TrackStatus, verdict: Verdict) -> bool:
         """Log what changed since the last poll (everything, the first time); whether anything did."""
         changed = False
-        elapsed = format_duration(round(self.deadline.elapsed(), 1))
+        elapsed = _elapsed(self.deadline.elapsed())
         if status.status != self.status:
             self.status = status.status
             changed = True
@@ -629,15 +638,16 @@ def _release(
     channel: Channel | None,
 ) -> Outcome:
     outcome = outcome or Outcome(artifact_id=artifact_id)
-    with _reported(outcome):
+    with _reported(outcome), _resumed_by(_deploy_command(artifact_id, env, app)):  # not made yet: deploy again
         ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
     outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
-    log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
-    if not wait:
-        return outcome
-    return _ticket_waited(
-        client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
-    )
+    with _reported(outcome):  # from here on, a cancellation resumes by tracking the release
+        log.info("gimlet_ci.release_made", release_id=ticket.id, env=env, app=app, artifact_id=artifact_id)
+        if not wait:
+            return outcome
+        return _ticket_waited(
+            client, ticket.id, what="the release", on_demand=True, outcome=outcome, channel=channel, schedule=schedule
+        )
 
 
 def rollback(
@@ -653,12 +663,19 @@ def rollback(
     with _listening(client, enabled=wait) as channel:
         ticket = client.rollback(env=env, app=app, sha=sha)
         outcome = Outcome(release_id=ticket.id, status="shipped")
-        log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
-        if not wait:
-            return outcome
-        return _ticket_waited(
-            client, ticket.id, what="the rollback", on_demand=False, outcome=outcome, channel=channel, schedule=schedule
-        )
+        with _reported(outcome):
+            log.info("gimlet_ci.rollback_made", release_id=ticket.id, env=env, app=app, sha=sha)
+            if not wait:
+                return outcome
+            return _ticket_waited(
+                client,
+                ticket.id,
+                what="the rollback",
+                on_demand=False,
+                outcome=outcome,
+                channel=channel,
+                schedule=schedule,
+            )
 
 
 def _ticket_waited(

@@ -22,9 +22,9 @@ _SENTENCES = {
     "gimlet_ci.artifact_read": "Read the artifact of {repository}@{sha_short}: {manifests} manifest(s)",
     "gimlet_ci.artifact_shipped": "Shipped artifact {artifact_id}",
     "gimlet_ci.artifact_adopted": "The server stored the artifact before the connection failed; using {artifact_id}",
-    "gimlet_ci.event_status": "Gimlet: {what} is {status}{description_sep}{description}",
+    "gimlet_ci.event_status": "Gimlet: {what} {state}{description_sep}{description}",
     "gimlet_ci.deploy_status": "  {target}: {status}{gitops}{message_sep}{message}",
-    "gimlet_ci.waiting": "Still waiting for {what} ({status}, {pending} deploy(s) pending), {elapsed} elapsed",
+    "gimlet_ci.waiting": "Still waiting for {what} ({status}, {pending} deploy(s) pending)",
     "gimlet_ci.no_policy_fired": "No deploy policy fired for this artifact",
     "gimlet_ci.release_made": "Release queued with id {release_id} ({app_or_all} -> {env})",
     "gimlet_ci.rollback_made": "Rollback queued with id {release_id} ({app} -> {env} to {sha})",
@@ -54,6 +54,10 @@ _SENTENCES = {
 }
 
 
+_STATES = {"error": "failed", "processed": "is processed", "new": "is new"}
+"""An event status as a sentence says it: Gimlet's ``error`` is "the artifact failed", not "is error"."""
+
+
 class _Defaults(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
@@ -74,6 +78,7 @@ def _sentence(event: str, data: MutableMapping[str, Any]) -> str | None:
         f" (gitops {gitops_hash[:8]}{', ' + gitops_status if gitops_status else ''})" if gitops_hash else ""
     )
     values["app_or_all"] = values.get("app") or "every app"
+    values["state"] = _STATES.get(str(values.get("status", "")), f"is {values.get('status', '')}")
     app, env = values.get("app"), values.get("env")
     values["target"] = f"{app} -> {env}" if app or env else "deploy"  # a rollback's first push messages name neither
     text = template.format_map(values)
@@ -134,11 +139,13 @@ def configure_logging(
     secrets: Iterable[str] = (),
     color: bool = False,
 ) -> Redactor:
-    """Configure structlog once, for the CLI: level from -v/-q, console or JSON lines on *stream* (stderr).
+    """Configure structlog once, for the CLI: console or JSON lines on *stream* (stderr), the level from -v/-q.
 
+    ``-v`` (1): the info lines with their details (each event's key/values); ``-vv`` (2 and more): debug lines too,
+    each HTTP request and the push channel's life among them; ``-q``: warnings and errors only; ``-qq``: errors.
     Lines are scrubbed of *secrets*, then defused (`gimlet_ci._defuse`); *color* keeps ANSI colour in console lines.
     """
-    level = logging.INFO - 10 * verbosity
+    level = logging.DEBUG if verbosity >= 2 else logging.INFO - 10 * min(verbosity, 0)  # noqa: PLR2004
     redactor = Redactor(secrets)
     renderer: Any
     if log_format == "json":

@@ -166,31 +166,10 @@ class Outcome:
         return next((d.url for d in ranked if d.url), None)
 
     def scrubbed(self, scrub: Callable[[str], str]) -> Outcome:
-        """This outcome with *scrub* applied to every text it holds (before any output escapes it)."""
-
-        def text(value: str | None) -> str | None:
-            return None if value is None else scrub(value)
-
-        deploys = tuple(
-            attrs.evolve(
-                d,
-                app=text(d.app),
-                env=text(d.env),
-                gitops_hash=text(d.gitops_hash),
-                gitops_status=text(d.gitops_status),
-                message=text(d.message),
-            )
-            for d in self.deploys
-        )
-        return attrs.evolve(
-            self,
-            artifact_id=text(self.artifact_id),
-            release_id=text(self.release_id),
-            deploys=deploys,
-            message=text(self.message),
-            repository=text(self.repository),
-            sha=text(self.sha),
-        )
+        """This outcome with *scrub* applied to every text it holds, its deploys' included (before any output escapes
+        it); every string field, so that a field added later is covered too. Statuses are our own words."""
+        scrubbed: Outcome = _scrubbed(self, scrub)
+        return scrubbed
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -201,3 +180,16 @@ class Outcome:
             "deploys": [attrs.asdict(d) for d in self.deploys],
             "message": self.message,
         }
+
+
+def _scrubbed(obj: Any, scrub: Callable[[str], str]) -> Any:
+    changes: dict[str, Any] = {}
+    for field in attrs.fields(type(obj)):
+        value = getattr(obj, field.name)
+        if field.name == "status":
+            continue
+        if isinstance(value, str):
+            changes[field.name] = scrub(value)
+        elif isinstance(value, tuple) and value and attrs.has(type(value[0])):
+            changes[field.name] = tuple(_scrubbed(item, scrub) for item in value)
+    return attrs.evolve(obj, **changes)

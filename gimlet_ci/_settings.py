@@ -191,6 +191,10 @@ def _url(raw: object, source: str) -> str | None:
     value = str(raw).strip()
     if not value:
         return None
+    if any(c.isspace() for c in value) or re.search(r"[,;][A-Za-z_][A-Za-z0-9_]*=", value):
+        # The value is not shown: what follows the URL may be the token (`...GIMLET_TOKEN=...`).
+        msg = f"{source} holds more than a URL: a space, or another NAME= after it"
+        raise ConfigError(msg, tip="set it to Gimlet's address alone, one setting per variable")
     try:
         parts = urlsplit(value)
         port_ok = parts.port is None or parts.port > 0

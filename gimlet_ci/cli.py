@@ -541,8 +541,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="CI platform adapter: auto (detect), github, circleci, woodpecker, ...",
     )
     parser.add_argument("--log-format", choices=("console", "json"), default="console", help="stderr log format")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more detail (repeatable)")
-    parser.add_argument("-q", "--quiet", action="count", default=0, help="less detail (repeatable)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more detail: -v each line's details, -vv debug lines too"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="count", default=0, help="less detail: -q warnings and errors, -qq errors"
+    )
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (text, add_options, _) in COMMANDS.items():
@@ -725,7 +729,8 @@ class _Signals:
 
         self.armed = False
         for number, handler in self.previous.items():
-            signal.signal(number, handler)  # type: ignore[arg-type]
+            if handler is not None:  # None: a handler not set from Python, which cannot be put back
+                signal.signal(number, handler)  # type: ignore[arg-type]
         self.previous.clear()
 
     def _handle(self, number: int, frame: object) -> None:

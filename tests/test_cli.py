@@ -574,7 +574,7 @@ def test_a_repository_with_no_commit_is_told_so(tmp_path: Path) -> None:
     assert [
         f"ERROR the git repository at {tmp_path / 'empty'} has no commit yet",
         "TIP commit first: an artifact describes one commit",
-    ] == err.splitlines()[-2:]
+    ] == err.splitlines()  # nothing before it: no warning about manifests or a branch of a commit that is not there
 
 
 @pytest.mark.parametrize("command", ["context", "ship"])
@@ -669,8 +669,20 @@ def test_a_server_url_with_a_path_is_told_so(repo: Path, server: GimletServer) -
     assert 4 == code
     assert [
         (
-            f"ERROR Gimlet answered 404 Not Found to POST /api/artifact under {server.url}/gimlet: the server URL has a "
-            "path"
+            f"ERROR Gimlet answered 404 Not Found to POST /api/artifact under {server.url}/gimlet: the server URL "
+            "has a path"
         ),
         f"TIP set GIMLET_SERVER to Gimlet's address alone: {server.url}",
     ] == err.splitlines()[-2:]
+
+
+def test_v_and_vv_differ(repo: Path, server: GimletServer) -> None:
+    """`-v` adds each line's details; `-vv` adds the debug lines too, each HTTP request among them."""
+    _, _, plain = run(["--platform", "local", "-C", str(repo), "ship"], creds(server))
+    _, _, v = run(["-v", "--platform", "local", "-C", str(repo), "ship"], creds(server))
+    _, _, vv = run(["-vv", "--platform", "local", "-C", str(repo), "ship"], creds(server))
+
+    assert "[gimlet_ci.artifact_shipped artifact_id=" not in plain
+    assert "[gimlet_ci.artifact_shipped artifact_id=" in v
+    assert "gimlet_ci.http" not in v
+    assert "gimlet_ci.http method='POST' path='/api/artifact' status=201" in vv

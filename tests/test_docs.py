@@ -267,3 +267,18 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert "ship_and_release" in api
     assert "gimlet_ci.local_context" in api
     assert [] == [str(p.relative_to(site)) for p in site.rglob("*") if "__pycache__" in p.parts or p.suffix == ".pyc"]
+
+
+_UNPUBLISHED_NUMBER = re.compile(r"\b(?:bug|issue|finding)s? #?\d+|\bB\d{1,2}\b|(?<![\w/#\[(&])#\d+\b", re.IGNORECASE)
+"""A bug or issue number cited as bare text (``bug B6``, ``issue 12``, ``#35``): a reader can look up none of them."""
+
+
+def test_pages_cite_no_bug_numbers_a_reader_cannot_look_up() -> None:
+    """Migration tables and notes say what changed in plain words; a number is only ever a link's text."""
+    found = {}
+    for page in [*_documents(), *(DOCS / "reference" / name for name in GEN.PAGES)]:
+        text = re.sub(r"\[[^\]]*\]\([^)]*\)", "", page.read_text(encoding="utf-8"))  # links may carry numbers
+        text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)  # so may code
+        if hits := _UNPUBLISHED_NUMBER.findall(text):
+            found[str(page.relative_to(ROOT))] = hits
+    assert {} == found

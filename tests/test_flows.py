@@ -97,7 +97,7 @@ def test_progress_line_every_ten_seconds_while_nothing_changes() -> None:
             outcome=Outcome(artifact_id="a"),
         )
 
-    waiting = [int(entry["elapsed"].rstrip("s")) for entry in logs if entry["event"] == "gimlet_ci.waiting"]
+    waiting = [float(entry["elapsed"].rstrip("s")) for entry in logs if entry["event"] == "gimlet_ci.waiting"]
     assert 2 == len(waiting)
     assert all(10 <= later - earlier <= 15 for earlier, later in zip([0, *waiting], waiting, strict=False))
     assert "not processed yet" in e.value.message

@@ -526,3 +526,52 @@ def test_a_crafted_glob_is_cut_short_and_said_so(repo: Path) -> None:
     assert "was cut short (too many steps): gimlet-ci cannot tell whether it fires" in out
     assert "✔ fires" not in out
     assert "✘ skips" not in out
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "fifo"])
+def test_push_reads_no_device_or_fifo(repo: Path, tmp_path: Path, path: str) -> None:
+    """``gimlet-ci push FILE`` refuses a device or FIFO with one line instead of reading forever."""
+    if path == "fifo":
+        path = str(tmp_path / "body.fifo")
+        os.mkfifo(path)
+    env = {"GIMLET_SERVER": "http://127.0.0.1:9", "GIMLET_TOKEN": TOKEN}
+    started = time.monotonic()
+    code, out, err = run(["--platform", "local", "-C", str(repo), "push", path], env)
+
+    assert 2 == code, err
+    assert time.monotonic() - started < 5
+    assert "not a regular file" in err
+    assert_clean(code, out, err, expect_error=True)
+
+
+def test_push_refuses_a_body_carrying_an_escaped_token(repo: Path, tmp_path: Path) -> None:
+    """``push`` checks the decoded strings too: a token with ``"`` and ``\\`` JSON-escaped in the file is caught."""
+    code, out, _ = run(["--platform", "local", "-C", str(repo), "ship", "--dry-run"], {"GIMLET_TOKEN": "x" * 8})
+    body = json.loads(out)
+    body["vars"]["LEAK"] = TOKEN
+    (tmp_path / "body.json").write_text(json.dumps(body))
+    env = {"GIMLET_SERVER": "http://127.0.0.1:9", "GIMLET_TOKEN": TOKEN}
+    code, out, err = run(["--platform", "local", "-C", str(repo), "push", str(tmp_path / "body.json")], env)
+
+    assert 2 == code, err
+    assert "the artifact file carries the Gimlet token" in err
+    assert_clean(code, out, err, expect_error=True)
+
+
+def test_a_fifo_or_broken_link_in_the_manifest_folder_is_skipped_with_a_warning(repo: Path) -> None:
+    """A FIFO in ``.gimlet/`` is never opened (it would block) and a broken link never followed: ``ship`` warns and
+    ships the other manifests, ``lint`` lists each as a warning."""
+    os.mkfifo(repo / ".gimlet" / "pipe.yaml")
+    (repo / ".gimlet" / "gone.yaml").symlink_to(repo / "nowhere.yaml")
+    started = time.monotonic()
+    code, out, err = run(["--platform", "local", "-C", str(repo), "ship", "--dry-run"], {"GIMLET_TOKEN": TOKEN})
+
+    assert 0 == code, err
+    assert time.monotonic() - started < 5
+    assert "WARNING .gimlet/pipe.yaml: -: warning: a FIFO, not a regular file: skipped" in err
+    assert "WARNING .gimlet/gone.yaml: -: warning: a broken link, not a regular file: skipped" in err
+    assert ["staging"] == [m["env"] for m in json.loads(out)["environments"]]
+
+    code, out, err = run(["--platform", "local", "-C", str(repo), "lint"], {})
+    assert 0 == code, out + err
+    assert ".gimlet/pipe.yaml: -: warning: a FIFO, not a regular file: skipped (neither read nor shipped)" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gimlet_ci._flows import _elapsed
 from gimlet_ci._logging import ConsoleRenderer, Redactor
 
 
@@ -49,6 +50,42 @@ def test_redactor_replaces_secrets_in_nested_values() -> None:
 def test_short_values_are_not_redacted() -> None:
     """A secret shorter than eight characters is not hunted for: replacing it would garble every line."""
     assert {"a": "e e e"} == Redactor(["e"])(None, "info", {"a": "e e e"})
+
+
+def test_an_event_in_error_reads_as_failed() -> None:
+    """Gimlet's `error` status reads "the artifact failed", not "the artifact is error"."""
+    line = ConsoleRenderer(verbose=False)(
+        None,
+        "info",
+        {
+            "event": "gimlet_ci.event_status",
+            "what": "the artifact",
+            "status": "error",
+            "description": "boom",
+            "elapsed": "2.3s",
+        },
+    )
+
+    assert "[2.3s] Gimlet: the artifact failed: boom" == line
+
+
+def test_progress_lines_share_the_elapsed_prefix_and_format() -> None:
+    """The still-waiting line starts with the same `[12.0s]` prefix as every status line, one decimal in both."""
+    render = ConsoleRenderer(verbose=False)
+    waiting = render(
+        None,
+        "info",
+        {"event": "gimlet_ci.waiting", "what": "the artifact", "status": "new", "pending": 0, "elapsed": _elapsed(12)},
+    )
+    status = render(
+        None,
+        "info",
+        {"event": "gimlet_ci.event_status", "what": "the artifact", "status": "new", "elapsed": _elapsed(2.345)},
+    )
+
+    assert "[12.0s] Still waiting for the artifact (new, 0 deploy(s) pending)" == waiting
+    assert "[2.3s] Gimlet: the artifact is new" == status
+    assert ["3.0s", "59.9s", "1m00s", "1m05s", "1h01m01s"] == [_elapsed(s) for s in (3, 59.94, 59.96, 65, 3661)]
 
 
 def test_a_deploy_status_without_app_or_env_says_deploy() -> None:

@@ -317,3 +317,16 @@ def test_deploy_without_env_tips_in_the_platforms_words(platform: str, tip: str)
         load({"deploy": True}).check_mode(platform)
 
     assert tip == e.value.tip
+
+
+@pytest.mark.parametrize(
+    "value", ["https://g.example GIMLET_TOKEN=tok-123", "https://g.example,GIMLET_TOKEN=tok-123", "https://g.ex;a=b"]
+)
+def test_a_server_holding_another_setting_is_an_error_that_does_not_show_it(value: str) -> None:
+    """A server URL followed by another `NAME=` (the wrong separator) stops before anything is sent, without
+    showing the value: what follows may be the token."""
+    with pytest.raises(ConfigError) as e:
+        load(env={"GIMLET_SERVER": value})
+
+    assert "GIMLET_SERVER holds more than a URL: a space, or another NAME= after it" == e.value.message
+    assert "tok-123" not in e.value.message + str(e.value.tip)

@@ -212,3 +212,25 @@ def test_a_signal_before_the_release_resumes_with_the_deploy(tmp_path: Path) -> 
     assert stored["id"] == json.loads(out)["artifact_id"]
     expected = f"resume with: gimlet-ci deploy --artifact {stored['id']} --env production --app shop"
     assert [expected] == [line for line in err if line.startswith("resume")]
+
+
+def test_a_signal_while_tracking_says_how_to_track_again(tmp_path: Path) -> None:
+    """SIGHUP during `track ID --wait` ends it with 129, the JSON result says `cancelled`, and the resume line is the
+    same `track` again."""
+    repo = make_repo(tmp_path)
+    with GimletServer(token=TOKEN, processing_delay=60) as server:
+        env = _base_env(tmp_path, server)
+        shipped = subprocess.run(  # noqa: PLW1510 - checked below
+            [sys.executable, "-m", "gimlet_ci", "--platform", "local", "-C", str(repo), "ship", "--output", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        artifact_id = json.loads(shipped.stdout)["artifact_id"]
+        process = _Process(["track", artifact_id, "--wait", "--output", "json"], env, repo)
+        process.wait_for("the artifact is new")
+        exit_code, _, out, err = process.finish(signal.SIGHUP)
+
+    assert (0, 129) == (shipped.returncode, exit_code), err
+    assert (artifact_id, "cancelled") == (json.loads(out)["artifact_id"], json.loads(out)["status"])
+    assert [f"resume with: gimlet-ci track {artifact_id} --wait"] == [line for line in err if line.startswith("resume")]

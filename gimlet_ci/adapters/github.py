@@ -31,6 +31,7 @@ from gimlet_ci.adapters._common import (
     parse_time,
     pull_ref_number,
     tag_from_ref,
+    to_int,
 )
 from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, PlatformOutputs, ReadFile
 
@@ -73,10 +74,12 @@ def _str(obj: object, *keys: str) -> str | None:
 
 
 def _int(obj: object, *keys: str) -> int | None:
+    """A positive number, also when the payload gives it as a string (``"number": "42"``, as some
+    ``repository_dispatch`` senders and GHES proxies write it)."""
     value = _dig(obj, *keys)
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    return None
+    return to_int(value) if isinstance(value, str) else None
 
 
 def _load_payload(

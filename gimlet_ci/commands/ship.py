@@ -13,6 +13,7 @@ from gimlet_ci import _flows
 from gimlet_ci._converter import artifact_body, from_wire
 from gimlet_ci._log import log
 from gimlet_ci._models import Artifact, Outcome
+from gimlet_ci._secrets import in_json_body
 from gimlet_ci._settings import mode_warnings
 from gimlet_ci.adapters import Adapter
 from gimlet_ci.commands import load, logged_context
@@ -72,11 +73,16 @@ def read_artifact_file(source: str, *, read_stdin: Callable[[], bytes]) -> bytes
     it; an object that wraps it under ``artifact`` (and has no ``version`` of its own) is unwrapped."""
     where = "stdin" if source == "-" else repr(source)
     tip = "pass the body `gimlet-ci ship --dry-run --output json` printed (a file, or - for stdin)"
+    from gimlet_ci._files import ARTIFACT_FILE_LIMIT, read_regular  # noqa: PLC0415
+
     try:
-        body = read_stdin() if source == "-" else Path(source).read_bytes()
-    except OSError as e:
+        body = read_stdin() if source == "-" else read_regular(source, limit=ARTIFACT_FILE_LIMIT)
+    except OSError as e:  # a FIFO, a device, a directory, larger than the cap: not read
         msg = f"cannot read the artifact file {source!r}: {e.strerror or e}"
         raise ConfigError(msg, tip=tip) from e
+    if len(body) > ARTIFACT_FILE_LIMIT:
+        msg = f"the artifact on stdin is larger than {ARTIFACT_FILE_LIMIT // (1024 * 1024)} MiB"
+        raise ConfigError(msg, tip=tip)
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as e:
@@ -99,7 +105,7 @@ def push(env: Mapping[str, str], adapter: Adapter, *, options: Mapping[str, obje
     settings.check_mode()
     settings.require("server", "token", tip=adapter.MISSING_SECRETS_TIP)  # before any work on the file
     guarded = settings.guarded_token
-    if guarded and guarded.encode() in body:
+    if guarded and in_json_body(body, guarded):  # escaped, encoded or decoded
         msg = "the artifact file carries the Gimlet token; nothing was sent"
         raise ConfigError(msg, tip="remove the token from the file; it belongs in GIMLET_TOKEN only")
     review = review_body(body)

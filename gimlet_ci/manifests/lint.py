@@ -28,6 +28,7 @@ from gimlet_ci.manifests.reading import (
     display_name,
     manifest_files,
     read_text,
+    skipped_entries,
     to_manifest,
 )
 from gimlet_ci.manifests.refusals import unclosed_brace
@@ -450,6 +451,13 @@ def lint(
     problems: list[Problem] = []
     check_inside(directory, root, display=label or directory.as_posix())
     files = manifest_files(directory)
+    for name, kind in skipped_entries(directory):
+        message = f"{kind}, not a regular file: skipped (neither read nor shipped)"
+        problems.append(
+            Problem(
+                file=display_name(directory, name, label=label), line=None, key="", severity="warning", message=message
+            )
+        )
     repo_vars: Collection[str] = ()
     vars_path = directory / VARS_FILE
     if vars_path.is_file():

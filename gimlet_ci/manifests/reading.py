@@ -13,6 +13,7 @@ may import this module without paying for PyYAML.
 from __future__ import annotations
 
 import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -102,6 +103,29 @@ def manifest_files(directory: Path) -> list[Path]:
     return [directory / name for name in names]
 
 
+def skipped_entries(directory: Path) -> list[tuple[str, str]]:
+    """The entries of *directory* that would be manifests but are not regular files (a FIFO, a device, a socket,
+    a broken link), by name, with what each is: skipped, and warned about, rather than read."""
+    from gimlet_ci._files import kind_of  # noqa: PLC0415
+
+    found: list[tuple[str, str]] = []
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name == VARS_FILE:
+            continue
+        try:
+            mode = os.stat(entry.path).st_mode  # noqa: PTH116 - links followed, as `manifest_files` does
+        except OSError:
+            found.append((entry.name, "a broken link"))
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            found.append((entry.name, kind_of(mode)))
+    return found
+
+
 def manifest_root(directory: Path, checkout: Path) -> Path:
     """What the files of the manifest *directory* must resolve inside: the *checkout* when the directory is in it (as
     ``.gimlet`` is), else the directory itself (an absolute ``--manifests`` elsewhere, which the user chose)."""
@@ -187,6 +211,12 @@ def read_manifests(directory: Path, *, label: str | None = None, root: Path | No
     from gimlet_ci.gimlet.yamlv3 import load_documents  # noqa: PLC0415 - keeps PyYAML off the CLI's cheap paths
 
     check_inside(directory, root, display=label or directory.as_posix())
+    for name, kind in skipped_entries(directory):
+        from gimlet_ci._log import log  # noqa: PLC0415
+
+        shown = display_name(directory, name, label=label)
+        problem = f"{shown}: -: warning: {kind}, not a regular file: skipped (neither read nor shipped)"
+        log.warning("gimlet_ci.manifest_problem", problem=problem)
     manifests: list[ManifestDoc] = []
     for path in manifest_files(directory):
         display = display_name(directory, path.name, label=label)

@@ -211,9 +211,9 @@ def test_github_ship_refusal_annotates_the_manifest_line(tmp_path: Path) -> None
         stored = server.artifacts()
     assert 2 == result.returncode
     assert [] == stored
-    assert [(".gimlet/api.yaml", "6")] == [
-        (props["file"], props["line"]) for kind, props, _ in _annotations(result.stderr) if "file" in props
-    ]
+    errors = [props for kind, props, _ in _annotations(result.stderr) if kind == "error"]
+    assert [(".gimlet/api.yaml", "6")] == [(props["file"], props["line"]) for props in errors if "file" in props]
+    assert [{"title": "gimlet-ci"}] == [props for props in errors if "file" not in props]  # the exit-2 failure's own
 
 
 # --------------------------------------------------------------------------------------------------------------
