@@ -380,7 +380,7 @@ def _annotate(run: _Run, notes: Sequence[Note]) -> None:
     """Print the adapter's annotations of manifest problems (GitHub's ``::error file=…,line=…::``)."""
     if notes and hasattr(run, "adapter"):
         for line in run.adapter.annotate(run.env, notes):
-            run.print_command(line)
+            run.print_command(line)  # our own workflow command; its values are escaped by the adapter
 
 
 _STEP_IDS = {

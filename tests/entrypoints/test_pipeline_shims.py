@@ -195,11 +195,11 @@ def test_github_lint_command_annotates_the_manifest_lines(tmp_path: Path) -> Non
     assert 1 == result.returncode
     assert 0 == count
     annotations = _annotations(result.stderr)
-    errors = [(props["file"], props["line"], props["title"]) for kind, props, _ in annotations if kind == "error"]
+    errors = [(props["file"], props["line"], props["title"]) for kind, props, _ in annotations if "file" in props]
     assert (".gimlet/api.yaml", "6", "gimlet-ci: deploy.event") in errors
     for line in result.stdout.splitlines():  # every text problem has its annotation
         where = line.split(": ", 1)[0]
-        assert any(f"{p['file']}:{p.get('line')}" == where for _, p, _ in annotations), line
+        assert any(f"{p.get('file')}:{p.get('line')}" == where for _, p, _ in annotations), line
 
 
 def test_github_ship_refusal_annotates_the_manifest_line(tmp_path: Path) -> None:
@@ -388,3 +388,62 @@ def test_gitlab_lint_writes_a_code_quality_report(tmp_path: Path) -> None:
     assert [i["fingerprint"] for i in issues] == [i["fingerprint"] for i in json.loads(again.stdout)]
     assert len({i["fingerprint"] for i in issues}) == len(issues)
     assert {"major", "minor"} >= {i["severity"] for i in issues}
+
+
+def test_github_other_inputs_reach_the_artifact_and_explain_runs(tmp_path: Path) -> None:
+    """manifests, branch, fields, vars and debug through action.yml shape the dry-run body; require-manifests fails on
+    a missing folder; command explain prints Gimlet's verdict for the manifests folder the input names."""
+    checkout = _checkout(tmp_path)
+    (checkout / ".gimlet").rename(checkout / "deploy")
+    with GimletServer(token=TOKEN) as server:
+        inputs = {
+            "debug": "true",
+            "manifests": "deploy",
+            "branch": "release-1",
+            "fields": "docs=https://docs.example.com",
+            "vars": "A=1;B=2",
+        }
+        dry, _ = _github(tmp_path, checkout, server, inputs)
+        missing, missing_out = _github(tmp_path, checkout, server, {"require-manifests": "true"})
+        explained, _ = _github(tmp_path, checkout, server, {"command": "explain", "manifests": "deploy"})
+        count = server.request_count()
+
+    assert 0 == dry.returncode, dry.stderr
+    body = json.loads(dry.stdout)
+    assert "release-1" == body["version"]["branch"]
+    assert {"name": "docs", "url": "https://docs.example.com"} in body["items"]
+    assert ("1", "2") == (body["vars"]["A"], body["vars"]["B"])
+    assert {"my-app"} == {m["app"] for m in body["environments"]}
+    assert 2 == missing.returncode
+    assert "error" == missing_out["status"]
+    assert 0 == explained.returncode, explained.stderr
+    assert "deploy/staging.yaml" in explained.stdout
+    assert 0 == count
+
+
+def test_woodpecker_deploy_and_track_commands_take_the_ids_as_settings(tmp_path: Path) -> None:
+    """command: deploy with artifact_id releases it (from_secret credentials) and tracks it to the end; command: track
+    with artifact_id reads the artifact; without artifact_id the step names the setting and sends nothing."""
+    checkout = _checkout(tmp_path)
+    bin_dir = tmp_path / "bin"
+    _write_wrapper(bin_dir)
+    base = {**_base_env(tmp_path), "PATH": f"{bin_dir}:{SYSTEM_PATH}", **_woodpecker_ci_env(tmp_path)}
+    shim = ["/bin/sh", str(ENTRYPOINTS / "woodpecker-plugin.sh")]
+    with GimletServer(token=TOKEN, **FAST) as server:
+        credentials = {"gimlet_server": server.url, "gimlet_token": server.token}
+        shipped = _run(shim, {**base, **_woodpecker_settings(credentials)}, checkout)
+        (artifact,) = server.artifacts()
+        deploy = {**credentials, "command": "deploy", "artifact_id": artifact["id"], "env": "production"}
+        deployed = _run(shim, {**base, **_woodpecker_settings(deploy)}, checkout)
+        releases = server.request_count("POST", "/api/releases")
+        track = {**credentials, "command": "track", "artifact_id": artifact["id"], "wait": True}
+        tracked = _run(shim, {**base, **_woodpecker_settings(track)}, checkout)
+        before = server.request_count()
+        lacking = _run(shim, {**base, **_woodpecker_settings({**deploy, "artifact_id": ""})}, checkout)
+        after = server.request_count()
+
+    assert (0, 0, 0) == (shipped.returncode, deployed.returncode, tracked.returncode), deployed.stderr + tracked.stderr
+    assert 1 == releases
+    assert 2 == lacking.returncode
+    assert "ERROR the deploy command needs the `artifact_id` setting, which is empty" in lacking.stderr
+    assert before == after

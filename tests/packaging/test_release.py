@@ -398,7 +398,8 @@ def test_orb_publishes_dev_on_main_and_production_on_release_tags() -> None:
 
 
 def test_orb_command_tests_use_commands_the_orb_has() -> None:
-    """The command-tests job runs the orb's ship and gimlet-artifact-create commands with declared parameters."""
+    """The command-tests job runs the orb's ship, gimlet-artifact-create, lint and explain commands (the ones that
+    need no Gimlet) with declared parameters."""
     spec = importlib.util.spec_from_file_location("orbpack", Path(__file__).with_name("orbpack.py"))
     assert spec is not None
     assert spec.loader is not None
@@ -409,7 +410,7 @@ def test_orb_command_tests_use_commands_the_orb_has() -> None:
     used = [
         next(iter(step.items())) for step in steps if isinstance(step, dict) and next(iter(step)).startswith("gimlet/")
     ]
-    assert {"gimlet/ship", "gimlet/gimlet-artifact-create"} == {name for name, _ in used}
+    assert {"gimlet/ship", "gimlet/gimlet-artifact-create", "gimlet/lint", "gimlet/explain"} == {n for n, _ in used}
     for name, params in used:
         assert set(params) <= set(orb["commands"][name.removeprefix("gimlet/")]["parameters"])
 
