@@ -76,6 +76,9 @@ class Declaration:
     inputs: tuple[Inputs, ...] = ()
     secret: bool = False
     """Never shown: not in a repr, not in an error."""
+    handed_on: bool = False
+    """Its variable is what an earlier step hands on (CircleCI's ``$BASH_ENV``, GitLab's dotenv report, which
+    outranks a job's own variables): a platform input given explicitly wins over it."""
 
     @property
     def variable(self) -> str:
@@ -113,6 +116,8 @@ class Declaration:
             raw.strip() and source.upper() not in direct
         ):  # a variable an `env_var_name` parameter named: chosen explicitly
             return source, raw
+        if self.handed_on and raw.strip():  # given in this step, over what an earlier step handed on
+            return source, raw
         value = env.get(self.variable, "")
         if value.strip():
             return self.variable, value
@@ -135,11 +140,19 @@ def setting(
     option: Option | None = None,
     inputs: tuple[Inputs, ...] = (),
     secret: bool = False,
+    handed_on: bool = False,
 ) -> Any:
     """Declare a setting: a field of `Settings` with *default*, and everything the rest of gimlet-ci reads about it
     (see `Declaration`)."""
     declaration = Declaration(
-        name="", parse=parse, default=default, meaning=meaning, option=option, inputs=inputs, secret=secret
+        name="",
+        parse=parse,
+        default=default,
+        meaning=meaning,
+        option=option,
+        inputs=inputs,
+        secret=secret,
+        handed_on=handed_on,
     )
     return attrs.field(default=default, repr=not secret, metadata={_DECLARATION: declaration})
 
@@ -406,14 +419,16 @@ class Settings:
     artifact_id: str | None = setting(
         None,
         parse=_text,
-        inputs=_official("artifact_id"),
+        inputs=(*_official("artifact_id"), Inputs("gitlab", ("INPUT_ARTIFACT_ID",), "artifact-id")),
+        handed_on=True,
         meaning="the artifact `deploy` releases and `track` reads (the ship step's `artifact-id` output)",
     )
     """``GIMLET_ARTIFACT_ID``: what CircleCI's ``$BASH_ENV`` and GitLab's dotenv report hand to later steps."""
     release_id: str | None = setting(
         None,
         parse=_text,
-        inputs=_official("release_id"),
+        inputs=(*_official("release_id"), Inputs("gitlab", ("INPUT_RELEASE_ID",), "release-id")),
+        handed_on=True,
         meaning="the release or rollback `track` reads (the ship step's `release-id` output); wins over `artifact_id`",
     )
     rollback_to: str | None = setting(

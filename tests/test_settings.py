@@ -330,3 +330,23 @@ def test_a_server_holding_another_setting_is_an_error_that_does_not_show_it(valu
 
     assert "GIMLET_SERVER holds more than a URL: a space, or another NAME= after it" == e.value.message
     assert "tok-123" not in e.value.message + str(e.value.tip)
+
+
+@pytest.mark.parametrize(
+    ("platform", "given"),
+    [
+        ("circleci", {"PARAM_ARTIFACT_ID": "acme-app-222", "PARAM_RELEASE_ID": "r-222"}),
+        ("gitlab", {"INPUT_ARTIFACT_ID": "acme-app-222", "INPUT_RELEASE_ID": "r-222"}),
+    ],
+)
+def test_ids_given_to_a_step_win_over_the_ids_an_earlier_step_handed_on(platform: str, given: dict[str, str]) -> None:
+    """CircleCI's `$BASH_ENV` and GitLab's dotenv report hand `GIMLET_ARTIFACT_ID`/`GIMLET_RELEASE_ID` to later
+    steps; a later step that names its own ids (the orb's parameters, the components' inputs) reads those."""
+    from gimlet_ci.adapters import adapter_by_name  # noqa: PLC0415
+
+    handed_on = {"GIMLET_ARTIFACT_ID": "acme-app-111", "GIMLET_RELEASE_ID": "r-111"}
+    env = {**handed_on, **given}
+    settings = load_settings(options={}, env=env, inputs=adapter_by_name(platform).inputs(env))
+    assert ("acme-app-222", "r-222") == (settings.artifact_id, settings.release_id)
+    alone = load_settings(options={}, env=handed_on, inputs=adapter_by_name(platform).inputs(handed_on))
+    assert ("acme-app-111", "r-111") == (alone.artifact_id, alone.release_id)

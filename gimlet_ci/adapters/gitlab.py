@@ -19,19 +19,19 @@ from collections.abc import Mapping
 from gimlet_ci.adapters._common import (
     branch_from_ref,
     commit_or_none,
+    declared_inputs,
     finish,
     get,
     is_true,
     link_base,
     no_annotations,
-    no_inputs,
     no_startup_lines,
     non_empty,
     owner_of,
     parse_time,
     to_int,
 )
-from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, PlatformOutputs, ReadFile
+from gimlet_ci.adapters._context import CIContext, CommitInfo, Event, InputValue, PlatformOutputs, ReadFile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -135,9 +135,13 @@ def context(env: Mapping[str, str], read_file: ReadFile) -> CIContext:  # noqa: 
     return finish(ctx, env, contains="CI_", job_var=get(env, "CI_PIPELINE_ID"))
 
 
-# No input naming of its own (the official plugin's bare WAIT/ENV/APP are not read): settings come from GIMLET_*,
-# which the core reads.
-inputs = no_inputs
+def inputs(env: Mapping[str, str]) -> dict[str, InputValue]:
+    """The components' ``INPUT_ARTIFACT_ID`` and ``INPUT_RELEASE_ID`` (their ``artifact-id`` and ``release-id``
+    inputs): a dotenv report's ``GIMLET_*`` outranks a job's own variables, so the ids a job is given explicitly
+    come under names of their own. Every other setting comes from ``GIMLET_*`` (the official plugin's bare
+    WAIT/ENV/APP are not read)."""
+    return declared_inputs(env, NAME)
+
 
 DOTENV = "GIMLET_DOTENV"
 """The file the job names under ``artifacts: reports: dotenv:``; GitLab has no variable of its own for it."""

@@ -39,7 +39,10 @@ def _load() -> ModuleType:
 
 
 glcomponent = _load()
-BY_VARIABLE = {d.variable: d for d in SETTINGS}
+BY_VARIABLE = {
+    **{d.variable: d for d in SETTINGS},
+    **{name: d for d in SETTINGS for name in d.input_names("gitlab")},  # the ids, under names a dotenv report won't set
+}
 
 
 def _check(tmp_path: Path, documents: dict[str, Any]) -> subprocess.CompletedProcess[str]:
@@ -79,7 +82,7 @@ def test_the_schema_check_is_not_vacuous(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
 def test_inputs_are_settings_with_their_defaults_and_all_used(path: Path) -> None:
-    """Each job variable is GIMLET_<setting> fed by one input whose default is the setting's; every input is used;
+    """Each job variable is GIMLET_<setting> (or the setting's GitLab input name) fed by one input whose default is the setting's; every input is used;
     GIMLET_COMMAND is the component's command; a job writing GIMLET_DOTENV declares that file as its dotenv report."""
     header, _ = glcomponent.split(path)
     inputs = header["spec"]["inputs"]
