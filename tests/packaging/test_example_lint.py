@@ -55,5 +55,6 @@ EXAMPLES = [
 
 @pytest.mark.parametrize(("path", "read"), EXAMPLES, ids=[path.name + "-" + read.__name__ for path, read in EXAMPLES])
 def test_lint_steps_know_the_variables_the_ship_steps_pass(path: Path, read: Any) -> None:
+    """Every variable a ship step of the example passes is named in its lint step too (`vars`)."""
     shipped, linted = read(yaml.safe_load(path.read_text(encoding="utf-8")))
     assert [] == sorted(shipped - linted), path
