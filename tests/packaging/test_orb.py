@@ -307,3 +307,16 @@ def test_pipeline_examples_use_known_orb_jobs_and_parameters(orb: dict[str, Any]
     for job, params in calls:
         known = set(orb["jobs"][job.removeprefix("gimlet/")]["parameters"])
         assert set(params) - {"name", "requires", "context", "filters"} <= known
+
+
+@pytest.mark.parametrize("name", ["lint", "explain"])
+def test_manifest_commands_take_the_pipelines_vars(orb: dict[str, Any], name: str) -> None:
+    """lint and explain take `vars` as ship does: without it, a manifest using `{{ .DIGEST }}` from the pipeline fails
+    the orb's lint step (an unknown variable) although ship renders it; the lint job passes it on."""
+    command = orb["commands"][name]
+    assert "" == command["parameters"]["vars"]["default"]
+    assert "<< parameters.vars >>" == command["steps"][0]["run"]["environment"]["PARAM_VARS"]
+    if name == "lint":
+        job = orb["jobs"]["lint"]
+        assert "" == job["parameters"]["vars"]["default"]
+        assert "<< parameters.vars >>" == job["steps"][1]["lint"]["vars"]
