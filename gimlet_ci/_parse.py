@@ -91,7 +91,8 @@ def parse_vars(value: str, *, name: str) -> tuple[tuple[str, str], ...]:
     ``KEY=VALUE`` pairs, one per line, or separated by ``;`` when the text is one line. Each pair is split at its
     first ``=``; the value is kept verbatim (``=``, ``:`` and, in the multi-line form, ``;`` included), blank lines
     are skipped, and the key must be a template name (``{{ .KEY }}``: letters, digits, ``_``)."""
-    lines = value.splitlines() if "\n" in value or "\r" in value else value.split(";")
+    # Line breaks only (str.splitlines also splits at form feeds, U+2028 and other characters a value may hold).
+    lines = re.split(r"\r\n|\r|\n", value) if "\n" in value or "\r" in value else value.split(";")
     pairs: list[tuple[str, str]] = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():

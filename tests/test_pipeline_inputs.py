@@ -126,3 +126,10 @@ def test_gitlab_dotenv_report_leaves_out_a_value_with_a_line_break(tmp_path: Pat
     assert str(tmp_path / "r.env") == path
     assert "GIMLET_ARTIFACT_ID=acme/shop-1\nGIMLET_RELEASE_ID=\nGIMLET_STATUS=failed\n" == text
     assert () == gitlab.outputs({}, outcome).files
+
+
+def test_vars_split_at_line_breaks_only() -> None:
+    """A value may hold a form feed or U+2028: only CR, LF and CRLF end a pair in the multi-line form."""
+    assert (("A", "x\x0cy\u2028z"), ("B", "2"), ("C", "3")) == parse_vars(
+        "A=x\x0cy\u2028z\r\nB=2\rC=3", name="GIMLET_VARS"
+    )

@@ -345,7 +345,7 @@ def _missing_var(name: str, who: str) -> str:
     return (
         f"{{{{ .{name} }}}} is neither a variable {who} nor defined in .gimlet/vars: Gimlet fails"
         f" rendering (map has no entry for key {name!r}) unless the environment's gitops vars"
-        " define it"
+        " define it; a pipeline passes its own with the `vars` setting (GIMLET_VARS, --var)"
     )
 
 
