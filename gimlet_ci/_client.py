@@ -521,10 +521,10 @@ class GimletClient:
 
     def _find_by_key(self, artifact: Artifact, key: str) -> Artifact | None:
         """The artifact of *artifact*'s commit whose context carries *key*: every page of the commit's artifacts is
-        read (newest first) until it is found or the listing ends; the server's clock plays no part."""
+        read (newest first) until it is found or the listing ends; the server's clock plays no part. A version without
+        a repository or a sha (a pushed file may lack them) is looked up without that filter: "none found" would
+        post the artifact a second time."""
         version = artifact.version
-        if not version.repository_name or not version.sha:
-            return None
         offset = 0
         while True:
             page = self.list_artifacts(

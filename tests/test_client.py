@@ -439,3 +439,23 @@ def test_a_pushed_file_is_sent_as_it_is_plus_the_key_which_gimlet_merges_into_it
 
     assert {"A": "1", IDEMPOTENCY_KEY: "0b7f4ec4-3a5e-4d0f-9c55-61c2f6a1d7e2"} == kept["context"] == stored.context
     assert {"X": "y"} == kept["vars"]
+
+
+def test_unknown_outcome_of_an_artifact_without_sha_is_looked_up_not_posted_twice() -> None:
+    """A pushed file may have no sha (or no repository): after an unknown outcome the artifact is still looked up by
+    its key, with the filters it has, and adopted, never posted a second time."""
+    calls: list[str] = []
+    posted: list[httpx.Request] = []
+    no_sha = attrs.evolve(ARTIFACT, version=attrs.evolve(ARTIFACT.version, sha=""))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if request.method == "POST":
+            posted.append(request)
+            msg = "server closed the connection"
+            raise httpx.RemoteProtocolError(msg, request=request)
+        assert {"repository": "acme/shop", "limit": str(LOOKUP_PAGE)} == dict(request.url.params)
+        return text_plain(200, [stored_as_sent(posted[0])])
+
+    assert ARTIFACT_ID == client(handler).post_artifact(no_sha).id
+    assert ["POST", "GET"] == calls
