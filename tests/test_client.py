@@ -459,3 +459,29 @@ def test_unknown_outcome_of_an_artifact_without_sha_is_looked_up_not_posted_twic
 
     assert ARTIFACT_ID == client(handler).post_artifact(no_sha).id
     assert ["POST", "GET"] == calls
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("<html>Created</html>", id="not-json"),
+        pytest.param(json.dumps({**STORED, "id": "not-an-id"}), id="bad-id"),
+        pytest.param(json.dumps({**STORED, "id": ""}), id="no-id"),
+    ],
+)
+def test_an_unusable_answer_to_a_stored_post_names_the_key_to_look_for(answer: str) -> None:
+    """Gimlet answered 201 (it stored the artifact) but the answer cannot be used: exit 4, and the tip says the
+    artifact may be stored and names this run's key, so that running again does not post a second one."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return text_plain(201, answer)
+
+    with pytest.raises(GimletAPIError) as e:
+        client(handler).post_artifact(ARTIFACT)
+
+    key = json.loads(seen[0].content)["context"][IDEMPOTENCY_KEY]
+    assert (4, 1) == (e.value.exit_code, len(seen))
+    assert e.value.tip is not None
+    assert f"look for {IDEMPOTENCY_KEY}={key}" in e.value.tip
