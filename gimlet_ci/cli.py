@@ -4,7 +4,8 @@ It alone reads argv and ``os.environ``, writes to the streams, sets up logging, 
 line and an exit code (`_guarded`, the one error boundary), prints the JSON result and writes the platform's output
 files. What each command does is a function of ``gimlet_ci.commands`` that takes the environment, the adapter, the
 checkout and the parsed options, never prints, and returns what it ended with; `COMMANDS` is the one table of the
-commands, their options and how their results are shown.
+commands, their options (built by `gimlet_ci._options`) and how their results are shown; `gimlet_ci._signals` turns
+a CI's cancel into `Cancelled`.
 
 Each command's module is imported when it runs, so ``--version`` and ``context`` start fast.
 """
@@ -16,6 +17,8 @@ import os
 import sys
 import time
 
+from gimlet_ci import _options as options
+from gimlet_ci._signals import Signals
 from gimlet_ci._version import __version__
 
 TYPE_CHECKING = False
@@ -32,196 +35,6 @@ if TYPE_CHECKING:  # typing costs more start-up time than `--version` may take
 
 EXIT_INTERNAL = 70
 """A bug in gimlet-ci (an exception we did not expect); the message asks for a report."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as our one-line error with exit code 2.
-
-    argparse asks ``shutil`` for the terminal's width on every ``add_argument``; only help text needs it, so it is
-    asked for there, and start-up skips the import.
-    """
-
-    _columns = 78
-
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        if self.formatter_class not in (argparse.HelpFormatter, argparse.RawDescriptionHelpFormatter):
-            return super()._get_formatter()
-        return self.formatter_class(self.prog, width=self._columns)
-
-    def format_help(self) -> str:
-        import shutil  # noqa: PLC0415 - only help text needs the terminal's width
-
-        self._columns = shutil.get_terminal_size().columns - 2
-        return super().format_help()
-
-    def error(self, message: str) -> NoReturn:
-        from gimlet_ci.exceptions import ConfigError  # noqa: PLC0415 - `--version` imports no more than it prints
-
-        raise ConfigError(message, tip=f"see `{self.prog} --help`")
-
-
-# -- the options -----------------------------------------------------------------------------------------------------
-
-
-def _setting_options(p: argparse.ArgumentParser, *names: str, helps: Mapping[str, str] | None = None) -> None:
-    """The options of the settings *names*, as each setting declares them (*helps*: this command's own words)."""
-    from gimlet_ci._settings import BY_NAME  # noqa: PLC0415 - attrs stays off the `context` path
-
-    for name in names:
-        option = BY_NAME[name].option
-        assert option is not None  # noqa: S101 - a setting without an option is never listed
-        help_ = (helps or {}).get(name, option.help)
-        if option.sets is not None:
-            p.add_argument(option.name, dest=name, action="store_const", const=option.sets, default=None, help=help_)
-        elif option.repeated:
-            p.add_argument(option.name, dest=name, action="append", default=None, metavar=option.metavar, help=help_)
-        else:
-            p.add_argument(option.name, dest=name, metavar=option.metavar, help=help_)
-
-
-def _output(p: argparse.ArgumentParser, help_: str | None = None) -> None:
-    p.add_argument("--output", choices=("text", "json"), default="text", help=help_)
-
-
-def _server_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(p, "server", "timeout", "ca_bundle")
-    p.add_argument("--insecure", action="store_true", help="do not verify TLS (warned about on every run)")
-    _setting_options(p, "push")
-    _output(p, "json: one result object on stdout")
-
-
-def _ship_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(
-        p, "wait", "deploy", "env", "app", "dry_run", "manifests", "branch", "require_manifests", "fields", "vars"
-    )
-    _server_options(p)
-
-
-def _track_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("artifact_id", nargs="?", metavar="ARTIFACT_ID")
-    p.add_argument("--release", metavar="ID", help="track a release or rollback instead of an artifact")
-    _setting_options(p, "wait", helps={"wait": "wait until Gimlet reaches a verdict"})
-    _server_options(p)
-    p.add_argument(
-        "--raw",
-        action="store_true",
-        help="with --output json: print Gimlet's own tracking answer (as `gimlet artifact track -o json` does)",
-    )
-
-
-def _deploy_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--artifact", required=True, metavar="ID", help="the shipped artifact's id")
-    helps = {
-        "env": "environment to release to",
-        "app": "app to release (default: every app of the env)",
-        "wait": "track the release to the end (the default)",
-    }
-    _setting_options(p, "env", "app", "wait", helps=helps)
-    p.add_argument("--no-wait", action="store_true", help="queue the release and exit")
-    _server_options(p)
-
-
-def _rollback_options(p: argparse.ArgumentParser) -> None:
-    helps = {"env": "environment of the app (or GIMLET_ENV)", "app": "app to roll back (or GIMLET_APP)"}
-    _setting_options(p, "env", "app", helps=helps)
-    p.add_argument("--to", required=True, metavar="SHA", help="the gitops commit to roll back to")
-    _setting_options(p, "wait", helps={"wait": "track the rollback to the end (the default)"})
-    p.add_argument("--no-wait", action="store_true", help="queue the rollback and exit")
-    _server_options(p)
-
-
-def _push_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "file", metavar="FILE", help="the artifact body (what `ship --dry-run --output json` prints); - for stdin"
-    )
-    _setting_options(p, "wait", "deploy", "env", "app")
-    _server_options(p)
-
-
-def _read_options(p: argparse.ArgumentParser) -> None:
-    """The options of a command that only reads: the server's, and ``--output``."""
-    _setting_options(p, "server", "timeout", "ca_bundle")
-    p.add_argument("--insecure", action="store_true", help="do not verify TLS (warned about on every run)")
-    _output(p, "json: Gimlet's objects, as its API and the Go CLI's -o json show them")
-
-
-def _count(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        msg = f"{text!r} is not a whole number"
-        raise argparse.ArgumentTypeError(msg) from None
-
-
-def _artifacts_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repository", "--repo", metavar="OWNER/NAME", help="only this repository's artifacts")
-    p.add_argument("--branch", help="only artifacts of this branch")
-    p.add_argument("--event", choices=("push", "tag", "pr"), help="only artifacts of this git event")
-    p.add_argument(
-        "--source-branch",
-        metavar="BRANCH",
-        help="only pull requests from this branch (Gimlet compares it with the artifact's branch)",
-    )
-    p.add_argument("--sha", help="only artifacts of this commit (the full sha)")
-    p.add_argument("--since", metavar="TIME", help="stored at or after TIME: RFC 3339, or a duration ago (2h)")
-    p.add_argument("--until", metavar="TIME", help="stored before TIME: RFC 3339, or a duration ago (2h)")
-    p.add_argument("--limit", type=_count, default=10, metavar="N", help="at most N artifacts (default 10)")
-    p.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the N newest")
-    _read_options(p)
-
-
-def _releases_options(p: argparse.ArgumentParser) -> None:
-    helps = {"env": "the environment (or GIMLET_ENV)", "app": "only this app's releases (or GIMLET_APP)"}
-    _setting_options(p, "env", "app", helps=helps)
-    p.add_argument("--repository", "--repo", metavar="OWNER/NAME", help="only releases of this source repository")
-    p.add_argument("--since", metavar="TIME", help="from TIME: RFC 3339, or a duration ago (default: Gimlet's 30 days)")
-    p.add_argument("--limit", type=_count, default=10, metavar="N", help="at most N releases, -1 for all (default 10)")
-    p.add_argument("--reverse", action="store_true", help="oldest first")
-    _read_options(p)
-
-
-def _status_options(p: argparse.ArgumentParser) -> None:
-    helps = {"env": "the environment (or GIMLET_ENV)", "app": "only this app (or GIMLET_APP)"}
-    _setting_options(p, "env", "app", helps=helps)
-    _read_options(p)
-
-
-def _lint_options(p: argparse.ArgumentParser) -> None:
-    _setting_options(p, "manifests")
-    p.add_argument(
-        "--output",
-        choices=("text", "json", "codequality"),
-        default="text",
-        help="codequality: GitLab's Code Quality report (JSON) on stdout",
-    )
-
-
-def _explain_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--artifact",
-        metavar="FILE",
-        help="read an artifact body (what `ship --dry-run --output json` prints; - for stdin) as Gimlet's server would",
-    )
-    _setting_options(p, "manifests")
-    p.add_argument("--branch", help="evaluate for this branch")
-    p.add_argument("--tag", help="evaluate for this tag")
-    p.add_argument("--event", choices=("push", "pr", "tag"), help="evaluate for this event")
-    p.add_argument("--message", help="evaluate for this commit message")
-    _output(p)
-
-
-def _dev_server_options(p: argparse.ArgumentParser) -> None:
-    from gimlet_ci.devserver.arguments import add_arguments  # noqa: PLC0415 - the server's options, on demand
-
-    add_arguments(p)
-
-
-def _step_options(p: argparse.ArgumentParser) -> None:
-    del p  # every value comes from the settings: GIMLET_* and the platform's inputs
-
-
-def _demo_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--fast", action="store_true", help="short server delays")
 
 
 # -- the commands ----------------------------------------------------------------------------------------------------
@@ -443,22 +256,38 @@ def _demo(run: _Run, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Run]] = {
-    "context": ("print the normalised CI context of this run", _output, _context),
-    "ship": ("build the artifact, post it, and wait/deploy by the mode", _ship_options, _ship),
-    "push": ("post an artifact file (a dry run's body), then wait/deploy as ship does", _push_options, _push),
-    "track": ("read (or --wait for) the status of an artifact or a release", _track_options, _track),
-    "deploy": ("on-demand release of a shipped artifact, tracked to the end", _deploy_options, _deploy),
-    "rollback": ("roll an app back to an earlier gitops commit, tracked to the end", _rollback_options, _rollback),
-    "artifacts": ("list the shipped artifacts, newest first, with Gimlet's filters", _artifacts_options, _artifacts),
-    "releases": ("list the releases (gitops commits) of an environment, newest first", _releases_options, _releases),
-    "status": ("show what each app of an environment runs now", _status_options, _status),
-    "lint": ("check the .gimlet/ manifests; FILE:LINE: KEY: message per problem", _lint_options, _lint),
-    "explain": ("which manifests' deploy policies fire for this context, and why", _explain_options, _explain),
-    "dev-server": ("run a local Gimlet-compatible server on loopback", _dev_server_options, _dev_server),
-    "demo": ("ship this checkout to an embedded local server, wait, deploy, show the result", _demo_options, _demo),
+    "context": ("print the normalised CI context of this run", options.output, _context),
+    "ship": ("build the artifact, post it, and wait/deploy by the mode", options.ship, _ship),
+    "push": ("post an artifact file (a dry run's body), then wait/deploy as ship does", options.push, _push),
+    "track": ("read (or --wait for) the status of an artifact or a release", options.track, _track),
+    "deploy": ("on-demand release of a shipped artifact, tracked to the end", options.deploy, _deploy),
+    "rollback": (
+        "roll an app back to an earlier gitops commit, tracked to the end",
+        options.rollback,
+        _rollback,
+    ),
+    "artifacts": (
+        "list the shipped artifacts, newest first, with Gimlet's filters",
+        options.artifacts,
+        _artifacts,
+    ),
+    "releases": (
+        "list the releases (gitops commits) of an environment, newest first",
+        options.releases,
+        _releases,
+    ),
+    "status": ("show what each app of an environment runs now", options.status, _status),
+    "lint": ("check the .gimlet/ manifests; FILE:LINE: KEY: message per problem", options.lint, _lint),
+    "explain": ("which manifests' deploy policies fire for this context, and why", options.explain, _explain),
+    "dev-server": ("run a local Gimlet-compatible server on loopback", options.dev_server, _dev_server),
+    "demo": (
+        "ship this checkout to an embedded local server, wait, deploy, show the result",
+        options.demo,
+        _demo,
+    ),
     "step": (
         "run the command a pipeline step names (the command setting: ship, deploy, track, rollback, lint, explain)",
-        _step_options,
+        options.step,
         _step,
     ),
 }
@@ -529,7 +358,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     With *command*, only that command's options are added (the others are listed, for help and errors): building
     every option of every command costs more start-up time than ``gimlet-ci context`` may take.
     """
-    parser = _Parser(
+    parser = options.Parser(
         prog="gimlet-ci",
         description="Ship Gimlet artifacts from any CI, wait for their deploys, or release on demand.",
         epilog=_EPILOG,
@@ -549,7 +378,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "-q", "--quiet", action="count", default=0, help="less detail: -q warnings and errors, -qq errors"
     )
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR (the checkout)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=options.Parser)
     for name, (text, add_options, _) in COMMANDS.items():
         examples = "\n".join(f"  {line}" for line in EXAMPLES.get(name, ()))
         p = sub.add_parser(
@@ -594,7 +423,7 @@ class _Run:
         self.log_format = "console"
         self.outcome_printed = True
         """Whether ``--output json`` prints the outcome (not for an error before anything was sent)."""
-        self.signals = _Signals()
+        self.signals = Signals()
         """Cancellation by SIGINT, SIGTERM or SIGHUP while the command runs."""
 
     def scrub(self, text: str) -> str:
@@ -703,52 +532,6 @@ def _cancelled(run: _Run, e: Cancelled) -> int:
         run.outcome = Outcome(status="cancelled", message=message)
     _report_error(run, message, None, resume=e.resume)
     return e.exit_code
-
-
-class _Signals:
-    """SIGINT, SIGTERM and SIGHUP (a CI's cancel) raise `Cancelled` in the main thread while the command runs, once:
-    a second signal, or one after the command ended, is ignored so that the outputs get written."""
-
-    def __init__(self) -> None:
-        self.previous: dict[int, object] = {}
-        self.armed = False
-        self.caught: int | None = None
-
-    def arm(self) -> None:
-        import signal  # noqa: PLC0415 - a built-in module; only commands need it
-
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)  # Windows has no SIGHUP
-            if number is None:
-                continue
-            try:
-                self.previous[number] = signal.signal(number, self._handle)
-            except ValueError:  # not the main thread (main() called from a thread): signals are not ours
-                return
-        self.armed = True
-
-    def disarm(self) -> None:
-        self.armed = False
-
-    def restore(self) -> None:
-        import signal  # noqa: PLC0415
-
-        self.armed = False
-        for number, handler in self.previous.items():
-            if handler is not None:  # None: a handler not set from Python, which cannot be put back
-                signal.signal(number, handler)  # type: ignore[arg-type]
-        self.previous.clear()
-
-    def _handle(self, number: int, frame: object) -> None:
-        del frame
-        if not self.armed or self.caught is not None:
-            return
-        self.caught = number
-        import signal  # noqa: PLC0415
-
-        from gimlet_ci.exceptions import Cancelled  # noqa: PLC0415
-
-        raise Cancelled(signal.Signals(number).name, exit_code=128 + number)
 
 
 def _report_error(
