@@ -115,6 +115,12 @@ def _stored_tip(key: str, sha: str) -> str:
     )
 
 
+def _stored_anyway(error: BadResponse, key: str, sha: str) -> BadResponse:
+    """*error* about a success answer to ``POST /api/artifact`` that cannot be used: the artifact was stored, so its
+    tip says so and names the key, since running again without looking would post a second one."""
+    return error.carrying(tip=_stored_tip(key, sha) + (f"; {error.tip}" if error.tip else ""))
+
+
 class _UnknownOutcome(Exception):
     """Raised inside an attempt when a POST may or may not have been stored; *final* is the error to report."""
 
@@ -278,7 +284,10 @@ class GimletClient:
                 return self._adopt_or_resend(keyed, key, e)
             except _Cut as e:
                 raise self._after_cut(keyed, key, e.final) from e.final
-            stored = from_wire(self._json(response, "artifact answer"), Artifact, what="artifact answer")
+            try:
+                stored = from_wire(self._json(response, "artifact answer"), Artifact, what="artifact answer")
+            except BadResponse as e:
+                raise _stored_anyway(e, key, sha) from e
             if not stored.id:
                 msg = "Gimlet stored the artifact but its answer has no id"
                 raise BadResponse(
@@ -288,7 +297,10 @@ class GimletClient:
                     body=self._body(response),
                     tip=_stored_tip(key, sha),
                 )
-            self._check_artifact(stored.id, repository, "POST /api/artifact")
+            try:
+                self._check_artifact(stored.id, repository, "POST /api/artifact")
+            except BadResponse as e:
+                raise _stored_anyway(e, key, sha) from e
             return stored
 
         try:
@@ -521,10 +533,10 @@ class GimletClient:
 
     def _find_by_key(self, artifact: Artifact, key: str) -> Artifact | None:
         """The artifact of *artifact*'s commit whose context carries *key*: every page of the commit's artifacts is
-        read (newest first) until it is found or the listing ends; the server's clock plays no part."""
+        read (newest first) until it is found or the listing ends; the server's clock plays no part. A version without
+        a repository or a sha (a pushed file may lack them) is looked up without that filter: "none found" would
+        post the artifact a second time."""
         version = artifact.version
-        if not version.repository_name or not version.sha:
-            return None
         offset = 0
         while True:
             page = self.list_artifacts(

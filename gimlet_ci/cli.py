@@ -483,7 +483,12 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
             # annotation, `status=error`, step summary), while stdout stays free of a result nobody asked for.
             from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a failed run
 
-            message = f"{e.message} (TIP {e.tip})" if e.tip else e.message
+            tip = e.tip
+            if tip and getattr(run, "adapter", None) is not None:  # as the TIP line says it (`_report_error`)
+                from gimlet_ci._settings import in_platform_words  # noqa: PLC0415 - only for a failed run
+
+                tip = in_platform_words(tip, run.adapter.NAME)
+            message = f"{e.message} (TIP {tip})" if tip else e.message
             run.outcome = Outcome(status="error", message=run.scrub(message))
             run.outcome_printed = False
         _annotate(run, getattr(e, "notes", ()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -562,6 +563,30 @@ def test_a_configuration_error_on_github_is_reported_like_every_failure(repo: Pa
     assert "| Status | error |" in summary.read_text()
     assert TOKEN not in output.read_text() + summary.read_text()
     assert [f"::add-mask::{TOKEN}"] == [line for line in err.splitlines() if TOKEN in line]
+
+
+def test_a_configuration_error_annotation_gives_the_tip_in_the_platforms_words(repo: Path, tmp_path: Path) -> None:
+    """The `::error::` annotation and the step summary of an exit-2 error carry the TIP as the TIP line says it on
+    GitHub (the `manifests` input), not in the CLI's words (--manifests / GIMLET_MANIFESTS)."""
+    shutil.rmtree(repo / ".gimlet")
+    output, summary = tmp_path / "output", tmp_path / "summary.md"
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GIMLET_SERVER": "http://127.0.0.1:9",
+        "GIMLET_TOKEN": TOKEN,
+        "INPUT_REQUIRE_MANIFESTS": "true",
+    }
+    code, _, err = run(["--platform", "github", "-C", str(repo), "ship"], env)
+
+    assert 2 == code
+    tip = "create .gimlet/ with one YAML file per environment, or set the `manifests` input to their folder"
+    [annotation] = [line for line in err.splitlines() if line.startswith("::error")]
+    assert f"TIP {tip}" in err.splitlines()
+    assert annotation.endswith(f"no such manifest directory (TIP {tip})")
+    assert "GIMLET_MANIFESTS" not in annotation + summary.read_text()
+    assert "set the \\`manifests\\` input to their folder" in summary.read_text()  # Markdown-escaped
 
 
 def test_a_repository_with_no_commit_is_told_so(tmp_path: Path) -> None:

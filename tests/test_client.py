@@ -439,3 +439,49 @@ def test_a_pushed_file_is_sent_as_it_is_plus_the_key_which_gimlet_merges_into_it
 
     assert {"A": "1", IDEMPOTENCY_KEY: "0b7f4ec4-3a5e-4d0f-9c55-61c2f6a1d7e2"} == kept["context"] == stored.context
     assert {"X": "y"} == kept["vars"]
+
+
+def test_unknown_outcome_of_an_artifact_without_sha_is_looked_up_not_posted_twice() -> None:
+    """A pushed file may have no sha (or no repository): after an unknown outcome the artifact is still looked up by
+    its key, with the filters it has, and adopted, never posted a second time."""
+    calls: list[str] = []
+    posted: list[httpx.Request] = []
+    no_sha = attrs.evolve(ARTIFACT, version=attrs.evolve(ARTIFACT.version, sha=""))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if request.method == "POST":
+            posted.append(request)
+            msg = "server closed the connection"
+            raise httpx.RemoteProtocolError(msg, request=request)
+        assert {"repository": "acme/shop", "limit": str(LOOKUP_PAGE)} == dict(request.url.params)
+        return text_plain(200, [stored_as_sent(posted[0])])
+
+    assert ARTIFACT_ID == client(handler).post_artifact(no_sha).id
+    assert ["POST", "GET"] == calls
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("<html>Created</html>", id="not-json"),
+        pytest.param(json.dumps({**STORED, "id": "not-an-id"}), id="bad-id"),
+        pytest.param(json.dumps({**STORED, "id": ""}), id="no-id"),
+    ],
+)
+def test_an_unusable_answer_to_a_stored_post_names_the_key_to_look_for(answer: str) -> None:
+    """Gimlet answered 201 (it stored the artifact) but the answer cannot be used: exit 4, and the tip says the
+    artifact may be stored and names this run's key, so that running again does not post a second one."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return text_plain(201, answer)
+
+    with pytest.raises(GimletAPIError) as e:
+        client(handler).post_artifact(ARTIFACT)
+
+    key = json.loads(seen[0].content)["context"][IDEMPOTENCY_KEY]
+    assert (4, 1) == (e.value.exit_code, len(seen))
+    assert e.value.tip is not None
+    assert f"look for {IDEMPOTENCY_KEY}={key}" in e.value.tip

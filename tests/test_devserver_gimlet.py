@@ -157,6 +157,10 @@ def test_release_of_a_preview_with_a_broken_ingress_is_an_empty_500(client: http
         pytest.param({"limit": "0"}, 10, id="limit-0-is-10"),
         pytest.param({"offset": "2"}, 0, id="offset-without-limit-is-empty"),
         pytest.param({"limit": "3", "offset": "10"}, 2, id="limit-and-offset"),
+        # SQLite, Gimlet's default database: a negative LIMIT has no upper bound, a negative OFFSET is 0.
+        pytest.param({"limit": "-1"}, 12, id="negative-limit-is-all"),
+        pytest.param({"limit": "5", "offset": "-3"}, 5, id="negative-offset-is-0"),
+        pytest.param({"limit": "-1", "offset": "10"}, 2, id="negative-limit-with-offset"),
         pytest.param({"event": "Tag"}, 10, id="unknown-event-means-push"),
         pytest.param({"event": "tag"}, 0, id="tag-event"),
     ],

@@ -43,8 +43,9 @@ def _located(outcome: Outcome, addresses: Mapping[tuple[str, str], str]) -> Outc
     return attrs.evolve(outcome, deploys=_flows.with_addresses(outcome.deploys, addresses))
 
 
-_LAST_READ = 30.0
-"""Seconds the read of the last answer may take after the deadline passed."""
+_LAST_READ = 5.0
+"""Seconds the read of the last answer may take after the deadline passed (a quarter of the deadline when that is
+less, but at least one): the same short grace as the look-up of a POST the deadline cut (`LOOKUP_GRACE`)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -96,9 +97,16 @@ def track_raw(
             if e.outcome is None:
                 raise
             error, outcome = e, e.outcome
-        if isinstance(error, DeadlineExceeded):  # the last answer still gets a read of its own
-            client.deadline = Deadline(_LAST_READ, client.deadline.timing)
-        body = client.track_answer(artifact_id=artifact_id, release_id=release_id)
+        if not isinstance(error, DeadlineExceeded):
+            body = client.track_answer(artifact_id=artifact_id, release_id=release_id)
+            return RawTrack(body=body, outcome=outcome, error=error)
+        # The last answer still gets a read of its own, within a short grace: the deadline is not stretched.
+        grace = min(_LAST_READ, max(1.0, client.deadline.seconds / 4))
+        client.deadline = Deadline(grace, client.deadline.timing)
+        try:
+            body = client.track_answer(artifact_id=artifact_id, release_id=release_id)
+        except GimletCIError as e:
+            raise error from e  # the deadline's error, with the outcome so far
         return RawTrack(body=body, outcome=outcome, error=error)
 
 

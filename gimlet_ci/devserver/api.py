@@ -232,7 +232,10 @@ def _list_artifacts(state: State, request: Request, now: float) -> Response:  # 
             continue
         selected.append(stored)
     selected.sort(key=lambda s: s.echo.get("created", 0), reverse=True)  # stable: newest stored first within a second
-    page = selected[offset : offset + limit]
+    # As SQLite (Gimlet's default database) reads `LIMIT %d OFFSET %d`: no upper bound for a negative limit, a
+    # negative offset counts as 0 (PostgreSQL refuses both: a 500).
+    start = max(offset, 0)
+    page = selected[start:] if limit < 0 else selected[start : start + limit]
     return Response(200, encode(Slice(dx.ARTIFACT), [s.value for s in page]))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -424,6 +425,24 @@ def test_track_raw_of_a_failed_release_prints_it_and_exits_1(repo: Path, server:
     assert 1 == code
     assert "failure" == json.loads(out)["results"][0]["status"]
     assert "ERROR deploy failed" in err
+
+
+def test_track_raw_after_the_deadline_ends_within_the_short_grace(repo: Path, server: GimletServer) -> None:
+    """When the wait ends at the deadline, the last raw read gets a short grace (1 s for a 2 s deadline), not 30 s:
+    a server that drips its answers cannot stretch `track --raw --timeout 2s` to half a minute."""
+    env = creds(server)
+    _, out, _ = run(["--platform", "local", "-C", str(repo), "ship", "--output", "json"], env)
+    artifact_id = json.loads(out)["artifact_id"]
+    server.faults.drip, server.faults.drip_path = 0.1, "/api/eventArtifactTrack"  # ~30 s per answer
+
+    started = time.monotonic()
+    code, out, err = run(["track", artifact_id, "--wait", "--timeout", "2s", "--output", "json", "--raw"], env)
+    took = time.monotonic() - started
+
+    assert 3 == code, err
+    assert took < 6, f"took {took:.1f}s"  # the 2 s deadline, the 1 s grace, some slack
+    assert "ERROR the 2s deadline passed during GET /api/eventArtifactTrack" in err
+    assert (artifact_id, "timeout") == (json.loads(out)["artifact_id"], json.loads(out)["status"])
 
 
 def test_rollback_waits_by_default_like_deploy(server: GimletServer, released: dict[str, str]) -> None:
