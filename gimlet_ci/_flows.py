@@ -540,6 +540,15 @@ def _deploy_command(artifact_id: str, env: str, app: str | None) -> str:
     return f"gimlet-ci deploy --artifact {_quoted(artifact_id)} --env {_quoted(env)}{app_option}"
 
 
+def _checked_deploy_command(artifact_id: str, env: str, app: str | None) -> str:
+    """The `deploy` a cancellation during the release request resumes with, after a look at what Gimlet queued."""
+    app_option = f" --app {_quoted(app)}" if app else ""
+    return (
+        f"{_deploy_command(artifact_id, env, app)}  # only if `gimlet-ci releases --env {_quoted(env)}{app_option}`"
+        " lists no release of it: the request was on its way when the run was cancelled"
+    )
+
+
 def _quoted(text: str) -> str:
     import shlex  # noqa: PLC0415 - only for a cancellation's resume line
 
@@ -638,7 +647,8 @@ def _release(
     channel: Channel | None,
 ) -> Outcome:
     outcome = outcome or Outcome(artifact_id=artifact_id)
-    with _reported(outcome), _resumed_by(_deploy_command(artifact_id, env, app)):  # not made yet: deploy again
+    # Cancelled while the release request is out, Gimlet may have queued it: deploying again could queue a second.
+    with _reported(outcome), _resumed_by(_checked_deploy_command(artifact_id, env, app)):
         ticket = client.make_release(ReleaseRequest(env=env, app=app or "", artifact_id=artifact_id))
     outcome = attrs.evolve(outcome, release_id=ticket.id, status="shipped")
     with _reported(outcome):  # from here on, a cancellation resumes by tracking the release

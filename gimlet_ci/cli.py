@@ -476,6 +476,7 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
     try:
         return call()
     except GimletCIError as e:
+        run.signals.disarm()  # the run is ending: a signal now waits for the error line and the outputs
         if e.outcome is not None:
             run.outcome = e.outcome
         elif run.outcome is None and run.command in _OUTCOME_COMMANDS:
@@ -500,6 +501,7 @@ def _guarded(run: _Run, call: Callable[[], int]) -> int:
         run.say("ERROR interrupted")
         return 130
     except Exception as e:  # noqa: BLE001 - the one place that turns a bug into one line
+        run.signals.disarm()
         if run.verbosity > 0:
             import traceback  # noqa: PLC0415 - only a bug needs it
 
@@ -526,6 +528,10 @@ def _cancelled(run: _Run, e: Cancelled) -> int:
             import attrs  # noqa: PLC0415 - only for a cancelled run
 
             run.outcome = attrs.evolve(e.outcome, message=f"{message}; resume with: {e.resume}")
+    elif run.outcome is not None:  # the command had ended: what it knew is kept
+        import attrs  # noqa: PLC0415 - only for a cancelled run
+
+        run.outcome = attrs.evolve(run.outcome, status="cancelled", message=message)
     elif run.command in _OUTCOME_COMMANDS:
         from gimlet_ci._models import Outcome  # noqa: PLC0415 - only for a cancelled run
 
@@ -646,8 +652,13 @@ def main(
 
     run = _Run(os.environ if env is None else env, stdout or sys.stdout, stderr or sys.stderr)
     token = RUN_STARTED.set(started)
+    from gimlet_ci.exceptions import Cancelled  # noqa: PLC0415 - as `_guarded`
+
     try:
-        code = _guarded(run, lambda: _run_command(run, args))
+        try:
+            code = _guarded(run, lambda: _run_command(run, args))
+        except Cancelled as e:  # a signal just as the command returned, before the disarm below
+            code = _cancelled(run, e)
         run.signals.disarm()  # from here on a signal waits for the outputs
         outcome = run.outcome
         if outcome is not None:

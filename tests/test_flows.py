@@ -196,3 +196,29 @@ def test_a_server_error_while_tracking_carries_the_outcome_so_far() -> None:
     assert expected == e.value.outcome
     assert isinstance(e.value.__cause__, GimletAPIError)
     assert e.value.__cause__.outcome is None
+
+
+def test_a_cancel_during_the_release_request_resumes_with_a_look_first() -> None:
+    """SIGTERM while the release request is out: Gimlet may have queued it, so the resume line's `deploy` is only to
+    be run when `gimlet-ci releases` lists no release of the artifact (a bare `deploy` could release twice)."""
+    from gimlet_ci._flows import release  # noqa: PLC0415
+    from gimlet_ci.exceptions import Cancelled  # noqa: PLC0415
+
+    class Client:
+        def make_release(self, request: object) -> object:
+            del request
+            raise Cancelled("SIGTERM", exit_code=143)
+
+    with pytest.raises(Cancelled) as caught:
+        release(Client(), artifact_id="acme/shop-1", env="production", app="shop", wait=False)  # type: ignore[arg-type]
+    assert caught.value.outcome is not None
+    assert ("acme/shop-1", None, "cancelled") == (
+        caught.value.outcome.artifact_id,
+        caught.value.outcome.release_id,
+        caught.value.outcome.status,
+    )
+    assert (
+        "gimlet-ci deploy --artifact acme/shop-1 --env production --app shop"
+        "  # only if `gimlet-ci releases --env production --app shop` lists no release of it:"
+        " the request was on its way when the run was cancelled"
+    ) == caught.value.resume

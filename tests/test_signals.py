@@ -234,3 +234,49 @@ def test_a_signal_while_tracking_says_how_to_track_again(tmp_path: Path) -> None
     assert (0, 129) == (shipped.returncode, exit_code), err
     assert (artifact_id, "cancelled") == (json.loads(out)["artifact_id"], json.loads(out)["status"])
     assert [f"resume with: gimlet-ci track {artifact_id} --wait"] == [line for line in err if line.startswith("resume")]
+
+
+@pytest.mark.parametrize("where", ["while the error is reported", "just after the command returned"])
+def test_a_signal_at_the_end_of_the_run_never_gives_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A signal that lands while an error line is being written, or after the command returned but before the outputs
+    are written, ends in one line and an exit code, never a traceback; the ids known so far are kept."""
+    import io  # noqa: PLC0415
+
+    from gimlet_ci import cli  # noqa: PLC0415
+    from gimlet_ci._models import Outcome  # noqa: PLC0415
+
+    def deliver(run: Any) -> None:  # what the armed handler does when SIGTERM arrives now
+        run.signals._handle(signal.SIGTERM, None)
+
+    if where == "while the error is reported":
+        report = cli._report_error
+
+        def reporting(run: Any, *args: Any, **kwargs: Any) -> None:
+            deliver(run)
+            report(run, *args, **kwargs)
+
+        monkeypatch.setattr(cli, "_report_error", reporting)
+        expected = 2  # the configuration error's code: the signal waits for the error line
+    else:
+        guarded = cli._guarded
+        calls: list[int] = []
+
+        def returning(run: Any, call: Any) -> int:  # the command's boundary returned; the signal comes before disarm
+            code = guarded(run, call)
+            if not calls:
+                calls.append(code)
+                run.outcome = Outcome(artifact_id="acme/shop-1", status="succeeded")
+                deliver(run)
+            return code
+
+        monkeypatch.setattr(cli, "_guarded", returning)
+        expected = 143
+    err = io.StringIO()
+    command = "ship" if where == "while the error is reported" else "context"  # ship: no server set, exit 2
+    code = cli.main(["-C", str(tmp_path), command], {}, stdout=io.StringIO(), stderr=err)
+    assert expected == code, err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    if expected == 143:
+        assert "ERROR cancelled by SIGTERM" in err.getvalue()
