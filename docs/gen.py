@@ -443,8 +443,9 @@ _EXIT_MEANING = {
     1: "Gimlet reported a failure (or `lint` found an error).",
     2: "Usage or configuration error, found before anything was sent.",
     3: (
-        "The deadline (`--timeout`, `GIMLET_TIMEOUT`, default `10m`) passed while waiting; "
-        "retries it cuts short end with exit 4."
+        "The deadline (`--timeout`, `GIMLET_TIMEOUT`, default `10m`, counted from the command's start) passed: "
+        "while waiting, or while a request was out (the ids already known are reported, an artifact whose POST it "
+        "cut is looked up first); retries it cuts short, and a server that answered nothing all run, end with exit 4."
     ),
     4: (
         "The server could not be reached or answered with an error, after retries; or it cannot tell what the wait "
@@ -468,8 +469,8 @@ def exit_codes_page() -> str:
             """
             Every error is one `ERROR ...` line on stderr saying what failed, with which value, often followed by a
             `TIP ...` line saying what to do; no traceback. With `--output json` the result object is still printed
-            on stdout when the command fails after the artifact was shipped, with `status` `failed`, `timeout` or
-            `error`.
+            on stdout when the command fails after the artifact was shipped, with `status` `failed`, `timeout`,
+            `error` or `cancelled`.
             """
         ),
         "",

@@ -127,11 +127,16 @@ def _reading(p: argparse.ArgumentParser) -> None:
 
 
 def _count(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        msg = f"{text!r} is not a whole number"
-        raise argparse.ArgumentTypeError(msg) from None
+    """A number of items: ASCII digits only (``int`` would also take ``٣`` and ``1_0``), 0 or more."""
+    if not (text.isascii() and text.isdigit()):
+        msg = f"{text!r} is not a whole number of 0 or more"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
+def _count_or_all(text: str) -> int:
+    """`_count`, or -1 for "all" (Gimlet's own word for no limit on releases)."""
+    return -1 if text == "-1" else _count(text)
 
 
 def artifacts(p: argparse.ArgumentParser) -> None:
@@ -156,7 +161,9 @@ def releases(p: argparse.ArgumentParser) -> None:
     _declared(p, "env", "app", helps=helps)
     p.add_argument("--repository", "--repo", metavar="OWNER/NAME", help="only releases of this source repository")
     p.add_argument("--since", metavar="TIME", help="from TIME: RFC 3339, or a duration ago (default: Gimlet's 30 days)")
-    p.add_argument("--limit", type=_count, default=10, metavar="N", help="at most N releases, -1 for all (default 10)")
+    p.add_argument(
+        "--limit", type=_count_or_all, default=10, metavar="N", help="at most N releases, -1 for all (default 10)"
+    )
     p.add_argument("--reverse", action="store_true", help="oldest first")
     _reading(p)
 

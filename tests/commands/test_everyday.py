@@ -262,6 +262,8 @@ def test_artifacts_bad_values_are_one_line_exit_2(server: GimletServer) -> None:
         (["--since", "yesterday"], "--since 'yesterday' is neither an RFC 3339 time nor a duration"),
         (["--limit", "ten"], "'ten' is not a whole number"),
         (["--limit", "0"], "--limit 0 asks for no artifacts"),
+        (["--offset", "-5"], "'-5' is not a whole number of 0 or more"),  # Gimlet on SQLite would read it as 0
+        (["--limit", "٣"], "is not a whole number of 0 or more"),  # an Arabic-Indic 3: int() takes it
         (["--event", "merge"], "invalid choice: 'merge'"),
     ]:
         code, _, err = run(["artifacts", *args], creds(server))
