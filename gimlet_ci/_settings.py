@@ -421,7 +421,10 @@ class Settings:
         parse=_text,
         inputs=(*_official("artifact_id"), Inputs("gitlab", ("INPUT_ARTIFACT_ID",), "artifact-id")),
         handed_on=True,
-        meaning="the artifact `deploy` releases and `track` reads (the ship step's `artifact-id` output)",
+        meaning=(
+            "the artifact `deploy` releases and `track` reads (the ship step's `artifact-id` output); a platform input"
+            " given wins over `GIMLET_ARTIFACT_ID`, which earlier steps hand on"
+        ),
     )
     """``GIMLET_ARTIFACT_ID``: what CircleCI's ``$BASH_ENV`` and GitLab's dotenv report hand to later steps."""
     release_id: str | None = setting(
@@ -429,7 +432,10 @@ class Settings:
         parse=_text,
         inputs=(*_official("release_id"), Inputs("gitlab", ("INPUT_RELEASE_ID",), "release-id")),
         handed_on=True,
-        meaning="the release or rollback `track` reads (the ship step's `release-id` output); wins over `artifact_id`",
+        meaning=(
+            "the release or rollback `track` reads (the ship step's `release-id` output); wins over `artifact_id`;"
+            " a platform input given wins over `GIMLET_RELEASE_ID`, which earlier steps hand on"
+        ),
     )
     rollback_to: str | None = setting(
         None,
