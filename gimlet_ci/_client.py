@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import shlex
 import ssl
 import uuid
 from collections.abc import Iterator, Mapping
@@ -50,6 +51,7 @@ from gimlet_ci._retry import (
 from gimlet_ci._version import __version__
 from gimlet_ci.exceptions import (
     BadResponse,
+    Cancelled,
     ConfigError,
     DeadlineExceeded,
     GimletAPIError,
@@ -112,6 +114,17 @@ def _stored_tip(key: str, sha: str) -> str:
     return (
         f"the artifact may have been stored: look for {IDEMPOTENCY_KEY}={key} in the context of the artifacts of "
         f"{sha[:12]} before shipping again, a second one could deploy twice"
+    )
+
+
+def _cancelled_post_resume(key: str, repository: str, sha: str) -> str:
+    """What a run cancelled while its artifact POST was out resumes with: a look for the artifact the key marks."""
+    filters = "".join(
+        f" --{name} {shlex.quote(value)}" for name, value in (("repo", repository), ("sha", sha)) if value
+    )
+    return (
+        f"gimlet-ci artifacts{filters} --output json  # the artifact may have been stored: if one has"
+        f" {IDEMPOTENCY_KEY}={key} in its context, track it instead of shipping again"
     )
 
 
@@ -309,6 +322,8 @@ class GimletClient:
             if e is self._hang:
                 raise e.carrying(tip=f"{_HANG_TIP}; {_stored_tip(key, sha)}") from e
             raise
+        except Cancelled as e:  # the POST may be stored: the resume looks before anyone ships again
+            raise e.carrying(resume=_cancelled_post_resume(key, repository, sha)) from e
         self.shipped_ids.add(stored.id)
         return stored
 

@@ -485,3 +485,25 @@ def test_an_unusable_answer_to_a_stored_post_names_the_key_to_look_for(answer: s
     assert (4, 1) == (e.value.exit_code, len(seen))
     assert e.value.tip is not None
     assert f"look for {IDEMPOTENCY_KEY}={key}" in e.value.tip
+
+
+def test_a_cancel_while_the_artifact_post_is_out_resumes_with_a_look_for_its_key() -> None:
+    """SIGTERM while the POST is on its way: Gimlet may have stored it, so the resume line lists the commit's
+    artifacts and names the key to look for, instead of leaving a re-run to ship a second one."""
+    from gimlet_ci.exceptions import Cancelled  # noqa: PLC0415
+
+    keys: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        keys.append(json.loads(request.content)["context"][IDEMPOTENCY_KEY])
+        raise Cancelled("SIGTERM", exit_code=143)
+
+    with pytest.raises(Cancelled) as caught:
+        client(handler).post_artifact(ARTIFACT)
+
+    [key] = keys
+    repository, sha = ARTIFACT.version.repository_name, ARTIFACT.version.sha
+    assert (
+        f"gimlet-ci artifacts --repo {repository} --sha {sha} --output json  # the artifact may have been stored:"
+        f" if one has {IDEMPOTENCY_KEY}={key} in its context, track it instead of shipping again"
+    ) == caught.value.resume
