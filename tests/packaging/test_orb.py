@@ -210,30 +210,64 @@ SAMPLES = {
 }
 
 
-def test_install_command_installs_the_orb_version_and_puts_it_on_path(tmp_path: Path) -> None:
-    """install.sh runs `python -m pip install --user gimlet-ci==<version>` and adds pip's user scripts to PATH in
-    BASH_ENV, then runs the installed gimlet-ci."""
-    scripts = tmp_path / "user-bin"
-    scripts.mkdir()
+def _fake_python(tmp_path: Path, *, venv_works: bool) -> tuple[Path, Path]:
+    """A python3 whose `-m venv DIR` makes DIR/bin/python (logging its pip arguments) and DIR/bin/gimlet-ci."""
     log = tmp_path / "pip-args"
+    inner = f'#!/bin/sh\necho "$@" > "{log}"\n'
+    tool = "#!/bin/sh\necho gimlet-ci 9.9.9\n"
     fake = tmp_path / "python3"
-    fake.write_text(
-        f'#!/bin/sh\nif [ "$1" = "-m" ]; then echo "$@" > "{log}"; exit 0; fi\necho "{scripts}"\n', encoding="utf-8"
+    body = (
+        '#!/bin/sh\nset -e\n[ "$1 $2" = "-m venv" ] || exit 3\n'
+        + ("exit 1\n" if not venv_works else "")
+        + f'mkdir -p "$3/bin"\nprintf %s \'{inner}\' > "$3/bin/python"\nprintf %s \'{tool}\' > "$3/bin/gimlet-ci"\n'
+        + 'chmod +x "$3/bin/python" "$3/bin/gimlet-ci"\n'
     )
+    fake.write_text(body, encoding="utf-8")
     fake.chmod(0o755)
-    (scripts / "gimlet-ci").write_text("#!/bin/sh\necho gimlet-ci 9.9.9\n", encoding="utf-8")
-    (scripts / "gimlet-ci").chmod(0o755)
+    return fake, log
+
+
+def test_install_command_installs_the_orb_version_and_puts_it_on_path(tmp_path: Path) -> None:
+    """install.sh makes a virtual environment of its own (pip --user fails on PEP 668 system Pythons), pip installs
+    gimlet-ci==<version> there, adds its bin to PATH in BASH_ENV, then runs the installed gimlet-ci."""
+    fake, log = _fake_python(tmp_path, venv_works=True)
+    home = tmp_path / "home"
+    home.mkdir()
     bash_env = tmp_path / "bash_env"
-    env = {"PATH": "/usr/bin:/bin", "PARAM_PYTHON": str(fake), "PARAM_VERSION": "0.1.0", "BASH_ENV": str(bash_env)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "PARAM_PYTHON": str(fake),
+        "PARAM_VERSION": "0.1.0",
+        "BASH_ENV": str(bash_env),
+    }
     result = subprocess.run(
         ["/bin/bash", str(SRC / "scripts/install.sh")], env=env, capture_output=True, text=True, check=False
     )
     assert 0 == result.returncode, result.stderr
-    assert "-m pip install --user --disable-pip-version-check --no-input gimlet-ci==0.1.0" == log.read_text().strip()
-    assert f'export PATH="{scripts}:$PATH"' == bash_env.read_text(encoding="utf-8").strip()
+    assert "-m pip install --disable-pip-version-check --no-input gimlet-ci==0.1.0" == log.read_text().strip()
+    venv_bin = home / ".gimlet-ci" / "venv" / "bin"
+    assert f'export PATH="{venv_bin}:$PATH"' == bash_env.read_text(encoding="utf-8").strip()
     assert "gimlet-ci 9.9.9" in result.stdout
     install = orbpack.pack(SRC)["commands"]["install"]
     assert _pyproject_version() == install["parameters"]["version"]["default"]
+
+
+def test_install_command_without_venv_is_one_error_line(tmp_path: Path) -> None:
+    """A Python without its venv module: one ERROR line naming the interpreter, a TIP in the orb's words, exit 2."""
+    fake, _ = _fake_python(tmp_path, venv_works=False)
+    bash_env = tmp_path / "bash_env"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PARAM_PYTHON": str(fake), "BASH_ENV": str(bash_env)}
+    result = subprocess.run(
+        ["/bin/bash", str(SRC / "scripts/install.sh")], env=env, capture_output=True, text=True, check=False
+    )
+    assert 2 == result.returncode
+    errors = [line for line in result.stderr.splitlines() if line.startswith(("ERROR", "TIP"))]
+    assert [
+        f"ERROR the install command could not make a virtual environment with '{fake}' (python3 -m venv)",
+        "TIP use an image with Python 3.10 or newer and its venv module (cimg/python), or set the orb parameter python",
+    ] == errors
+    assert not bash_env.exists()
 
 
 def test_executor_takes_a_resource_class_and_every_job_passes_it_on(orb: dict[str, Any]) -> None:
