@@ -109,8 +109,11 @@ def in_json_body(body: bytes, secret: str) -> bool:
         return True
     import json  # noqa: PLC0415 - only for a body
 
+    # As Go's decoder reads it: every member of an object, a repeated key's earlier ones too (Go merges them, where
+    # `json.loads` keeps the last), and the first JSON value even with text after it (a stream decoder's read).
+    decoder = json.JSONDecoder(object_pairs_hook=list)
     try:
-        data = json.loads(body)
+        data, _ = decoder.raw_decode(body.decode("utf-8", "replace").lstrip(" \t\r\n"))
     except (ValueError, RecursionError):
         return False
     pending = [data]
@@ -119,9 +122,6 @@ def in_json_body(body: bytes, secret: str) -> bool:
         if isinstance(item, str):
             if secret in item:
                 return True
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
+        elif isinstance(item, list | tuple):
             pending.extend(item)
     return False

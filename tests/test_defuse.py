@@ -132,3 +132,18 @@ def test_an_outcome_is_scrubbed_field_by_field() -> None:
     assert f"echo {REDACTED}" == scrubbed.message
     assert f"m {REDACTED}" == scrubbed.deploys[0].message
     assert TOKEN not in repr(scrubbed)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"version": {"message": "%s"}, "version": {"sha": "abc"}}',  # a repeated key: Go merges, json.loads drops
+        b'{"context": {"K": "%s"}} trailing text',  # Go's stream decoder reads the first value only
+    ],
+    ids=["repeated-key", "first-value"],
+)
+def test_the_token_check_reads_the_body_as_go_does(body: bytes) -> None:
+    """The token, written with escapes that hide it from a byte search, is found where Gimlet's decoder would keep
+    it: in an earlier member of a repeated key, and in the first JSON value of a body with text after it."""
+    hidden = "".join(f"\\u{ord(c):04x}" for c in TOKEN).encode()
+    assert in_json_body(body.replace(b"%s", hidden), TOKEN)
