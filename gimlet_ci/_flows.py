@@ -534,17 +534,20 @@ def _track_command(outcome: Outcome) -> str | None:
     return None
 
 
+def _target(env: str, app: str | None) -> str:
+    """``--env ENV [--app APP]``, quoted for a shell."""
+    return f"--env {_quoted(env)}" + (f" --app {_quoted(app)}" if app else "")
+
+
 def _deploy_command(artifact_id: str, env: str, app: str | None) -> str:
     """The command that makes the on-demand release a cancelled ship did not make yet."""
-    app_option = f" --app {_quoted(app)}" if app else ""
-    return f"gimlet-ci deploy --artifact {_quoted(artifact_id)} --env {_quoted(env)}{app_option}"
+    return f"gimlet-ci deploy --artifact {_quoted(artifact_id)} {_target(env, app)}"
 
 
 def _checked_deploy_command(artifact_id: str, env: str, app: str | None) -> str:
     """The `deploy` a cancellation during the release request resumes with, after a look at what Gimlet queued."""
-    app_option = f" --app {_quoted(app)}" if app else ""
     return (
-        f"{_deploy_command(artifact_id, env, app)}  # only if `gimlet-ci releases --env {_quoted(env)}{app_option}`"
+        f"{_deploy_command(artifact_id, env, app)}  # only if `gimlet-ci releases {_target(env, app)}`"
         " lists no release of it: the request was on its way when the run was cancelled"
     )
 

@@ -24,7 +24,7 @@ from gimlet_ci._version import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs more start-up time than `--version` may take
     from collections.abc import Callable, Mapping, Sequence
-    from typing import NoReturn, TextIO
+    from typing import Any, NoReturn, TextIO
 
     from gimlet_ci._models import Note, Outcome
     from gimlet_ci.adapters import Adapter
@@ -105,28 +105,31 @@ def _push(run: _Run, args: argparse.Namespace) -> int:
 
 
 def _artifacts(run: _Run, args: argparse.Namespace) -> int:
-    from gimlet_ci.commands.listing import artifacts, as_json, format_artifacts  # noqa: PLC0415
+    from gimlet_ci.commands.listing import artifacts, format_artifacts  # noqa: PLC0415
 
-    found = artifacts(run.env, run.adapter, options=vars(args))
-    if args.output == "json":
-        run.out_json(_json([as_json(a) for a in found], run.secrets))
-    elif found:
-        run.out(format_artifacts(found))
-    else:
-        run.say("No artifacts match")
-    return 0
+    return _listed(
+        run, args, artifacts(run.env, run.adapter, options=vars(args)), format_artifacts, "No artifacts match"
+    )
 
 
 def _releases(run: _Run, args: argparse.Namespace) -> int:
-    from gimlet_ci.commands.listing import as_json, format_releases, releases  # noqa: PLC0415
+    from gimlet_ci.commands.listing import format_releases, releases  # noqa: PLC0415
 
-    found = releases(run.env, run.adapter, options=vars(args))
+    return _listed(run, args, releases(run.env, run.adapter, options=vars(args)), format_releases, "No releases match")
+
+
+def _listed(
+    run: _Run, args: argparse.Namespace, found: Sequence[Any], format_text: Callable[[Any], str], nothing: str
+) -> int:
+    """Show a listing: Gimlet's objects with ``--output json``, else the table, or *nothing* on stderr when empty."""
+    from gimlet_ci.commands.listing import as_json  # noqa: PLC0415
+
     if args.output == "json":
-        run.out_json(_json([as_json(r) for r in found], run.secrets))
+        run.out_json(_json([as_json(item) for item in found], run.secrets))
     elif found:
-        run.out(format_releases(found))
+        run.out(format_text(found))
     else:
-        run.say("No releases match")
+        run.say(nothing)
     return 0
 
 
