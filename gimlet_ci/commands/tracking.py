@@ -7,12 +7,13 @@ import re
 from collections.abc import Mapping
 
 import attrs
-import structlog
 
 from gimlet_ci import _flows
 from gimlet_ci._client import GimletClient, connect
+from gimlet_ci._log import log
 from gimlet_ci._models import Outcome
 from gimlet_ci._retry import Deadline
+from gimlet_ci._settings import Settings
 from gimlet_ci.adapters import Adapter
 from gimlet_ci.commands import load, required
 from gimlet_ci.exceptions import DeadlineExceeded, GimletCIError, GimletFailure
@@ -33,7 +34,7 @@ def _addresses(client: GimletClient, artifact_id: str) -> Mapping[tuple[str, str
     try:
         stored = client.list_artifacts(repository=match.group("repository"), sha="", limit=50)
     except GimletCIError as e:
-        structlog.get_logger("gimlet_ci").debug("gimlet_ci.address_lookup_failed", error=e.message)
+        log.debug("gimlet_ci.address_lookup_failed", error=e.message)
         return {}
     found = next((artifact for artifact in stored if artifact.id == artifact_id), None)
     return deploy_addresses(artifact_body(found)) if found is not None else {}
@@ -60,6 +61,15 @@ class RawTrack:
     """The failure or timeout the wait ended with, raised after the answer is printed."""
 
 
+def _track_settings(
+    env: Mapping[str, str], adapter: Adapter, options: Mapping[str, object], tracked: str | None
+) -> Settings:
+    """The settings of a `track` of *tracked* (its artifact or release id), which must be given."""
+    ids_tip = "the ids are printed by `gimlet-ci ship` and in its --output json"
+    required(tracked, "track needs an ARTIFACT_ID or --release ID", tip=ids_tip)
+    return load(env, adapter, options)
+
+
 def track(
     env: Mapping[str, str],
     adapter: Adapter,
@@ -69,9 +79,7 @@ def track(
     release_id: str | None,
 ) -> Outcome:
     """One status read of an artifact or a release (or rollback), or with ``wait`` until Gimlet reaches a verdict."""
-    ids_tip = "the ids are printed by `gimlet-ci ship` and in its --output json"
-    required(artifact_id or release_id, "track needs an ARTIFACT_ID or --release ID", tip=ids_tip)
-    settings = load(env, adapter, options)
+    settings = _track_settings(env, adapter, options, artifact_id or release_id)
     with connect(settings) as client:
         return _flows.track(client, artifact_id=artifact_id, release_id=release_id, wait=settings.wait)
 
@@ -86,9 +94,7 @@ def track_raw(
 ) -> RawTrack:
     """`track`, then one more read whose answer is kept as Gimlet wrote it (what the Go CLI's ``track -o json``
     prints); a failed verdict or a timeout is returned with it, not raised."""
-    ids_tip = "the ids are printed by `gimlet-ci ship` and in its --output json"
-    required(artifact_id or release_id, "track needs an ARTIFACT_ID or --release ID", tip=ids_tip)
-    settings = load(env, adapter, options)
+    settings = _track_settings(env, adapter, options, artifact_id or release_id)
     with connect(settings) as client:
         error: GimletCIError | None = None
         try:
