@@ -40,6 +40,22 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def github_push_env(repo: Path, *, output: Path, summary: Path, **extra: str) -> dict[str, str]:
+    """GitHub Actions' variables for a push of *repo*'s HEAD to main of acme/shop, writing its outputs to *output*
+    and its step summary to *summary*; *extra* adds or replaces variables."""
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_SHA": git(repo, "rev-parse", "HEAD"),
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        **extra,
+    }
+
+
 def make_repo(
     root: Path,
     *,

@@ -34,7 +34,7 @@ from gimlet_ci.adapters import CIContext
 from gimlet_ci.cli import main
 from gimlet_ci.exceptions import GimletAPIError, ServerUnreachable
 from gimlet_ci.testing import GimletServer
-from tests.helpers import git, make_repo
+from tests.helpers import git, github_push_env, make_repo
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -554,17 +554,7 @@ def _real_time_rows(repo: Path) -> list[str]:
 
 
 def _github(repo: Path, tmp: Path, **extra: str) -> dict[str, str]:
-    return {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": "acme/shop",
-        "GITHUB_SHA": git(repo, "rev-parse", "HEAD"),
-        "GITHUB_REF": "refs/heads/main",
-        "GITHUB_EVENT_NAME": "push",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_OUTPUT": str(tmp / "output"),
-        "GITHUB_STEP_SUMMARY": str(tmp / "summary"),
-        **extra,
-    }
+    return github_push_env(repo, output=tmp / "output", summary=tmp / "summary", **extra)
 
 
 def _write(name: str, text: str) -> Callable[[Path, Path], dict[str, str]]:

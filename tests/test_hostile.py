@@ -22,7 +22,7 @@ import pytest
 
 from gimlet_ci.cli import main
 from gimlet_ci.testing import GimletServer
-from tests.helpers import STAGING, git, make_repo
+from tests.helpers import STAGING, git, github_push_env, make_repo
 
 TOKEN = 'h0stile"T0ken\\<&>|*_`[x](y)!~#$:.+-%41'
 """A token with every character an escaping step changes: `"` and `\\` (JSON), `<&>` (HTML), Markdown's specials,
@@ -79,18 +79,8 @@ def _repo(tmp_path: Path) -> Path:
 
 
 def github_env(repo: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": "acme/shop",
-        "GITHUB_REPOSITORY_OWNER": "acme",
-        "GITHUB_SHA": git(repo, "rev-parse", "HEAD"),
-        "GITHUB_REF": "refs/heads/main",
-        "GITHUB_EVENT_NAME": "push",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_OUTPUT": str(tmp_path / "github_output"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary"),
-        **extra,
-    }
+    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    return github_push_env(repo, output=output, summary=summary, GITHUB_REPOSITORY_OWNER="acme", **extra)
 
 
 # --- secrets: scrubbed before every escaping step ---------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from gimlet_ci.testing import GimletServer
-from tests.helpers import git, make_repo
+from tests.helpers import git, github_push_env, make_repo
 
 TOKEN = "s3cr3t-T0KEN-value-4711"
 
@@ -96,14 +96,7 @@ def _github_env(tmp_path: Path, repo: Path, server: GimletServer) -> dict[str, s
     (tmp_path / "summary.md").write_text("")
     return {
         **_base_env(tmp_path, server),
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": "acme/shop",
-        "GITHUB_SHA": git(repo, "rev-parse", "HEAD"),
-        "GITHUB_REF": "refs/heads/main",
-        "GITHUB_EVENT_NAME": "push",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_OUTPUT": str(tmp_path / "output"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        **github_push_env(repo, output=tmp_path / "output", summary=tmp_path / "summary.md"),
     }
 
 
